@@ -1,0 +1,78 @@
+"""Element-wise activations. Each maps x: (N, ...) to out of the same shape."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import require_float
+from .module import Module
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) without overflow: exp is only ever taken of -|x|."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+class _Elementwise(Module):
+    """Shared input check and cache handling for element-wise activations."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        require_float(repr(self), "input", x)
+        out, self._cache = self._forward(x)
+        return out
+
+    def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
+        cache = self._cached()
+        self._check_grad_out(grad_out, cache.shape)
+        return self._backward(grad_out, cache)
+
+
+class ReLU(_Elementwise):
+    """out = max(x, 0); dx = grad_out where x > 0, else 0."""
+
+    def _forward(self, x):
+        out = np.maximum(x, 0)
+        return out, out
+
+    def _backward(self, grad_out, out):
+        return grad_out * (out > 0)
+
+
+class LeakyReLU(_Elementwise):
+    """out = x where x > 0, else slope * x; dx = grad_out * (1 or slope)."""
+
+    def __init__(self, slope: float = 0.01) -> None:
+        super().__init__()
+        self.slope = float(slope)
+
+    def _forward(self, x):
+        return np.where(x > 0, x, self.slope * x), x
+
+    def _backward(self, grad_out, x):
+        return grad_out * np.where(x > 0, 1.0, self.slope).astype(grad_out.dtype, copy=False)
+
+    def extra_repr(self) -> str:
+        return f"slope={self.slope}"
+
+
+class Sigmoid(_Elementwise):
+    """out = 1 / (1 + exp(-x)), computed stably; dx = grad_out * out * (1 - out)."""
+
+    def _forward(self, x):
+        out = sigmoid(x)
+        return out, out
+
+    def _backward(self, grad_out, out):
+        return grad_out * out * (1 - out)
+
+
+class Tanh(_Elementwise):
+    """out = tanh(x); dx = grad_out * (1 - out**2)."""
+
+    def _forward(self, x):
+        out = np.tanh(x)
+        return out, out
+
+    def _backward(self, grad_out, out):
+        return grad_out * (1 - out * out)

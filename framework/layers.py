@@ -1,0 +1,136 @@
+"""Layers with parameters or shape changes: ``Linear``, ``Dropout``, ``Flatten``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import init as initialisers
+from .errors import ShapeError, require_float, shape_str
+from .module import Module
+
+
+def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """A NumPy Generator from a seed, an existing Generator, or fresh entropy (None)."""
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+class Linear(Module):
+    """Fully connected layer: ``out = x @ W + b``.
+
+    Parameters: ``W`` of shape ``(in_features, out_features)``, ``b`` of shape ``(out_features,)``.
+
+    Args:
+        in_features: D, the size of each input row.
+        out_features: M, the size of each output row.
+        init: ``"he"`` (default), ``"xavier"``, ``"lecun"``, ``"normal"`` or ``"zeros"``
+            (see :mod:`framework.init`).
+        seed: int or ``np.random.Generator`` for reproducible weights.
+        bias: whether the layer has ``b``.
+        dtype: dtype of the parameters; inputs are converted to it.
+        scale: standard deviation for ``init="normal"``.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        init: str = "he",
+        seed: int | np.random.Generator | None = None,
+        bias: bool = True,
+        dtype: np.dtype | type = np.float32,
+        scale: float | None = None,
+    ) -> None:
+        super().__init__()
+        if in_features < 1 or out_features < 1:
+            raise ValueError(f"Linear needs positive sizes, got in_features={in_features}, out_features={out_features}")
+        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.init = initialisers.canonical(init)
+        self.W = initialisers.init_weights(self.init, in_features, out_features, as_rng(seed), dtype, scale)
+        self.b = np.zeros(out_features, dtype=dtype) if bias else None
+        self.param_names = ("W", "b") if bias else ("W",)
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, D) -> out: (N, M)."""
+        if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != self.in_features:
+            got = shape_str(x.shape) if isinstance(x, np.ndarray) else type(x).__name__
+            hint = " (flatten images first, e.g. with Flatten())" if isinstance(x, np.ndarray) and x.ndim > 2 else ""
+            raise ShapeError(f"{self!r} expected input of shape (N, {self.in_features}), got {got}{hint}")
+        require_float(repr(self), "input", x)
+        if x.dtype != self.W.dtype:
+            x = x.astype(self.W.dtype)
+        self._cache = x
+        out = x @ self.W
+        if self.b is not None:
+            out += self.b
+        return out
+
+    def backward(self, grad_out: np.ndarray, lr: float | None = None, *, input_grad: bool = True) -> np.ndarray | None:
+        """grad_out: (N, M) -> dx: (N, D); stores dW: (D, M) and db: (M,).
+
+        With ``lr``, applies ``W -= lr * dW`` (and the same to ``b``) after ``dx`` has been
+        computed with the old ``W``. With ``input_grad=False``, skips ``dx`` (first layer).
+        """
+        x = self._cached()
+        self._check_grad_out(grad_out, (x.shape[0], self.out_features))
+        dx = grad_out @ self.W.T if input_grad else None
+        self.dW = x.T @ grad_out
+        if self.b is not None:
+            self.db = grad_out.sum(axis=0)
+        self._apply_fused_update(lr)
+        return dx
+
+    def extra_repr(self) -> str:
+        return f"{self.in_features} -> {self.out_features}" + ("" if self.b is not None else ", bias=False")
+
+
+class Flatten(Module):
+    """Flattens every axis but the batch axis: x: (N, d1, d2, ...) -> out: (N, d1*d2*...)."""
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if not isinstance(x, np.ndarray) or x.ndim < 1:
+            raise ShapeError(f"Flatten() expected an array of shape (N, ...), got {x!r:.40}")
+        self._cache = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
+        """grad_out: (N, d1*d2*...) -> dx: (N, d1, d2, ...)."""
+        shape = self._cached()
+        self._check_grad_out(grad_out, (shape[0], int(np.prod(shape[1:], dtype=np.int64))))
+        return grad_out.reshape(shape)
+
+
+class Dropout(Module):
+    """Inverted dropout: in training mode zeroes each element with probability ``p``
+    and scales the survivors by ``1 / (1 - p)``; in eval mode it is the identity.
+
+    x: (N, ...) -> out: same shape as x.
+    """
+
+    def __init__(self, p: float = 0.5, *, seed: int | np.random.Generator | None = None) -> None:
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"Dropout expected a drop probability p in [0, 1), got {p}")
+        self.p = float(p)
+        self.rng = as_rng(seed)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        require_float(repr(self), "input", x)
+        if not self.training or self.p == 0.0:
+            self._cache = (x.shape, None)
+            return x.copy()
+        keep = self.rng.random(x.shape, dtype=x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
+        mask = (keep >= self.p).astype(x.dtype) / x.dtype.type(1.0 - self.p)
+        self._cache = (x.shape, mask)
+        return x * mask
+
+    def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
+        """grad_out: same shape as x -> dx: same shape as x."""
+        shape, mask = self._cached()
+        self._check_grad_out(grad_out, shape)
+        return grad_out.copy() if mask is None else grad_out * mask
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"

@@ -1,0 +1,106 @@
+"""``Sequential``: layers applied in order, gradients passed back in reverse order."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Iterator
+
+import numpy as np
+
+from .errors import shape_str
+from .module import Module, Parameter
+
+
+def _accepts_input_grad(layer: Module) -> bool:
+    return "input_grad" in inspect.signature(layer.backward).parameters
+
+
+class Sequential(Module):
+    """A chain of layers: ``Sequential(Linear(784, 128), ReLU(), Linear(128, 10))``.
+
+    forward: x: (N, ...) -> the last layer's output.
+    backward: grad_out (shape of the output) -> dx (shape of x); with ``lr`` every layer
+    applies its fused SGD update while the gradient passes through it.
+    """
+
+    def __init__(self, *layers: Module) -> None:
+        super().__init__()
+        for i, layer in enumerate(layers):
+            if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
+                raise TypeError(f"Sequential: item {i} ({layer!r}) is not a layer with forward and backward")
+        self.layers = list(layers)
+        self._first_skips_dx = bool(layers) and _accepts_input_grad(layers[0])
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x)
+        self._cache = True
+        return x
+
+    def backward(self, grad_out: np.ndarray, lr: float | None = None, *, input_grad: bool = True) -> np.ndarray | None:
+        """Pass ``grad_out`` back through every layer; returns dx (None with ``input_grad=False``).
+
+        ``input_grad=False`` lets the first layer skip computing the gradient with respect
+        to the data, which training never needs.
+        """
+        self._cached()
+        g = grad_out
+        for i in range(len(self.layers) - 1, -1, -1):
+            if i == 0 and not input_grad and self._first_skips_dx:
+                return self.layers[0].backward(g, lr, input_grad=False)
+            g = self.layers[i].backward(g, lr)
+        return g if input_grad else None
+
+    # -- containers -------------------------------------------------------
+    def parameters(self, prefix: str = "") -> list[Parameter]:
+        return [p for i, layer in enumerate(self.layers) for p in layer.parameters(prefix=f"{prefix}{i}.")]
+
+    def train(self, mode: bool = True) -> "Sequential":
+        self.training = mode
+        for layer in self.layers:
+            layer.train(mode)
+        return self
+
+    def __getitem__(self, i: int) -> Module:
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)
+
+    def __repr__(self) -> str:
+        lines = [f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers)]
+        return "Sequential(\n" + "\n".join(lines) + "\n)" if lines else "Sequential()"
+
+    def summary(self, input_shape: tuple[int, ...] | None = None) -> str:
+        """A table of layers, output shapes and parameter counts.
+
+        ``input_shape`` is the shape of one example (without the batch axis); it defaults
+        to ``(in_features,)`` of a first ``Linear`` layer. Output shapes are found by a
+        forward pass of one zero example in eval mode, leaving the model as it was.
+        """
+        if input_shape is None and self.layers and hasattr(self.layers[0], "in_features"):
+            input_shape = (self.layers[0].in_features,)
+        shapes: list[str] = ["?"] * len(self.layers)
+        if input_shape is not None:
+            saved = [(layer.training, getattr(layer, "_cache", None)) for layer in self.layers]
+            x = np.zeros((1, *input_shape), dtype=np.float32)
+            try:
+                for i, layer in enumerate(self.layers):
+                    layer.train(False)
+                    x = layer.forward(x)
+                    shapes[i] = shape_str(("N", *x.shape[1:]))
+            finally:
+                for layer, (mode, cache) in zip(self.layers, saved):
+                    layer.train(mode)
+                    layer._cache = cache
+        rows = [("#", "layer", "output shape", "params")]
+        for i, layer in enumerate(self.layers):
+            rows.append((str(i), repr(layer), shapes[i], f"{layer.num_parameters():,}"))
+        widths = [max(len(r[k]) for r in rows) for k in range(4)]
+        fmt = lambda r: f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:>{widths[3]}}"
+        rule = "-" * len(fmt(rows[0]))
+        total = self.num_parameters()
+        return "\n".join([fmt(rows[0]), rule, *map(fmt, rows[1:]), rule, f"total parameters: {total:,}"])
