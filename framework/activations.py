@@ -18,7 +18,7 @@ class _Elementwise(Module):
     """Shared input check and cache handling for element-wise activations."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        require_float(repr(self), "input", x)
+        require_float(self, "input", x)
         out, self._cache = self._forward(x)
         return out
 
@@ -29,14 +29,18 @@ class _Elementwise(Module):
 
 
 class ReLU(_Elementwise):
-    """out = max(x, 0); dx = grad_out where x > 0, else 0."""
+    """out = max(x, 0); dx = grad_out where x > 0, else 0.
+
+    Computed as x * mask with a 0/1 mask of x's dtype, which is several times faster
+    in NumPy than np.maximum and reused by backward. (Non-finite inputs: ReLU(-inf) is NaN.)
+    """
 
     def _forward(self, x):
-        out = np.maximum(x, 0)
-        return out, out
+        mask = (x > 0).astype(x.dtype)
+        return x * mask, mask
 
-    def _backward(self, grad_out, out):
-        return grad_out * (out > 0)
+    def _backward(self, grad_out, mask):
+        return grad_out * mask
 
 
 class LeakyReLU(_Elementwise):

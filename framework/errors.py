@@ -18,12 +18,13 @@ def shape_str(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def require_float(who: str, name: str, x: np.ndarray) -> None:
-    """Raise a ShapeError unless ``x`` is a NumPy array of floating-point numbers."""
+def require_float(who: object, name: str, x: np.ndarray) -> None:
+    """Raise a ShapeError unless ``x`` is a NumPy array of floating-point numbers.
+
+    ``who`` is the layer or loss (its repr names it in the message).
+    """
     if not isinstance(x, np.ndarray):
-        raise ShapeError(f"{who} expected {name} to be a NumPy array, got {type(x).__name__}")
+        raise ShapeError(f"{who!r} expected {name} to be a NumPy array, got {type(x).__name__}")
     if x.dtype.kind != "f":
         hint = " (images? use x.astype(np.float32) / 255)" if x.dtype == np.uint8 else ""
-        raise ShapeError(
-            f"{who} expected {name} with a floating-point dtype, got {x.dtype}{hint}"
-        )
+        raise ShapeError(f"{who!r} expected {name} with a floating-point dtype, got {x.dtype}{hint}")

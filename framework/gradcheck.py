@@ -87,10 +87,13 @@ class TensorCheck:
     numeric: float | None = None
     cause: str | None = None
     skipped: int = 0
+    gradient: bool = True  # False: a behaviour check (input mutated, weights changed, dtype)
 
     def line(self) -> str:
         status = "ok  " if self.passed else "FAIL"
         err = "     n/a" if not np.isfinite(self.error) else f"{self.error:8.1e}"
+        if not self.gradient:
+            return f"{status} {self.name:<10} {self.cause}"
         text = f"{status} {self.name:<10} relative error {err}  (should be < {self.tol:.0e})"
         if not self.passed and self.index is not None:
             text += f"; worst at {self.index}: analytic {self.analytic:.6g} vs numeric {self.numeric:.6g}"
@@ -125,6 +128,8 @@ class GradCheckResult:
             return f"{self.target}: all {len(self.checks)} gradient checks passed"
         first = bad[0]
         more = f" (+{len(bad) - 1} more failing)" if len(bad) > 1 else ""
+        if not first.gradient:
+            return f"{self.target}: {first.cause}{more}"
         text = f"{self.target}: {first.name} is wrong"
         if first.index is not None:
             text += (
@@ -303,9 +308,13 @@ def check_gradients(
     gens = _generators(work)
     states = [g.bit_generator.state for g in gens]
 
+    mutates = False  # once forward is seen to change its input, it only ever gets copies
+
     def run(inp: np.ndarray) -> Any:
         for g, s in zip(gens, states):
             g.bit_generator.state = s
+        if mutates:
+            inp = inp.copy()
         if is_loss:
             return work.forward(inp, y)
         out = work.forward(inp)
@@ -315,9 +324,10 @@ def check_gradients(
     x_before = x.copy()
     out = run(x)
     if not np.array_equal(x, x_before, equal_nan=True):
-        result.checks.append(TensorCheck("input", False, float("inf"), tol,
+        result.checks.append(TensorCheck("input", False, float("inf"), tol, gradient=False,
                                          cause="forward changed its input in place: work on a copy (e.g. out = x * mask, not x *= mask)"))
         x[...] = x_before
+        mutates = True
     if is_loss or head is not None:
         R = None
         dx = work.backward() if is_loss else work.backward(head.backward())
@@ -329,13 +339,13 @@ def check_gradients(
         dx = work.backward(R)
         changed = [p.name for p, b in zip(_params(work), before) if not np.array_equal(p.value, b)]
         if changed:
-            result.checks.append(TensorCheck(", ".join(changed), False, float("inf"), tol,
-                                             cause="backward changed the parameters although no learning rate was given"))
+            result.checks.append(TensorCheck(", ".join(changed), False, float("inf"), tol, gradient=False,
+                                             cause=f"backward changed {', '.join(changed)} although no learning rate was given"))
             for p, b in zip(_params(work), before):
                 p.value[...] = b
         f = lambda inp: float(np.sum(run(inp) * R))
         if out.dtype != np.float64:
-            result.checks.append(TensorCheck("output", False, float("inf"), tol,
+            result.checks.append(TensorCheck("output", False, float("inf"), tol, gradient=False,
                                              cause=f"forward returned {out.dtype} for float64 input: compute in the input's dtype"))
     grads = [(getattr(p, "name", "param"), p.grad, p.value) for p in _params(work)]
     targets: list[tuple[str, Any, np.ndarray]] = ([("dx", dx, x)] if check_input else []) + [

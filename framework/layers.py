@@ -58,7 +58,7 @@ class Linear(Module):
             got = shape_str(x.shape) if isinstance(x, np.ndarray) else type(x).__name__
             hint = " (flatten images first, e.g. with Flatten())" if isinstance(x, np.ndarray) and x.ndim > 2 else ""
             raise ShapeError(f"{self!r} expected input of shape (N, {self.in_features}), got {got}{hint}")
-        require_float(repr(self), "input", x)
+        require_float(self, "input", x)
         if x.dtype != self.W.dtype:
             x = x.astype(self.W.dtype)
         self._cache = x
@@ -76,7 +76,10 @@ class Linear(Module):
         x = self._cached()
         self._check_grad_out(grad_out, (x.shape[0], self.out_features))
         dx = grad_out @ self.W.T if input_grad else None
-        self.dW = x.T @ grad_out
+        if self.dW is not None and self.dW.dtype == self.W.dtype and self.dW.shape == self.W.shape:
+            np.matmul(x.T, grad_out, out=self.dW)  # reuse the gradient's memory: no allocation
+        else:
+            self.dW = x.T @ grad_out
         if self.b is not None:
             self.db = grad_out.sum(axis=0)
         self._apply_fused_update(lr)
@@ -117,7 +120,7 @@ class Dropout(Module):
         self.rng = as_rng(seed)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        require_float(repr(self), "input", x)
+        require_float(self, "input", x)
         if not self.training or self.p == 0.0:
             self._cache = (x.shape, None)
             return x.copy()

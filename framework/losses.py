@@ -54,7 +54,7 @@ class Loss:
         return f"{type(self).__name__}()"
 
 
-def _same_shape_target(who: str, scores: np.ndarray, target: np.ndarray) -> np.ndarray:
+def _same_shape_target(who: Loss, scores: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Targets as a float array of exactly the scores' shape ((N,) is accepted for (N, 1))."""
     require_float(who, "scores", scores)
     target = np.asarray(target)
@@ -63,11 +63,11 @@ def _same_shape_target(who: str, scores: np.ndarray, target: np.ndarray) -> np.n
             target = target.reshape(scores.shape)
         else:
             raise ShapeError(
-                f"{who} expected targets of shape {shape_str(scores.shape)} (the shape of the scores), "
+                f"{who!r} expected targets of shape {shape_str(scores.shape)} (the shape of the scores), "
                 f"got {shape_str(target.shape)}"
             )
     if target.dtype.kind not in "biuf":
-        raise ShapeError(f"{who} expected numeric targets, got dtype {target.dtype}")
+        raise ShapeError(f"{who!r} expected numeric targets, got dtype {target.dtype}")
     return target.astype(scores.dtype, copy=False)
 
 
@@ -92,7 +92,7 @@ class SoftmaxCrossEntropy(Loss):
 
     def _check(self, logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, bool]:
         who = repr(self)
-        require_float(who, "logits", logits)
+        require_float(self, "logits", logits)
         if logits.ndim != 2:
             raise ShapeError(f"{who} expected logits of shape (N, C), got {shape_str(logits.shape)}")
         n, c = logits.shape
@@ -104,8 +104,8 @@ class SoftmaxCrossEntropy(Loss):
                 raise ShapeError(f"{who} expected integer class labels of shape ({n},), got dtype {target.dtype}")
             if target.shape[0] != n:
                 raise ShapeError(f"{who} got {n} rows of logits but {target.shape[0]} labels")
-            lo, hi = int(target.min()), int(target.max())
-            if lo < 0 or hi >= c:
+            # one reduction checks both ends: negative labels become huge when viewed unsigned
+            if n and int(target.astype(np.intp, copy=False).view(np.uintp).max()) >= c:
                 i = int(np.argmax((target < 0) | (target >= c)))
                 raise ValueError(
                     f"{who}: labels out of range: expected integers in [0, {c}), got {int(target[i])} at index {i}"
@@ -142,7 +142,7 @@ class SoftmaxCrossEntropy(Loss):
             total = sw.sum()
             self._require_weight(total)
             loss = -(wt * (shifted - np.log(s))).sum() / total
-        self._cache = (e / s, target, labels, sw, total, logits)
+        self._cache = (e, s, target, labels, sw, total)
         return self._finite(loss, logits)
 
     def _require_weight(self, total: float) -> None:
@@ -151,7 +151,8 @@ class SoftmaxCrossEntropy(Loss):
 
     def backward(self) -> np.ndarray:
         """-> dlogits: (N, C), the gradient of the mean loss."""
-        p, target, labels, sw, total, _ = self._cached()
+        e, s, target, labels, sw, total = self._cached()
+        p = e / s
         if labels:
             rows = np.arange(p.shape[0])
             if sw is None:
@@ -179,7 +180,7 @@ class BinaryCrossEntropyWithLogits(Loss):
     """
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
-        t = _same_shape_target(repr(self), logits, target)
+        t = _same_shape_target(self, logits, target)
         if t.size and (t.min() < 0 or t.max() > 1):
             raise ValueError(f"{self!r}: targets must lie in [0, 1], got values in [{t.min()}, {t.max()}]")
         loss = (np.maximum(logits, 0) - logits * t + np.log1p(np.exp(-np.abs(logits)))).mean()
@@ -198,7 +199,7 @@ class MSELoss(Loss):
     """
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
-        t = _same_shape_target(repr(self), pred, target)
+        t = _same_shape_target(self, pred, target)
         diff = pred - t
         self._cache = diff
         return self._finite((diff * diff).mean(), pred)

@@ -7,7 +7,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .errors import shape_str
+from .errors import ShapeError, shape_str
 from .module import Module, Parameter
 
 
@@ -32,8 +32,12 @@ class Sequential(Module):
         self._first_skips_dx = bool(layers) and _accepts_input_grad(layers[0])
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x)
+        i = 0
+        try:
+            for i, layer in enumerate(self.layers):
+                x = layer.forward(x)
+        except ShapeError as err:
+            raise ShapeError(f"layer {i} of Sequential: {err}") from None
         self._cache = True
         return x
 

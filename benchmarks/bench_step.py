@@ -1,0 +1,149 @@
+"""One training step of a 784-128-64-10 ReLU MLP (float32, one BLAS thread).
+
+Compared in one run, interleaved round by round so that machine noise hits all alike:
+
+* floor:     the eight matrix products of a step alone (3 forward, 3 weight gradients,
+             2 input gradients; the data needs no gradient);
+* fused:     framework, ``model.backward(dlogits, lr=..., input_grad=False)``;
+* separate:  framework, ``model.backward(dlogits, input_grad=False); SGD.step()``;
+* torch:     PyTorch CPU (``torch.optim.SGD``) when it is importable.
+
+Prints the median ms/step over rounds and each ratio to the floor.
+Usage: python benchmarks/bench_step.py [--rounds 15] [--batches 10 64 256]
+"""
+
+from __future__ import annotations
+
+import os
+
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "1"
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from framework import SGD, Linear, ReLU, Sequential, SoftmaxCrossEntropy  # noqa: E402
+
+TARGETS = {10: 1.8, 64: 1.25, 256: 1.15}
+SIZES = (784, 128, 64, 10)
+LR = 0.01
+
+
+def blas_info() -> str:
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        return "threadpoolctl not installed; BLAS threads limited by environment variables"
+    threadpool_limits(1)
+    pools = threadpool_info()
+    return "; ".join(f"{p['internal_api']} {p.get('version')} ({p.get('architecture')}), {p['num_threads']} thread(s)" for p in pools)
+
+
+def floor_step(batch: int, rng: np.random.Generator) -> Callable[[], None]:
+    f = lambda *s: rng.standard_normal(s).astype(np.float32)
+    x, w1, w2, w3 = f(batch, 784), f(784, 128), f(128, 64), f(64, 10)
+    h1, h2, g3, g2, g1 = f(batch, 128), f(batch, 64), f(batch, 10), f(batch, 64), f(batch, 128)
+
+    def step() -> None:
+        x @ w1; h1 @ w2; h2 @ w3                   # forward
+        h2.T @ g3; g3 @ w3.T; h1.T @ g2; g2 @ w2.T  # backward, layers 3 and 2
+        x.T @ g1                                    # weight gradient of layer 1
+    return step
+
+
+def framework_step(batch: int, rng: np.random.Generator, separate: bool) -> Callable[[], None]:
+    model = Sequential(Linear(784, 128, seed=1), ReLU(), Linear(128, 64, seed=2), ReLU(), Linear(64, 10, seed=3))
+    loss = SoftmaxCrossEntropy()
+    x = rng.random((batch, 784), dtype=np.float32)
+    y = rng.integers(0, 10, batch)
+    if not separate:
+        def step() -> None:
+            loss(model.forward(x), y)
+            model.backward(loss.backward(), lr=LR, input_grad=False)
+        return step
+    opt = SGD(model.parameters(), lr=LR)
+
+    def step() -> None:
+        loss(model.forward(x), y)
+        model.backward(loss.backward(), input_grad=False)
+        opt.step()
+    return step
+
+
+def torch_step(batch: int, rng: np.random.Generator) -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 64), torch.nn.ReLU(), torch.nn.Linear(64, 10)
+    )
+    loss = torch.nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=LR)
+    x = torch.from_numpy(rng.random((batch, 784), dtype=np.float32))
+    y = torch.from_numpy(rng.integers(0, 10, batch))
+
+    def step() -> None:
+        opt.zero_grad(set_to_none=True)
+        loss(model(x), y).backward()
+        opt.step()
+    return step
+
+
+def time_per_step(step: Callable[[], None], repeats: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeats):
+        step()
+    return (time.perf_counter() - start) / repeats * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--batches", type=int, nargs="+", default=[10, 64, 256])
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even when it is installed")
+    args = parser.parse_args()
+    print(f"numpy {np.__version__}; {blas_info()}")
+    rng = np.random.default_rng(0)
+    header = f"{'batch':>5}  {'floor ms':>9}  {'fused ms':>9} {'ratio':>6}  {'separate ms':>11} {'ratio':>6}  {'torch ms':>9} {'ratio':>6}  target"
+    print(header)
+    print("-" * len(header))
+    for batch in args.batches:
+        variants = {
+            "floor": floor_step(batch, rng),
+            "fused": framework_step(batch, rng, separate=False),
+            "separate": framework_step(batch, rng, separate=True),
+        }
+        torch = None if args.no_torch else torch_step(batch, rng)
+        if torch is not None:
+            variants["torch"] = torch
+        for step in variants.values():  # warm up caches and allocators
+            time_per_step(step, 20)
+        repeats = max(10, int(2000 / batch))
+        samples: dict[str, list[float]] = {k: [] for k in variants}
+        for _ in range(args.rounds):
+            for name, step in variants.items():
+                samples[name].append(time_per_step(step, repeats))
+        med = {k: statistics.median(v) for k, v in samples.items()}
+        ratio = lambda k: med[k] / med["floor"]
+        torch_cols = f"{med['torch']:9.3f} {ratio('torch'):5.2f}x" if "torch" in med else f"{'n/a':>9} {'':>6}"
+        target = TARGETS.get(batch)
+        verdict = "" if target is None else f"<= {target}x fused: {'met' if ratio('fused') <= target else 'MISSED'}"
+        print(
+            f"{batch:5d}  {med['floor']:9.3f}  {med['fused']:9.3f} {ratio('fused'):5.2f}x  "
+            f"{med['separate']:11.3f} {ratio('separate'):5.2f}x  {torch_cols}  {verdict}"
+        )
+    print(f"median of {args.rounds} interleaved rounds; ratios are to the GEMM floor of the same batch size")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,221 @@
+"""The gradient checker: numerics, and a diagnosis for each classic backward-pass bug."""
+
+import numpy as np
+import pytest
+
+from framework import (
+    Linear, MSELoss, ReLU, Sequential, SoftmaxCrossEntropy, check_fused_update, check_gradients,
+    numerical_gradient, rel_error,
+)
+from framework.gradcheck import GradientCheckError
+
+pytestmark = pytest.mark.gradcheck
+
+
+# ---- deliberately wrong layers -----------------------------------------------------------
+class TransposedLinear(Linear):
+    def backward(self, grad_out, lr=None):
+        x = self._cache
+        self.dW, self.db = (x.T @ grad_out).T, grad_out.sum(axis=0)
+        return grad_out @ self.W.T
+
+
+class SquareTransposedLinear(Linear):
+    def backward(self, grad_out, lr=None):
+        x = self._cache
+        self.dW, self.db = grad_out.T @ x, grad_out.sum(axis=0)  # (M, D): same shape when D == M
+        return grad_out @ self.W.T
+
+
+class BiasNotSummed(Linear):
+    def backward(self, grad_out, lr=None):
+        x = self._cache
+        self.dW, self.db = x.T @ grad_out, grad_out.copy()
+        return grad_out @ self.W.T
+
+
+class ExtraMean(Linear):
+    def backward(self, grad_out, lr=None):
+        x = self._cache
+        self.dW, self.db = x.T @ grad_out / len(x), grad_out.sum(axis=0)
+        return grad_out @ self.W.T
+
+
+class WrongSignDx(Linear):
+    def backward(self, grad_out, lr=None):
+        x = self._cache
+        self.dW, self.db = x.T @ grad_out, grad_out.sum(axis=0)
+        return -(grad_out @ self.W.T)
+
+
+class DoubleDx(Linear):
+    def backward(self, grad_out, lr=None):
+        x = self._cache
+        self.dW, self.db = x.T @ grad_out, grad_out.sum(axis=0)
+        return 2 * grad_out @ self.W.T
+
+
+class ZeroDW(Linear):
+    def backward(self, grad_out, lr=None):
+        self.dW, self.db = np.zeros_like(self.W), grad_out.sum(axis=0)
+        return grad_out @ self.W.T
+
+
+class InPlaceReLU(ReLU):
+    def forward(self, x):
+        x[x < 0] = 0  # mutates the caller's array
+        self._cache = (x > 0).astype(x.dtype)
+        return x
+
+
+class UpdateBeforeDx(Linear):
+    def backward(self, grad_out, lr=None):
+        x = self._cache
+        self.dW, self.db = x.T @ grad_out, grad_out.sum(axis=0)
+        if lr is not None:
+            self.W -= lr * self.dW
+            self.b -= lr * self.db
+        return grad_out @ self.W.T  # uses the updated W
+
+
+class AlwaysUpdates(Linear):
+    def backward(self, grad_out, lr=None):
+        dx = super().backward(grad_out)
+        self.W -= 0.1 * self.dW
+        return dx
+
+
+class NoMeanCrossEntropy(SoftmaxCrossEntropy):
+    def backward(self):
+        return super().backward() * self._cache[0].shape[0]
+
+
+class HalfMSE(MSELoss):
+    def backward(self):
+        return self._cached() / self._cached().size  # forgot the 2 of d(x**2)/dx
+
+
+def failure(result, name):
+    [check] = [c for c in result.checks if c.name == name]
+    assert not check.passed, str(result)
+    return check.cause or ""
+
+
+# ---- numerics ------------------------------------------------------------------------------
+def test_numerical_gradient_of_known_function(rng):
+    x = rng.standard_normal((3, 4))
+    np.testing.assert_allclose(numerical_gradient(lambda v: np.sum(v**3), x), 3 * x**2, rtol=1e-7)
+    before = x.copy()
+    numerical_gradient(lambda v: np.sum(np.sin(v)), x)
+    np.testing.assert_array_equal(x, before)  # restored exactly
+    with pytest.raises(TypeError, match="float64"):
+        numerical_gradient(lambda v: float(v.sum()), x.astype(np.float32))
+
+
+def test_rel_error():
+    assert rel_error(np.ones(3), np.ones(3)) == 0
+    assert rel_error(np.array([1.0, 2.0]), np.array([1.0, 3.0])) == pytest.approx(0.2)
+
+
+def test_correct_model_passes_and_original_is_untouched(rng):
+    model = Sequential(Linear(6, 5, seed=0), ReLU(), Linear(5, 3, seed=1))
+    W = model[0].W.copy()
+    x, y = rng.standard_normal((4, 6)), rng.integers(0, 3, 4)
+    result = check_gradients(model, x, y, loss=SoftmaxCrossEntropy())
+    assert result.passed and bool(result)
+    assert [c.name for c in result.checks] == ["dx", "0.dW", "0.db", "2.dW", "2.db"]
+    np.testing.assert_array_equal(model[0].W, W)
+    assert model[0].dW is None  # the check ran on a copy
+    assert "should be < 1e-05" in str(result)
+
+
+def test_relu_kink_is_skipped_not_failed():
+    x = np.array([[0.0, 1.0, -1.0, 0.0]])  # exactly at the kink twice
+    result = check_gradients(ReLU(), x)
+    assert result.passed and result.checks[0].skipped == 2
+
+
+def test_large_tensors_are_sampled_quickly(rng):
+    result = check_gradients(Linear(200, 100, seed=0), input_shape=(8, 200), max_elements=500)
+    assert result.passed
+
+
+# ---- diagnoses -----------------------------------------------------------------------------
+def test_diagnoses_transposed_weight_gradient():
+    result = check_gradients(TransposedLinear(5, 3, seed=0), input_shape=(4, 5))
+    assert "transposed" in failure(result, "dW")
+    assert [c.passed for c in result.checks if c.name != "dW"] == [True, True]
+
+
+def test_diagnoses_transposed_square_weight_gradient():
+    assert "transpose" in failure(check_gradients(SquareTransposedLinear(4, 4, seed=0), input_shape=(3, 4)), "dW")
+
+
+def test_diagnoses_bias_not_summed():
+    assert "bias gradient not summed over the batch" in failure(check_gradients(BiasNotSummed(5, 3, seed=0), input_shape=(4, 5)), "db")
+
+
+def test_diagnoses_extra_mean():
+    cause = failure(check_gradients(ExtraMean(5, 3, seed=0), input_shape=(6, 5)), "dW")
+    assert "batch size N" in cause and "too small" in cause
+
+
+def test_diagnoses_missing_mean_in_loss(rng):
+    result = check_gradients(NoMeanCrossEntropy(), rng.standard_normal((6, 4)), rng.integers(0, 4, 6))
+    cause = failure(result, "dx")
+    assert "6 (the batch size N) times too large" in cause and "missing mean" in cause
+
+
+def test_diagnoses_wrong_sign():
+    assert "wrong sign" in failure(check_gradients(WrongSignDx(5, 3, seed=0), input_shape=(4, 5)), "dx")
+
+
+def test_diagnoses_factor_two(rng):
+    assert "2 times too large" in failure(check_gradients(DoubleDx(5, 3, seed=0), input_shape=(4, 5)), "dx")
+    result = check_gradients(HalfMSE(), rng.standard_normal((3, 2)), rng.standard_normal((3, 2)))
+    assert "missing factor of 2" in failure(result, "dx")
+
+
+def test_diagnoses_all_zeros():
+    assert "all zeros" in failure(check_gradients(ZeroDW(5, 3, seed=0), input_shape=(4, 5)), "dW")
+
+
+def test_diagnoses_input_mutated_by_forward():
+    result = check_gradients(InPlaceReLU(), input_shape=(3, 4))
+    assert "forward changed its input" in failure(result, "input")
+
+
+def test_diagnoses_update_without_learning_rate():
+    result = check_gradients(AlwaysUpdates(4, 3, seed=0), input_shape=(2, 4))
+    assert "no learning rate" in failure(result, "W")
+
+
+def test_fused_update_checked():
+    assert check_fused_update(Linear(5, 3, seed=0), input_shape=(4, 5), lr=0.1).passed
+    result = check_fused_update(UpdateBeforeDx(5, 3, seed=0), input_shape=(4, 5), lr=0.1)
+    assert "compute dx before changing W" in failure(result, "dx")
+    assert check_fused_update(Sequential(Linear(5, 4, seed=0), ReLU(), Linear(4, 2, seed=1)), input_shape=(3, 5)).passed
+
+
+def test_summary_is_one_line_and_raises():
+    result = check_gradients(TransposedLinear(5, 3, seed=0), input_shape=(4, 5))
+    line = result.summary()
+    assert "\n" not in line and line.startswith("TransposedLinear(5 -> 3): dW is wrong") and "transposed" in line
+    with pytest.raises(GradientCheckError, match="transposed"):
+        result.raise_if_failed()
+    assert check_gradients(Linear(2, 2, seed=0), input_shape=(1, 2)).raise_if_failed().passed
+
+
+def test_checker_is_fast_enough_for_grading():
+    """Not a timing test: counts the work. One forward per perturbation, plus one analytic pass."""
+    calls = 0
+
+    class Counting(Linear):
+        def forward(self, x):
+            nonlocal calls
+            calls += 1
+            return super().forward(x)
+
+    check_gradients(Counting(64, 32, seed=0), input_shape=(8, 64))
+    elements = 8 * 64 + 64 * 32 + 32
+    assert calls == 2 * elements + 3 + 1  # central differences + f(x) per tensor + the analytic pass
