@@ -31,6 +31,8 @@ class _Elementwise(Module):
 class ReLU(_Elementwise):
     """out = max(x, 0); dx = grad_out where x > 0, else 0.
 
+    x: (N, ...) -> out: same shape; grad_out: same shape -> dx: same shape.
+
     Computed as x * mask with a 0/1 mask of x's dtype, which is several times faster
     in NumPy than np.maximum and reused by backward. (Non-finite inputs: ReLU(-inf) is NaN.)
     """
@@ -44,7 +46,10 @@ class ReLU(_Elementwise):
 
 
 class LeakyReLU(_Elementwise):
-    """out = x where x > 0, else slope * x; dx = grad_out * (1 or slope)."""
+    """out = x where x > 0, else slope * x; dx = grad_out * (1 or slope).
+
+    x: (N, ...) -> out: same shape; grad_out: same shape -> dx: same shape.
+    """
 
     def __init__(self, slope: float = 0.01) -> None:
         super().__init__()
@@ -61,7 +66,10 @@ class LeakyReLU(_Elementwise):
 
 
 class Sigmoid(_Elementwise):
-    """out = 1 / (1 + exp(-x)), computed stably; dx = grad_out * out * (1 - out)."""
+    """out = 1 / (1 + exp(-x)), computed stably; dx = grad_out * out * (1 - out).
+
+    x: (N, ...) -> out: same shape, values in [0, 1]; grad_out: same shape -> dx: same shape.
+    """
 
     def _forward(self, x):
         out = sigmoid(x)
@@ -72,7 +80,10 @@ class Sigmoid(_Elementwise):
 
 
 class Tanh(_Elementwise):
-    """out = tanh(x); dx = grad_out * (1 - out**2)."""
+    """out = tanh(x); dx = grad_out * (1 - out**2).
+
+    x: (N, ...) -> out: same shape, values in [-1, 1]; grad_out: same shape -> dx: same shape.
+    """
 
     def _forward(self, x):
         out = np.tanh(x)

@@ -170,9 +170,9 @@ def _factor_cause(c: float, batch: int | None) -> str | None:
     if near(-1):
         return "wrong sign: the gradient points uphill (check a minus sign)"
     if batch and batch > 2 and near(batch):
-        return f"{batch} (the batch size N) times too large: a missing mean, i.e. a missing division by N"
+        return f"{batch} (the batch size N) times too large: a missing division by N (a sum where the mean belongs) or a stray factor N"
     if batch and batch > 2 and near(1 / batch):
-        return f"{batch} (the batch size N) times too small: an extra mean, i.e. an extra division by N"
+        return f"{batch} (the batch size N) times too small: an extra division by N (a mean where a sum belongs)"
     if near(2):
         return "2 times too large: a stray factor of 2"
     if near(0.5):
@@ -248,12 +248,38 @@ def _float64_copy(obj: Any) -> Any:
     except Exception as exc:  # pragma: no cover - exotic student objects
         raise TypeError(f"cannot check {obj!r}: it cannot be copied ({exc})") from exc
     for p in _params(work):
-        p.value = np.array(p.value, dtype=np.float64)
+        if np.asarray(p.value).dtype != np.float64:
+            p.value = np.array(p.value, dtype=np.float64)
     return work
 
 
+class _TupleParam:
+    """A parameter given as a ``(name, value, grad)`` tuple, looked up afresh on each access."""
+
+    def __init__(self, owner: Any, index: int) -> None:
+        self.owner, self.index = owner, index
+
+    def _get(self, k: int) -> Any:
+        return list(self.owner.parameters())[self.index][k]
+
+    name = property(lambda self: self._get(0))
+    value = property(lambda self: self._get(1))
+    grad = property(lambda self: self._get(2))
+
+    @value.setter
+    def value(self, new: np.ndarray) -> None:
+        raise TypeError(
+            f"parameter {self.name!r} is {self.value.dtype}, and parameters() returns plain tuples, so the "
+            "checker cannot make a float64 copy: keep parameters in float64, or return framework.Parameter objects"
+        )
+
+
 def _params(obj: Any) -> list[Any]:
-    return list(obj.parameters()) if hasattr(obj, "parameters") else []
+    """The parameters of ``obj``: framework Parameters, or (name, value, grad) tuples."""
+    if not hasattr(obj, "parameters"):
+        return []
+    items = list(obj.parameters())
+    return [_TupleParam(obj, i) if isinstance(p, tuple) else p for i, p in enumerate(items)]
 
 
 def _grad_name(name: str) -> str:

@@ -152,19 +152,19 @@ class SoftmaxCrossEntropy(Loss):
     def backward(self) -> np.ndarray:
         """-> dlogits: (N, C), the gradient of the mean loss."""
         e, s, target, labels, sw, total = self._cached()
+        total = e.dtype.type(total)
+        if labels and sw is None:  # the common case, in three operations: (softmax - one_hot) / N
+            grad = e / (s * total)
+            grad[np.arange(len(e)), target] -= 1 / total
+            return grad
         p = e / s
         if labels:
-            rows = np.arange(p.shape[0])
-            if sw is None:
-                grad = p.copy()
-                grad[rows, target] -= 1
-            else:
-                grad = p * sw[:, None]
-                grad[rows, target] -= sw
+            grad = p * sw[:, None]
+            grad[np.arange(len(p)), target] -= sw
         else:
             wt = target if self.class_weights is None else target * self.class_weights.astype(p.dtype)
             grad = p * sw[:, None] - wt
-        grad /= p.dtype.type(total)
+        grad /= total
         return grad
 
     def __repr__(self) -> str:
