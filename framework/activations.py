@@ -9,7 +9,10 @@ from .module import Module
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)) without overflow: exp is only ever taken of -|x|."""
+    """1 / (1 + exp(-x)) without overflow: exp is only ever taken of -|x|. Same shape as x."""
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float64)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
@@ -18,11 +21,13 @@ class _Elementwise(Module):
     """Shared input check and cache handling for element-wise activations."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, ...) -> out: same shape."""
         require_float(self, "input", x)
         out, self._cache = self._forward(x)
         return out
 
     def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
+        """grad_out: (N, ...), the shape of out -> dx: the same shape. No parameters, so lr is unused."""
         cache = self._cached()
         self._check_grad_out(grad_out, cache.shape)
         return self._backward(grad_out, cache)

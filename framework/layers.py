@@ -42,8 +42,10 @@ class Linear(Module):
         scale: float | None = None,
     ) -> None:
         super().__init__()
-        if in_features < 1 or out_features < 1:
-            raise ValueError(f"Linear needs positive sizes, got in_features={in_features}, out_features={out_features}")
+        if not all(isinstance(n, (int, np.integer)) and n >= 1 for n in (in_features, out_features)):
+            raise ValueError(f"Linear needs positive integer sizes, got in_features={in_features!r}, out_features={out_features!r}")
+        if scale is not None and initialisers.canonical(init) != "normal":
+            raise ValueError(f"Linear: scale={scale} only applies to init='normal', not init={init!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.init = initialisers.canonical(init)
         self.W = initialisers.init_weights(self.init, in_features, out_features, as_rng(seed), dtype, scale)
@@ -75,6 +77,8 @@ class Linear(Module):
         """
         x = self._cached()
         self._check_grad_out(grad_out, (x.shape[0], self.out_features))
+        if grad_out.dtype != self.W.dtype:  # gradients live in the parameters' dtype
+            grad_out = grad_out.astype(self.W.dtype)
         dx = grad_out @ self.W.T if input_grad else None
         if self.dW is not None and self.dW.dtype == self.W.dtype and self.dW.shape == self.W.shape:
             np.matmul(x.T, grad_out, out=self.dW)  # reuse the gradient's memory: no allocation
@@ -93,6 +97,7 @@ class Flatten(Module):
     """Flattens every axis but the batch axis: x: (N, d1, d2, ...) -> out: (N, d1*d2*...)."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, d1, d2, ...) -> out: (N, d1*d2*...), a view of x."""
         if not isinstance(x, np.ndarray) or x.ndim < 1:
             raise ShapeError(f"Flatten() expected an array of shape (N, ...), got {x!r:.40}")
         self._cache = x.shape
@@ -120,6 +125,7 @@ class Dropout(Module):
         self.rng = as_rng(seed)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, ...) -> out: same shape (x with dropped elements zeroed and the rest scaled)."""
         require_float(self, "input", x)
         if not self.training or self.p == 0.0:
             self._cache = (x.shape, None)

@@ -41,10 +41,10 @@ class Loss:
         if math.isfinite(value):
             return value
         bad = np.argwhere(~np.isfinite(scores))
-        where = (
-            f"the scores contain {'NaN' if np.isnan(scores).any() else 'inf'} (first at index {tuple(bad[0].tolist())})"
-            if len(bad) else "the scores are finite, so check the targets"
-        )
+        if len(bad):
+            where = f"the scores contain {'NaN' if np.isnan(scores).any() else 'inf'} (first at index {tuple(bad[0].tolist())})"
+        else:
+            where = f"the scores are finite but too large for {scores.dtype} (largest |score| {np.abs(scores).max():.3g})"
         raise NonFiniteError(
             f"{self!r} is {value}: {where}. Training has probably diverged: "
             "lower the learning rate, check the input scaling (pixels in [0, 1]?) and the initialisation."
@@ -54,9 +54,15 @@ class Loss:
         return f"{type(self).__name__}()"
 
 
+def _require_batch(who: Loss, scores: np.ndarray) -> None:
+    if scores.size == 0:
+        raise ShapeError(f"{who!r} got an empty batch (scores of shape {shape_str(scores.shape)})")
+
+
 def _same_shape_target(who: Loss, scores: np.ndarray, target: np.ndarray) -> np.ndarray:
     """Targets as a float array of exactly the scores' shape ((N,) is accepted for (N, 1))."""
     require_float(who, "scores", scores)
+    _require_batch(who, scores)
     target = np.asarray(target)
     if target.shape != scores.shape:
         if target.size == scores.size and scores.ndim == 2 and scores.shape[1] == 1 and target.ndim == 1:
@@ -79,15 +85,17 @@ class SoftmaxCrossEntropy(Loss):
     returns dlogits: (N, C).
 
     With ``class_weights`` w: (C,), each sample counts ``w[y_i]`` times and the
-    mean divides by the sum of those weights (as PyTorch does).
+    mean divides by the sum of those weights (as PyTorch does for labels). One-hot rows
+    give exactly the same loss as their labels; for soft probability rows t_i the weight
+    of a sample is sum_c w_c t_ic (PyTorch divides soft targets by N instead).
     """
 
     def __init__(self, class_weights: np.ndarray | None = None) -> None:
         super().__init__()
         if class_weights is not None:
             class_weights = np.asarray(class_weights, dtype=np.float64)
-            if class_weights.ndim != 1 or (class_weights < 0).any():
-                raise ValueError(f"class_weights must be a 1-D array of non-negative numbers, got {class_weights!r}")
+            if class_weights.ndim != 1 or not np.all(np.isfinite(class_weights)) or (class_weights < 0).any():
+                raise ValueError(f"class_weights must be a 1-D array of finite non-negative numbers, got {class_weights!r}")
         self.class_weights = class_weights
 
     def _check(self, logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -95,6 +103,7 @@ class SoftmaxCrossEntropy(Loss):
         require_float(self, "logits", logits)
         if logits.ndim != 2:
             raise ShapeError(f"{who} expected logits of shape (N, C), got {shape_str(logits.shape)}")
+        _require_batch(self, logits)
         n, c = logits.shape
         if self.class_weights is not None and self.class_weights.shape != (c,):
             raise ShapeError(f"{who} has {self.class_weights.size} class weights but the logits have C={c} classes")
@@ -123,9 +132,13 @@ class SoftmaxCrossEntropy(Loss):
         return target, False
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
+        """logits: (N, C); target: (N,) labels or (N, C) one-hot -> the mean loss, a float."""
         target, labels = self._check(logits, target)
         n = logits.shape[0]
-        shifted = logits - logits.max(axis=1, keepdims=True)
+        top = logits.max(axis=1, keepdims=True)
+        if not np.isfinite(top).all():  # inf - inf would be NaN: say so before computing it
+            self._finite(float("nan"), logits)
+        shifted = logits - top
         e = np.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
         w = self.class_weights
@@ -180,6 +193,7 @@ class BinaryCrossEntropyWithLogits(Loss):
     """
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
+        """logits: any shape, e.g. (N,) or (N, 1); target: same shape, in [0, 1] -> the mean loss."""
         t = _same_shape_target(self, logits, target)
         if t.size and (t.min() < 0 or t.max() > 1):
             raise ValueError(f"{self!r}: targets must lie in [0, 1], got values in [{t.min()}, {t.max()}]")
@@ -188,6 +202,7 @@ class BinaryCrossEntropyWithLogits(Loss):
         return self._finite(loss, logits)
 
     def backward(self) -> np.ndarray:
+        """-> dlogits: the shape of the logits."""
         logits, t = self._cached()
         return (sigmoid(logits) - t) / logits.dtype.type(logits.size)
 
@@ -199,11 +214,15 @@ class MSELoss(Loss):
     """
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        """pred: any shape, e.g. (N, D); target: same shape -> the mean squared error, a float."""
         t = _same_shape_target(self, pred, target)
         diff = pred - t
         self._cache = diff
-        return self._finite((diff * diff).mean(), pred)
+        with np.errstate(over="ignore"):  # an overflow is reported below, with a hint
+            value = (diff * diff).mean()
+        return self._finite(value, pred)
 
     def backward(self) -> np.ndarray:
+        """-> dpred: the shape of pred."""
         diff = self._cached()
         return diff * diff.dtype.type(2.0 / diff.size)

@@ -57,6 +57,12 @@ class Parameter:
     def __iter__(self) -> Iterator[Any]:
         return iter((self.name, self.value, self.grad))
 
+    def __getitem__(self, i: int) -> Any:
+        return (self.name, self.value, self.grad)[i]
+
+    def __len__(self) -> int:
+        return 3
+
     def __repr__(self) -> str:
         v = self.value
         return f"Parameter({self.name!r}, shape={shape_str(v.shape)}, dtype={v.dtype})"
@@ -88,14 +94,19 @@ class Module:
     def _cached(self) -> Any:
         """What forward cached, or a clear error if backward came first."""
         if self._cache is None:
-            raise RuntimeError(f"{self!r}: backward was called before forward")
+            raise RuntimeError(f"{self._name()}: backward was called before forward")
         return self._cache
+
+    def _name(self) -> str:
+        """The repr if it fits on one line, else the class name (for containers)."""
+        text = repr(self)
+        return text if "\n" not in text else type(self).__name__
 
     def _check_grad_out(self, grad_out: np.ndarray, expected: tuple[int, ...]) -> None:
         if not isinstance(grad_out, np.ndarray) or grad_out.shape != expected:
             got = shape_str(grad_out.shape) if isinstance(grad_out, np.ndarray) else type(grad_out).__name__
             raise ShapeError(
-                f"{self!r}.backward expected grad_out of shape {shape_str(expected)} "
+                f"{self._name()}.backward expected grad_out of shape {shape_str(expected)} "
                 f"(the shape of its last output), got {got}"
             )
 

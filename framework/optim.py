@@ -61,6 +61,8 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
+        if momentum < 0 or weight_decay < 0:
+            raise ValueError(f"SGD expected momentum >= 0 and weight_decay >= 0, got {momentum} and {weight_decay}")
         if nesterov and momentum <= 0:
             raise ValueError("SGD: nesterov=True needs a momentum > 0")
         self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
@@ -97,6 +99,8 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
+        if not all(0 <= b < 1 for b in betas) or eps <= 0 or weight_decay < 0:
+            raise ValueError(f"Adam expected betas in [0, 1), eps > 0, weight_decay >= 0; got {betas}, {eps}, {weight_decay}")
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
         self.t = 0
 

@@ -32,6 +32,7 @@ class Sequential(Module):
         self._first_skips_dx = bool(layers) and _accepts_input_grad(layers[0])
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, ...), what the first layer takes -> what the last layer gives."""
         i = 0
         try:
             for i, layer in enumerate(self.layers):
@@ -48,11 +49,14 @@ class Sequential(Module):
         to the data, which training never needs.
         """
         self._cached()
-        g = grad_out
-        for i in range(len(self.layers) - 1, -1, -1):
-            if i == 0 and not input_grad and self._first_skips_dx:
-                return self.layers[0].backward(g, lr, input_grad=False)
-            g = self.layers[i].backward(g, lr)
+        g, i = grad_out, len(self.layers) - 1
+        try:
+            for i in range(len(self.layers) - 1, -1, -1):
+                if i == 0 and not input_grad and self._first_skips_dx:
+                    return self.layers[0].backward(g, lr, input_grad=False)
+                g = self.layers[i].backward(g, lr)
+        except ShapeError as err:
+            raise ShapeError(f"layer {i} of Sequential: {err}") from None
         return g if input_grad else None
 
     # -- containers -------------------------------------------------------

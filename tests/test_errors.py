@@ -90,9 +90,42 @@ def test_non_finite_loss_says_why():
 
 
 def test_constructor_arguments():
-    with pytest.raises(ValueError, match="positive sizes"):
+    with pytest.raises(ValueError, match="positive integer sizes"):
         Linear(0, 3)
     with pytest.raises(ValueError, match="class_weights"):
         SoftmaxCrossEntropy(class_weights=[1.0, -1.0])
     with pytest.raises(ShapeError, match="has 2 class weights but the logits have C=3"):
         SoftmaxCrossEntropy(class_weights=[1.0, 1.0])(np.zeros((1, 3)), np.array([0]))
+
+
+def test_sequential_backward_says_which_layer_and_stays_one_line():
+    model = Sequential(Linear(4, 3), ReLU(), Linear(3, 2))
+    model.forward(np.zeros((2, 4)))
+    with pytest.raises(ShapeError, match=r"^layer 2 of Sequential: Linear\(3 -> 2\).backward expected grad_out of shape \(2, 2\)"):
+        model.backward(np.zeros((2, 3)))
+    with pytest.raises(RuntimeError, match=r"^Sequential: backward was called before forward$"):
+        Sequential(Linear(2, 2)).backward(np.zeros((1, 2)))
+
+
+def test_optimizer_and_layer_argument_checks():
+    from framework import SGD, Adam
+    params = Linear(2, 2).parameters()
+    with pytest.raises(ValueError, match="momentum >= 0"):
+        SGD(params, lr=0.1, momentum=-1)
+    with pytest.raises(ValueError, match=r"betas in \[0, 1\)"):
+        Adam(params, lr=0.1, betas=(0.9, 1.0))
+    with pytest.raises(ValueError, match="scale=0.1 only applies to init='normal'"):
+        Linear(2, 2, scale=0.1)
+    with pytest.raises(ValueError, match="positive integer sizes, got in_features=64.0"):
+        Linear(64.0, 32)
+
+
+def test_empty_batch_and_overflow_messages():
+    with pytest.raises(ShapeError, match="empty batch"):
+        SoftmaxCrossEntropy()(np.zeros((0, 3)), np.zeros(0, dtype=int))
+    with pytest.raises(ShapeError, match="empty batch"):
+        MSELoss()(np.zeros((0, 1)), np.zeros((0, 1)))
+    with pytest.raises(NonFiniteError, match="finite but too large for float32"):
+        MSELoss()(np.full((2, 1), 1e20, dtype=np.float32), np.zeros((2, 1)))
+    with pytest.raises(ValueError, match="finite non-negative"):
+        SoftmaxCrossEntropy(class_weights=[1.0, np.nan])

@@ -218,7 +218,7 @@ def test_checker_is_fast_enough_for_grading():
 
     check_gradients(Counting(64, 32, seed=0), input_shape=(8, 64))
     elements = 8 * 64 + 64 * 32 + 32
-    assert calls == 2 * elements + 3 + 1  # central differences + f(x) per tensor + the analytic pass
+    assert calls == 2 * elements + 3 + 1 + 2  # central differences, f(x) per tensor, the analytic pass, the determinism check
 
 
 class TupleLinear:
@@ -246,6 +246,132 @@ def test_layers_outside_the_framework_with_tuple_parameters():
     assert [c.passed for c in result.checks] == [True, True, False]
     assert "5 (the batch size N) times too small" in failure(result, "db")
     layer = TupleLinear(4, 3)
-    layer.W = layer.W.astype(np.float32)
+    layer.W = layer.W.astype(np.float32)  # float32 attributes are swapped for float64 copies
+    assert [c.passed for c in check_gradients(layer, input_shape=(5, 4)).checks] == [True, True, False]
+    assert layer.W.dtype == np.float32  # ... in the checker's copy only
+
+
+class CopyingParams(TupleLinear):
+    def parameters(self):
+        return [("W", self.W.astype(np.float32), self.dW)]  # a copy: nothing the checker can swap
+
+
+def test_parameters_that_are_copies_get_a_clear_error():
     with pytest.raises(TypeError, match="keep parameters in float64"):
-        check_gradients(layer, input_shape=(5, 4))
+        check_gradients(CopyingParams(4, 3), input_shape=(5, 4))
+
+
+# ---- robustness: randomness, side effects, kinks, misuse ------------------------------------
+class GlobalRandomDropout(ReLU):
+    """Dropout written with np.random, as students often do: correct, but not seeded."""
+
+    def forward(self, x):
+        self._cache = (np.random.rand(*x.shape) > 0.5) * 2.0
+        return x * self._cache
+
+    def backward(self, grad_out, lr=None):
+        return grad_out * self._cache
+
+
+class GlobalRandomDropoutBug(GlobalRandomDropout):
+    def backward(self, grad_out, lr=None):
+        return grad_out * 2.0  # forgets the mask
+
+
+class TrulyNoisy(ReLU):
+    def forward(self, x):
+        self._cache = np.ones_like(x)
+        return x + np.random.default_rng().standard_normal(x.shape)  # fresh entropy every call
+
+    def backward(self, grad_out, lr=None):
+        return grad_out.copy()
+
+
+class InPlaceGradOut(Linear):
+    def backward(self, grad_out, lr=None):
+        grad_out *= 2  # changes the caller's array, and doubles every gradient
+        return super().backward(grad_out)
+
+
+class ReturnsTuple(Linear):
+    def backward(self, grad_out, lr=None):
+        dx = super().backward(grad_out)
+        return dx, self.dW, self.db
+
+
+class LeakyMaskReLU(ReLU):
+    def backward(self, grad_out, lr=None):
+        return grad_out.copy()  # forgets the mask entirely
+
+
+class MSEPerBatch(MSELoss):
+    def backward(self):
+        diff = self._cached()
+        return 2 * diff / diff.shape[0]  # divides by N instead of N * D
+
+
+def test_unseeded_global_randomness_is_replayed():
+    assert check_gradients(GlobalRandomDropout(), input_shape=(4, 5)).passed
+    result = check_gradients(GlobalRandomDropoutBug(), input_shape=(4, 5))
+    assert not result.passed and "nonzero where the gradient must be 0" in result.summary()
+
+
+def test_nondeterministic_forward_fails_clearly():
+    result = check_gradients(TrulyNoisy(), input_shape=(3, 4))
+    assert not result.passed and "forward is not deterministic" in result.summary()
+
+
+def test_backward_changing_grad_out_is_caught():
+    result = check_gradients(InPlaceGradOut(4, 3, seed=0), input_shape=(2, 4))
+    assert "backward changed grad_out in place" in failure(result, "grad_out")
+
+
+def test_backward_returning_a_tuple_is_explained():
+    assert "backward must return only dx" in failure(check_gradients(ReturnsTuple(4, 3, seed=0), input_shape=(2, 4)), "dx")
+
+
+def test_wrong_mask_is_named():
+    x = np.array([[0.5, -0.7, 0.9, -0.2]])
+    assert "check the mask" in failure(check_gradients(LeakyMaskReLU(), x), "dx")
+
+
+def test_factor_names_for_batch_of_two_and_for_all_elements(rng):
+    two = check_gradients(NoMeanCrossEntropy(), rng.standard_normal((2, 3)), np.array([0, 2]))
+    assert "with this batch of N=2" in failure(two, "dx")
+    per_batch = check_gradients(MSEPerBatch(), rng.standard_normal((4, 3)), rng.standard_normal((4, 3)))
+    assert "3 (the number of features D) times too large" in failure(per_batch, "dx")
+    one = check_gradients(SoftmaxCrossEntropy(), rng.standard_normal((1, 3)), np.array([1]))
+    assert one.passed and "batch of N=1" in str(one)
+
+
+def test_kink_of_one_example_inside_a_batch_sum_is_not_a_false_failure():
+    """Zero biases and an all-zero input row put that row's hidden units exactly at ReLU's kink."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((500, 6))
+    x[7] = 0.0
+    model = Sequential(Linear(6, 8, seed=1), ReLU(), Linear(8, 3, seed=2))
+    result = check_gradients(model, x, rng.integers(0, 3, 500), loss=SoftmaxCrossEntropy(), check_input=False)
+    assert "0.db" not in result.summary() or "kink" in result.summary(), str(result)
+    assert all(c.passed for c in result.checks if c.name != "0.db"), str(result)
+
+
+def test_kinked_bug_is_not_hidden_as_all_skipped():
+    x = np.zeros((4, 3))  # every input exactly at ReLU's kink
+    result = check_gradients(LeakyMaskReLU(), x)
+    assert not result.passed and "every one sits at a kink" in result.summary()
+
+
+def test_misuse_is_explained(rng):
+    model = Sequential(Linear(3, 2))
+    with pytest.raises(TypeError, match="pass one: check_gradients\\(model, x, y, loss="):
+        check_gradients(model, rng.standard_normal((2, 3)), np.array([0, 1]))
+    with pytest.raises(TypeError, match="is a loss: pass the targets too"):
+        check_gradients(SoftmaxCrossEntropy(), rng.standard_normal((2, 3)))
+    nothing = check_gradients(ReLU(), input_shape=(2, 2), check_input=False)
+    assert not nothing.passed and "nothing was checked" in nothing.summary()
+    with pytest.raises(ValueError, match="same shape"):
+        rel_error(np.zeros((4, 1)), np.zeros(4))
+
+
+def test_objects_without_repr_get_their_class_name():
+    assert check_gradients(TupleLinear(3, 2), input_shape=(2, 3)).target == "TupleLinear"

@@ -140,3 +140,15 @@ def test_train_eval_modes():
     assert layer.training
     assert layer.eval() is layer and not layer.training
     assert layer.train().training
+
+
+def test_sigmoid_function_accepts_integers_and_lists():
+    np.testing.assert_allclose(sigmoid(np.array([0, 1, -1])), [0.5, 1 / (1 + np.exp(-1)), 1 / (1 + np.exp(1))])
+    np.testing.assert_allclose(sigmoid([0.0, 2.0]), 1 / (1 + np.exp(-np.array([0.0, 2.0]))))
+
+
+def test_gradient_dtype_follows_the_parameters():
+    layer = Linear(3, 2, seed=0)  # float32
+    layer.forward(np.ones((4, 3), dtype=np.float32))
+    dx = layer.backward(np.ones((4, 2)))  # a float64 gradient arrives
+    assert layer.dW.dtype == layer.db.dtype == dx.dtype == np.float32

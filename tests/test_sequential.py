@@ -112,3 +112,9 @@ def test_train_and_eval_reach_every_layer():
 def test_rejects_non_layers():
     with pytest.raises(TypeError, match="item 1"):
         Sequential(Linear(2, 2), "relu")
+
+
+def test_parameter_behaves_like_a_tuple():
+    p = Linear(3, 2).parameters()[0]
+    assert len(p) == 3 and p[0] == "W" and p[1] is p.value and p[2] is None
+    assert repr(p) == "Parameter('W', shape=(3, 2), dtype=float32)"
