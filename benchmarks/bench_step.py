@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from framework import SGD, Linear, ReLU, Sequential, SoftmaxCrossEntropy  # noqa: E402
 
 TARGETS = {10: 1.8, 64: 1.25, 256: 1.15}
+POOL = 16  # each variant cycles through 16 batches with random labels: no overfitting drift
 SIZES = (784, 128, 64, 10)
 LR = 0.01
 
@@ -50,24 +51,39 @@ def blas_info() -> str:
 
 def floor_step(batch: int, rng: np.random.Generator) -> Callable[[], None]:
     f = lambda *s: rng.standard_normal(s).astype(np.float32)
-    x, w1, w2, w3 = f(batch, 784), f(784, 128), f(128, 64), f(64, 10)
+    w1, w2, w3 = f(784, 128), f(128, 64), f(64, 10)
     h1, h2, g3, g2, g1 = f(batch, 128), f(batch, 64), f(batch, 10), f(batch, 64), f(batch, 128)
+    data = batches(batch, rng)
 
     def step() -> None:
+        x, _ = data()
         x @ w1; h1 @ w2; h2 @ w3                   # forward
         h2.T @ g3; g3 @ w3.T; h1.T @ g2; g2 @ w2.T  # backward, layers 3 and 2
         x.T @ g1                                    # weight gradient of layer 1
     return step
 
 
+def batches(batch: int, rng: np.random.Generator) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+    """A function returning the next of POOL fixed random batches (x: (batch, 784), y: (batch,))."""
+    pool = [(rng.random((batch, 784), dtype=np.float32), rng.integers(0, 10, batch)) for _ in range(POOL)]
+    state = {"i": 0}
+
+    def next_batch() -> tuple[np.ndarray, np.ndarray]:
+        state["i"] = (state["i"] + 1) % POOL
+        return pool[state["i"]]
+    return next_batch
+
+
 def inline_step(batch: int, rng: np.random.Generator) -> Callable[[], None]:
     """The same step written out as plain NumPy statements, no framework: what NumPy's
     per-call cost allows at best with this algorithm (fused update included)."""
-    f = lambda *s: (rng.standard_normal(s) * 0.05).astype(np.float32)
-    x, y, rows = rng.random((batch, 784), dtype=np.float32), rng.integers(0, 10, batch), np.arange(batch)
-    W1, W2, W3, b1, b2, b3 = f(784, 128), f(128, 64), f(64, 10), f(128), f(64), f(10)
+    f = lambda *s: (rng.standard_normal(s) * np.sqrt(2 / s[0])).astype(np.float32)
+    W1, W2, W3 = f(784, 128), f(128, 64), f(64, 10)
+    b1, b2, b3 = (np.zeros(n, np.float32) for n in (128, 64, 10))
+    rows, data = np.arange(batch), batches(batch, rng)
 
     def step() -> None:
+        x, y = data()
         a1 = x @ W1; a1 += b1; m1 = (a1 > 0).astype(np.float32); h1 = a1 * m1
         a2 = h1 @ W2; a2 += b2; m2 = (a2 > 0).astype(np.float32); h2 = a2 * m2
         z = h2 @ W3; z += b3
@@ -85,16 +101,17 @@ def inline_step(batch: int, rng: np.random.Generator) -> Callable[[], None]:
 def framework_step(batch: int, rng: np.random.Generator, separate: bool) -> Callable[[], None]:
     model = Sequential(Linear(784, 128, seed=1), ReLU(), Linear(128, 64, seed=2), ReLU(), Linear(64, 10, seed=3))
     loss = SoftmaxCrossEntropy()
-    x = rng.random((batch, 784), dtype=np.float32)
-    y = rng.integers(0, 10, batch)
+    data = batches(batch, rng)
     if not separate:
         def step() -> None:
+            x, y = data()
             loss(model.forward(x), y)
             model.backward(loss.backward(), lr=LR, input_grad=False)
         return step
     opt = SGD(model.parameters(), lr=LR)
 
     def step() -> None:
+        x, y = data()
         loss(model.forward(x), y)
         model.backward(loss.backward(), input_grad=False)
         opt.step()
@@ -113,10 +130,12 @@ def torch_step(batch: int, rng: np.random.Generator) -> Callable[[], None] | Non
     )
     loss = torch.nn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-    x = torch.from_numpy(rng.random((batch, 784), dtype=np.float32))
-    y = torch.from_numpy(rng.integers(0, 10, batch))
+    pool = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in (batches(batch, rng)() for _ in range(POOL))]
+    state = {"i": 0}
 
     def step() -> None:
+        state["i"] = (state["i"] + 1) % POOL
+        x, y = pool[state["i"]]
         opt.zero_grad(set_to_none=True)
         loss(model(x), y).backward()
         opt.step()
