@@ -1,13 +1,14 @@
 # make test   create .venv if missing, install the project with its test extras, run the suite
 # make demo   create .venv if missing, run the main job (an MLP: build, gradient-check, train)
-# make bench  the training-step benchmark (add PyTorch with: .venv/bin/pip install torch==2.13.0)
+# make bench  the training-step benchmark, with PyTorch as a reference when `make torch` could install it
+# make torch  optional: PyTorch 2.13.0 (CPU) into .venv, only from a local wheel, never a download
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo bench venv clean
+.PHONY: test demo bench torch venv clean
 
 venv: $(STAMP)
 
@@ -22,8 +23,19 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m framework demo
 
-bench: $(STAMP)
+bench: $(STAMP) torch
 	$(BIN)/python benchmarks/bench_step.py
+
+# PyTorch is a reference for cross-checks and benchmarks, never a requirement: install it
+# only when the machine has the local CPU wheel (a plain download would be a multi-GB GPU build).
+TORCH_WHEEL := $(firstword $(wildcard $(PIP_FIND_LINKS)/torch-2.13.0+cpu-*.whl /opt/wheels/torch-2.13.0+cpu-*.whl))
+torch: $(STAMP)
+ifneq ($(TORCH_WHEEL),)
+	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install --quiet "$(TORCH_WHEEL)" \
+		|| echo "PyTorch not installed: its cross-checks will be skipped"
+else
+	@echo "no local PyTorch CPU wheel: PyTorch cross-checks and benchmark column skipped"
+endif
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

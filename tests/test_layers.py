@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from framework import Dropout, Flatten, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, check_gradients
@@ -39,6 +39,7 @@ def test_linear_shapes_and_parameters():
 
 
 @given(n=batch, d=width, m=width, seed=seeds, bias=st.booleans())
+@example(n=1, d=7, m=3, seed=0, bias=True)  # a batch of one, odd sizes
 def test_linear_gradients(n, d, m, seed, bias):
     result = check_gradients(Linear(d, m, seed=seed, bias=bias), input_shape=(n, d), seed=seed)
     assert result.passed, str(result)
@@ -46,6 +47,7 @@ def test_linear_gradients(n, d, m, seed, bias):
 
 @pytest.mark.parametrize("layer", [ReLU(), LeakyReLU(0.2), Sigmoid(), Tanh(), Dropout(0.3, seed=5)], ids=repr)
 @given(n=batch, d=width, seed=seeds)
+@example(n=1, d=5, seed=0)
 def test_activation_gradients(layer, n, d, seed):
     result = check_gradients(layer, input_shape=(n, d), seed=seed)
     assert result.passed, str(result)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from framework import BinaryCrossEntropyWithLogits, MSELoss, SoftmaxCrossEntropy, check_gradients, log_softmax, softmax
@@ -41,6 +41,7 @@ def test_cross_entropy_class_weights(rng):
 
 
 @given(n=st.integers(1, 7), c=st.integers(2, 6), seed=seeds, one_hot=st.booleans())
+@example(n=1, c=3, seed=0, one_hot=False)
 def test_cross_entropy_gradients(n, c, seed, one_hot):
     rng = np.random.default_rng(seed)
     y = rng.integers(0, c, n)
@@ -49,6 +50,7 @@ def test_cross_entropy_gradients(n, c, seed, one_hot):
 
 
 @given(n=st.integers(1, 7), seed=seeds, column=st.booleans())
+@example(n=1, seed=0, column=True)
 def test_bce_gradients(n, seed, column):
     rng = np.random.default_rng(seed)
     shape = (n, 1) if column else (n,)
@@ -57,6 +59,7 @@ def test_bce_gradients(n, seed, column):
 
 
 @given(n=st.integers(1, 5), d=st.integers(1, 4), seed=seeds)
+@example(n=1, d=1, seed=0)
 def test_mse_gradients(n, d, seed):
     t = np.random.default_rng(seed).standard_normal((n, d))
     assert check_gradients(MSELoss(), input_shape=(n, d), y=t, seed=seed).passed
