@@ -159,10 +159,22 @@ def _mask_cause(av: np.ndarray, nv: np.ndarray) -> str | None:
     return None
 
 
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
 def _diagnose(
-    name: str, a: Any, n: np.ndarray, checked: np.ndarray, tol: float, batch: int | None, numel: int
+    name: str, a: Any, n: np.ndarray, checked: np.ndarray, tol: float, batch: int | None, numel: int,
+    patterns: list[tuple[np.ndarray, str]] = (),
 ) -> TensorCheck:
-    """Compare analytic ``a`` with numeric ``n`` on the ``checked`` elements and name the bug."""
+    """Compare analytic ``a`` with numeric ``n`` on the ``checked`` elements and name the bug.
+
+    ``patterns`` are known differences ``a - n`` with their explanation (e.g. the missing
+    one-hot term of a cross-entropy gradient).
+    """
     skipped = int((~checked & ~np.isnan(n)).sum())
 
     def fail(cause: str | None, err: float = float("inf"), **kw: Any) -> TensorCheck:
@@ -176,14 +188,20 @@ def _diagnose(
     if a.dtype.kind not in "fc":
         return fail(f"{name} has dtype {a.dtype}, expected floating point")
     if a.shape != n.shape:
-        if a.shape == n.shape[::-1] and _close(a.T[checked], n[checked]):
+        if a.size == n.size and _broadcasts_to(a.shape, n.shape):
+            a = a.reshape(n.shape)  # e.g. db of shape (M,) for a bias kept as (1, M): the update still works
+        elif a.shape == n.shape[::-1] and _close(a.T[checked], n[checked]):
             return fail(f"transposed: {name} has shape {shape_str(a.shape)} but must have {shape_str(n.shape)}; use .T")
-        if n.ndim == 1 and a.ndim == 2 and a.shape[1] == n.shape[0] and _close(a.sum(axis=0)[checked], n[checked]):
+        elif a.shape == (1, *n.shape):
+            return fail(f"{name} has shape {shape_str(a.shape)} but must have {shape_str(n.shape)}: drop keepdims=True")
+        elif (n.ndim == 1 and a.ndim == 2 and a.shape[0] == batch and (batch or 0) > 1 and a.shape[1] == n.shape[0]
+              and _close(a.sum(axis=0)[checked], n[checked])):
             return fail(
                 f"bias gradient not summed over the batch: got shape {shape_str(a.shape)}, "
                 f"expected {shape_str(n.shape)}; sum grad_out over axis 0"
             )
-        return fail(f"wrong shape: {name} must have shape {shape_str(n.shape)} (like the array it belongs to), got {shape_str(a.shape)}")
+        else:
+            return fail(f"wrong shape: {name} must have shape {shape_str(n.shape)} (like the array it belongs to), got {shape_str(a.shape)}")
     if not np.all(np.isfinite(a)):
         i = tuple(int(k) for k in np.argwhere(~np.isfinite(a))[0])
         return fail(f"{name} contains NaN or inf (first at {i})")
@@ -196,10 +214,14 @@ def _diagnose(
     diff = np.where(checked, np.abs(a - np.where(checked, n, 0.0)), -1.0)
     worst = np.unravel_index(int(np.argmax(diff)), a.shape)
     where = dict(index=tuple(int(k) for k in worst), analytic=float(a[worst]), numeric=float(n[worst]))
+    for pattern, text in patterns:
+        if pattern.shape == a.shape and _close(av - nv, pattern[checked]):
+            return fail(text, err, **where)
     if not np.any(av) and np.any(nv):
         return fail("all zeros: backward did not compute this gradient (or overwrote it with zeros)", err, **where)
     if not np.any(nv):
-        return fail("should be all zeros here, but is not", err, **where)
+        return fail("numerically this gradient is 0 (f did not change for small steps) but backward gives nonzero "
+                    "values; if f is computed in float32, such small steps are lost to rounding", err, **where)
     c = float(av @ nv / (nv @ nv))
     if np.linalg.norm(av - c * nv) <= 1e-4 * np.linalg.norm(av):
         return fail(_factor_cause(c, batch, numel), err, **where)

@@ -181,7 +181,7 @@ class SoftmaxCrossEntropy(Loss):
         return grad
 
     def __repr__(self) -> str:
-        return "SoftmaxCrossEntropy(class_weights=...)" if self.class_weights is not None else "SoftmaxCrossEntropy()"
+        return f"{type(self).__name__}({'class_weights=...' if self.class_weights is not None else ''})"
 
 
 class BinaryCrossEntropyWithLogits(Loss):

@@ -121,7 +121,7 @@ class Module:
         return [Parameter(self, a, prefix + a) for a in self.param_names]
 
     def num_parameters(self) -> int:
-        return sum(p.value.size for p in self.parameters())
+        return sum(value.size for _, value, _ in self.parameters())
 
     def zero_grad(self) -> None:
         for p in self.parameters():
@@ -130,26 +130,26 @@ class Module:
 
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":
         """A copy of every parameter, by name."""
-        return OrderedDict((p.name, p.value.copy()) for p in self.parameters())
+        return OrderedDict((name, value.copy()) for name, value, _ in self.parameters())
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Copy arrays from ``state`` into the parameters, checking names and shapes first."""
-        params = {p.name: p for p in self.parameters()}
+        params = {name: value for name, value, _ in self.parameters()}
         missing = [k for k in params if k not in state]
         unexpected = [k for k in state if k not in params]
         if missing or unexpected:
             raise KeyError(
                 f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}"
             )
-        for name, p in params.items():
+        for name, value in params.items():
             new = np.asarray(state[name])
-            if new.shape != p.value.shape:
+            if new.shape != value.shape:
                 raise ShapeError(
                     f"{type(self).__name__}.load_state_dict: {name!r} expected shape "
-                    f"{shape_str(p.value.shape)}, got {shape_str(new.shape)}"
+                    f"{shape_str(value.shape)}, got {shape_str(new.shape)}"
                 )
-        for name, p in params.items():
-            p.value[...] = state[name]
+        for name, value in params.items():
+            value[...] = state[name]
 
     def to(self, dtype: np.dtype | type) -> "Module":
         """Convert every parameter to ``dtype`` (e.g. ``np.float64`` for gradient checks)."""

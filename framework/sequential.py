@@ -61,7 +61,14 @@ class Sequential(Module):
 
     # -- containers -------------------------------------------------------
     def parameters(self, prefix: str = "") -> list[Parameter]:
-        return [p for i, layer in enumerate(self.layers) for p in layer.parameters(prefix=f"{prefix}{i}.")]
+        """Every layer's parameters, named ``"<index>.<name>"`` (e.g. ``"0.W"``)."""
+        params: list = []
+        for i, layer in enumerate(self.layers):
+            if isinstance(layer, Module):
+                params += layer.parameters(prefix=f"{prefix}{i}.")
+            elif hasattr(layer, "parameters"):  # a layer written without the framework: (name, value, grad)
+                params += [(f"{prefix}{i}.{name}", value, grad) for name, value, grad in layer.parameters()]
+        return params
 
     def train(self, mode: bool = True) -> "Sequential":
         self.training = mode

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from framework import (
+    Tanh,
     Linear, MSELoss, ReLU, Sequential, SoftmaxCrossEntropy, check_fused_update, check_gradients,
     numerical_gradient, rel_error,
 )
@@ -216,9 +217,10 @@ def test_checker_is_fast_enough_for_grading():
             calls += 1
             return super().forward(x)
 
-    check_gradients(Counting(64, 32, seed=0), input_shape=(8, 64))
+    check_gradients(Counting(64, 32, seed=0), input_shape=(8, 64), max_elements=10**6)
     elements = 8 * 64 + 64 * 32 + 32
-    assert calls == 2 * elements + 3 + 1 + 2  # central differences, f(x) per tensor, the analytic pass, the determinism check
+    # central differences, f(x) once per tensor, the analytic pass, the determinism check
+    assert calls == 2 * elements + 3 + 1 + 1
 
 
 class TupleLinear:
@@ -318,12 +320,13 @@ def test_unseeded_global_randomness_is_replayed():
 
 def test_nondeterministic_forward_fails_clearly():
     result = check_gradients(TrulyNoisy(), input_shape=(3, 4))
-    assert not result.passed and "forward is not deterministic" in result.summary()
+    assert not result.passed and "forward draws fresh random numbers on every call" in result.summary()
 
 
-def test_backward_changing_grad_out_is_caught():
-    result = check_gradients(InPlaceGradOut(4, 3, seed=0), input_shape=(2, 4))
-    assert "backward changed grad_out in place" in failure(result, "grad_out")
+def test_backward_changing_grad_out_is_noted_and_its_bug_still_caught():
+    result = check_gradients(InPlaceGradOut(4, 3, seed=0), input_shape=(3, 4))
+    assert "2 times too large" in failure(result, "dx")  # the checker keeps its own copy of grad_out
+    assert any("changed grad_out in place" in note for note in result.notes)
 
 
 def test_backward_returning_a_tuple_is_explained():
@@ -375,3 +378,117 @@ def test_misuse_is_explained(rng):
 
 def test_objects_without_repr_get_their_class_name():
     assert check_gradients(TupleLinear(3, 2), input_shape=(2, 3)).target == "TupleLinear"
+
+
+# ---- student-style code the checker must accept, and bugs it must still find ---------------
+class ResetGradsInForward(Linear):
+    """Correct: zeroes its gradients in forward and accumulates into them once in backward."""
+
+    def forward(self, x):
+        self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
+        return super().forward(x)
+
+    def backward(self, grad_out, lr=None):
+        x = self._cache
+        self.dW += x.T @ grad_out
+        self.db += grad_out.sum(axis=0)
+        return grad_out @ self.W.T
+
+
+class AccumulatingLinear(Linear):
+    """Bug: gradients pile up across calls."""
+
+    def backward(self, grad_out, lr=None):
+        x = self._cache
+        self.dW = (0 if self.dW is None else self.dW) + x.T @ grad_out
+        self.db = grad_out.sum(axis=0)
+        return grad_out @ self.W.T
+
+
+class TransposedStorage:
+    """Correct, PyTorch-style storage: W kept as (M, D) and used transposed; a non-contiguous view."""
+
+    def __init__(self, d, m):
+        rng = np.random.default_rng(0)
+        self.W, self.b, self.dW, self.db = rng.standard_normal((m, d)).T, np.zeros(m), None, None
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, grad_out, lr=None):
+        self.dW, self.db = self.x.T @ grad_out, grad_out.sum(axis=0)
+        return grad_out @ self.W.T
+
+
+class PlainBuggyLinear(TransposedStorage):
+    """No parameters() at all: the W/dW attribute pairs are found; the bias gradient is wrong."""
+
+    def backward(self, grad_out, lr=None):
+        dx = super().backward(grad_out)
+        self.db = grad_out[0]
+        return dx
+
+
+class KeepdimsBias(Linear):
+    def backward(self, grad_out, lr=None):
+        dx = super().backward(grad_out)
+        self.db = grad_out.sum(axis=0, keepdims=True)
+        return dx
+
+
+class NoOneHotCE(SoftmaxCrossEntropy):
+    def backward(self):
+        e, s = self._cache[0], self._cache[1]
+        return e / s / len(e)
+
+
+class OneElementWrong(Linear):
+    def backward(self, grad_out, lr=None):
+        dx = super().backward(grad_out)
+        self.dW[123, 7] += 1.0
+        return dx
+
+
+def test_gradients_are_read_right_after_backward():
+    assert check_gradients(ResetGradsInForward(4, 3, seed=0), input_shape=(3, 4)).passed
+
+
+def test_accumulating_gradients_are_caught():
+    result = check_gradients(AccumulatingLinear(4, 3, seed=0), input_shape=(3, 4))
+    assert "dW changes from one backward to the next: gradients accumulate (dW += ...)" in failure(result, "backward")
+
+
+def test_non_contiguous_and_undeclared_parameters():
+    assert check_gradients(TransposedStorage(5, 3), input_shape=(4, 5)).passed
+    result = check_gradients(PlainBuggyLinear(5, 3), input_shape=(4, 5))
+    assert [c.name for c in result.checks] == ["dx", "dW", "db"] and not result.passed
+
+
+def test_bias_shapes():
+    assert "drop keepdims=True" in failure(check_gradients(KeepdimsBias(4, 3, seed=0), input_shape=(5, 4)), "db")
+
+
+def test_missing_one_hot_term_is_named(rng):
+    result = check_gradients(NoOneHotCE(), rng.standard_normal((4, 3)), np.array([0, 2, 1, 1]))
+    assert "the one-hot term is missing" in failure(result, "dx")
+
+
+def test_a_bug_outside_the_sample_is_found_by_a_random_direction():
+    result = check_gradients(OneElementWrong(300, 20, seed=0), input_shape=(4, 300), max_elements=200)
+    cause = failure(result, "dW")
+    assert "wrong outside the 200 sampled elements" in cause or "worst at (123, 7)" in result.checks[1].line()
+
+
+def test_loss_bug_seen_through_a_model_is_blamed_on_the_loss(rng):
+    model = Sequential(Linear(5, 4, seed=0), Tanh(), Linear(4, 3, seed=1))
+    result = check_gradients(model, rng.standard_normal((4, 5)), rng.integers(0, 3, 4), loss=NoMeanCrossEntropy())
+    assert not result.passed and any("most likely in NoMeanCrossEntropy().backward" in n for n in result.notes)
+
+
+def test_student_layers_inside_a_framework_sequential():
+    model = Sequential(TransposedStorage(4, 3), ReLU(), TupleLinear(3, 2))
+    assert [p[0] for p in model.parameters()] == ["2.W", "2.b"]  # TransposedStorage declares none
+    result = check_gradients(model, input_shape=(3, 4))
+    assert [c.passed for c in result.checks] == [True, True, False]  # TupleLinear's db takes a mean
+    assert "3 (the batch size N) times too small" in failure(result, "2.db")
