@@ -6,6 +6,7 @@ import numpy as np
 
 from . import init as initialisers
 from .errors import ShapeError, require_float, shape_str
+from .functional import batch_sum
 from .module import Module
 
 
@@ -85,7 +86,7 @@ class Linear(Module):
         else:
             self.dW = x.T @ grad_out
         if self.b is not None:
-            self.db = grad_out.sum(axis=0)
+            self.db = batch_sum(grad_out)  # grad_out.sum(axis=0), faster
         self._apply_fused_update(lr)
         return dx
 
