@@ -80,21 +80,21 @@ def inline_step(batch: int, rng: np.random.Generator) -> Callable[[], None]:
     f = lambda *s: (rng.standard_normal(s) * np.sqrt(2 / s[0])).astype(np.float32)
     W1, W2, W3 = f(784, 128), f(128, 64), f(64, 10)
     b1, b2, b3 = (np.zeros(n, np.float32) for n in (128, 64, 10))
-    rows, data = np.arange(batch), batches(batch, rng)
+    rows, data, ones = np.arange(batch), batches(batch, rng), np.ones(batch, np.float32)
 
-    def step() -> None:
+    def step() -> None:  # the framework's own tricks included: ones @ g for bias gradients, argmax for maxima
         x, y = data()
         a1 = x @ W1; a1 += b1; m1 = (a1 > 0).astype(np.float32); h1 = a1 * m1
         a2 = h1 @ W2; a2 += b2; m2 = (a2 > 0).astype(np.float32); h2 = a2 * m2
         z = h2 @ W3; z += b3
-        z -= z.max(axis=1, keepdims=True); e = np.exp(z); s = e.sum(axis=1, keepdims=True)
+        z -= z[rows, z.argmax(axis=1)][:, None]; e = np.exp(z); s = e.sum(axis=1, keepdims=True)
         (np.log(s[:, 0]) - z[rows, y]).mean()
         g3 = e / (s * batch); g3[rows, y] -= 1 / batch
-        g2 = g3 @ W3.T; dW3 = h2.T @ g3; db3 = g3.sum(0); W3.__isub__(LR * dW3); b3.__isub__(LR * db3)
+        g2 = g3 @ W3.T; dW3 = h2.T @ g3; db3 = ones @ g3; W3.__isub__(LR * dW3); b3.__isub__(LR * db3)
         g2 *= m2
-        g1 = g2 @ W2.T; dW2 = h1.T @ g2; db2 = g2.sum(0); W2.__isub__(LR * dW2); b2.__isub__(LR * db2)
+        g1 = g2 @ W2.T; dW2 = h1.T @ g2; db2 = ones @ g2; W2.__isub__(LR * dW2); b2.__isub__(LR * db2)
         g1 *= m1
-        dW1 = x.T @ g1; db1 = g1.sum(0); W1.__isub__(LR * dW1); b1.__isub__(LR * db1)
+        dW1 = x.T @ g1; db1 = ones @ g1; W1.__isub__(LR * dW1); b1.__isub__(LR * db1)
     return step
 
 
@@ -151,7 +151,7 @@ def time_per_step(step: Callable[[], None], repeats: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--batches", type=int, nargs="+", default=[10, 64, 256])
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even when it is installed")
     args = parser.parse_args()

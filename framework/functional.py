@@ -42,8 +42,8 @@ def _ones(n: int, dtype: str) -> np.ndarray:
 def batch_sum(g: np.ndarray) -> np.ndarray:
     """Sum over the batch axis, g: (N, M) -> (M,), e.g. the bias gradient.
 
-    Written as the matrix product ones(N) @ g: the same numbers as g.sum(axis=0), but
-    computed by BLAS, 2 to 3 times faster than NumPy's reduction for these shapes.
+    Written as the matrix product ones(N) @ g: the same sum as g.sum(axis=0) (up to
+    rounding), computed by BLAS 2 to 3 times faster than NumPy's reduction for these shapes.
     """
     return _ones(g.shape[0], g.dtype.str) @ g
 
