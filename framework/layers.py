@@ -7,7 +7,7 @@ import numpy as np
 from . import init as initialisers
 from .errors import ShapeError, require_float, shape_str
 from .functional import batch_sum
-from .module import Module
+from .module import Module, sgd_update_
 
 
 def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -57,15 +57,11 @@ class Linear(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, D) -> out: (N, M)."""
-        if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != self.in_features:
-            got = shape_str(x.shape) if isinstance(x, np.ndarray) else type(x).__name__
-            hint = " (flatten images first, e.g. with Flatten())" if isinstance(x, np.ndarray) and x.ndim > 2 else ""
-            raise ShapeError(f"{self!r} expected input of shape (N, {self.in_features}), got {got}{hint}")
-        require_float(self, "input", x)
-        if x.dtype != self.W.dtype:
-            x = x.astype(self.W.dtype)
+        W = self.W
+        if not (isinstance(x, np.ndarray) and x.dtype == W.dtype and x.ndim == 2 and x.shape[1] == self.in_features):
+            x = self._checked_input(x)
         self._cache = x
-        out = x @ self.W
+        out = x @ W
         if self.b is not None:
             out += self.b
         return out
@@ -76,19 +72,39 @@ class Linear(Module):
         With ``lr``, applies ``W -= lr * dW`` (and the same to ``b``) after ``dx`` has been
         computed with the old ``W``. With ``input_grad=False``, skips ``dx`` (first layer).
         """
-        x = self._cached()
-        self._check_grad_out(grad_out, (x.shape[0], self.out_features))
-        if grad_out.dtype != self.W.dtype:  # gradients live in the parameters' dtype
-            grad_out = grad_out.astype(self.W.dtype)
-        dx = grad_out @ self.W.T if input_grad else None
-        if self.dW is not None and self.dW.dtype == self.W.dtype and self.dW.shape == self.W.shape:
-            np.matmul(x.T, grad_out, out=self.dW)  # reuse the gradient's memory: no allocation
+        x, W = self._cache, self.W
+        if x is None or not (isinstance(grad_out, np.ndarray) and grad_out.dtype == W.dtype
+                             and grad_out.shape == (x.shape[0], self.out_features)):
+            grad_out = self._checked_grad_out(grad_out)
+        dx = grad_out @ W.T if input_grad else None  # with W from before any update
+        dW = self.dW
+        if dW is not None and dW.shape == W.shape and dW.dtype == W.dtype:
+            np.matmul(x.T, grad_out, out=dW)  # reuse the gradient's memory: no allocation
         else:
-            self.dW = x.T @ grad_out
+            self.dW = dW = x.T @ grad_out
         if self.b is not None:
             self.db = batch_sum(grad_out)  # grad_out.sum(axis=0), faster
-        self._apply_fused_update(lr)
+        if lr is not None:  # the fused SGD step
+            sgd_update_(W, dW, lr)
+            if self.b is not None:
+                sgd_update_(self.b, self.db, lr)
         return dx
+
+    def _checked_input(self, x: object) -> np.ndarray:
+        """x as an (N, D) array of the weights' dtype, or a ShapeError that says what is wrong."""
+        if not isinstance(x, np.ndarray) or x.ndim != 2 or x.shape[1] != self.in_features:
+            got = shape_str(x.shape) if isinstance(x, np.ndarray) else type(x).__name__
+            hint = " (flatten images first, e.g. with Flatten())" if isinstance(x, np.ndarray) and x.ndim > 2 else ""
+            raise ShapeError(f"{self!r} expected input of shape (N, {self.in_features}), got {got}{hint}")
+        require_float(self, "input", x)
+        return x.astype(self.W.dtype)
+
+    def _checked_grad_out(self, grad_out: object) -> np.ndarray:
+        """grad_out as an (N, M) array of the weights' dtype (gradients live in the parameters'
+        dtype), or a clear error."""
+        x = self._cached()
+        self._check_grad_out(grad_out, (x.shape[0], self.out_features))
+        return grad_out.astype(self.W.dtype)
 
     def extra_repr(self) -> str:
         return f"{self.in_features} -> {self.out_features}" + ("" if self.b is not None else ", bias=False")
