@@ -110,11 +110,6 @@ class Module:
                 f"(the shape of its last output), got {got}"
             )
 
-    def _apply_fused_update(self, lr: float | None) -> None:
-        if lr is not None:
-            for name in self.param_names:
-                sgd_update_(getattr(self, name), getattr(self, "d" + name), lr)
-
     # -- parameters -----------------------------------------------------
     def parameters(self, prefix: str = "") -> list[Parameter]:
         """Every trainable array as a :class:`Parameter` (name, value, grad)."""
@@ -124,8 +119,9 @@ class Module:
         return sum(value.size for _, value, _ in self.parameters())
 
     def zero_grad(self) -> None:
+        """Set every stored gradient to zeros (backward overwrites them anyway)."""
         for p in self.parameters():
-            if p.grad is not None:
+            if isinstance(p, Parameter) and p.grad is not None:
                 p.grad = np.zeros_like(p.value)
 
     def state_dict(self) -> "OrderedDict[str, np.ndarray]":

@@ -21,6 +21,12 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        foreign = [p for p in self.params if not isinstance(p, Parameter)]
+        if foreign:
+            raise TypeError(
+                f"{type(self).__name__} needs framework Parameters (from layers derived from framework.Module), "
+                f"got {type(foreign[0]).__name__}: {foreign[0]!r:.60}"
+            )
         if lr <= 0:
             raise ValueError(f"{type(self).__name__} expected a positive learning rate, got lr={lr}")
         self.lr = lr

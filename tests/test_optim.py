@@ -140,3 +140,17 @@ def test_training_reduces_loss_with_each_optimizer(rng):
             model.backward(loss.backward())
             opt.step()
         assert loss(model.forward(x), y) < 0.5 * first, opt
+
+
+def test_zero_grad_and_foreign_parameters(rng):
+    model = mlp()
+    model.forward(rng.standard_normal((2, 6)).astype(np.float32))
+    model.backward(np.ones((2, 3), dtype=np.float32))
+    opt = SGD(model.parameters(), lr=0.1)
+    opt.zero_grad()
+    assert all(not p.grad.any() for p in model.parameters())
+    model.backward(np.ones((2, 3), dtype=np.float32))
+    model.zero_grad()
+    assert all(not p.grad.any() for p in model.parameters())
+    with pytest.raises(TypeError, match="needs framework Parameters"):
+        SGD([("W", np.zeros(2), np.zeros(2))], lr=0.1)
