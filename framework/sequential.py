@@ -73,7 +73,8 @@ class Sequential(Module):
     def train(self, mode: bool = True) -> "Sequential":
         self.training = mode
         for layer in self.layers:
-            layer.train(mode)
+            if hasattr(layer, "train"):
+                layer.train(mode)
         return self
 
     def __getitem__(self, i: int) -> Module:
