@@ -32,6 +32,13 @@ class _Elementwise(Module):
         self._check_grad_out(grad_out, cache.shape)
         return self._backward(grad_out, cache)
 
+    def _forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """-> (out, what backward needs)."""
+        raise NotImplementedError
+
+    def _backward(self, grad_out: np.ndarray, cache: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
 
 class ReLU(_Elementwise):
     """out = max(x, 0); dx = grad_out where x > 0, else 0.

@@ -9,7 +9,7 @@ that lets through or blocks the wrong elements, an all-zero gradient.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -168,7 +168,7 @@ def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
 
 def _diagnose(
     name: str, a: Any, n: np.ndarray, checked: np.ndarray, tol: float, batch: int | None, numel: int,
-    patterns: list[tuple[np.ndarray, str]] = (),
+    patterns: Sequence[tuple[np.ndarray, str]] = (),
 ) -> TensorCheck:
     """Compare analytic ``a`` with numeric ``n`` on the ``checked`` elements and name the bug.
 

@@ -13,7 +13,7 @@ class NonFiniteError(FloatingPointError):
     """A loss or gradient became NaN or infinite."""
 
 
-def shape_str(shape: tuple[int, ...]) -> str:
+def shape_str(shape: tuple[object, ...]) -> str:
     """``(32, 784)`` for a shape tuple (a 1-tuple prints as ``(5,)``)."""
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 

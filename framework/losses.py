@@ -8,6 +8,7 @@ NaN, no warning.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ class Loss:
     """Base class: ``value = loss(scores, target)``, then ``dscores = loss.backward()``."""
 
     def __init__(self) -> None:
-        self._cache = None
+        self._cache: Any = None
 
     def __call__(self, scores: np.ndarray, target: np.ndarray) -> float:
         return self.forward(scores, target)
