@@ -91,7 +91,7 @@ def test_adam_hand_computed():
 
 
 def test_optimizers_match_pytorch_when_available(rng):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", exc_type=ImportError)
     w0 = rng.standard_normal((4, 3))
     grads = [rng.standard_normal((4, 3)) for _ in range(4)]
     cases = [
