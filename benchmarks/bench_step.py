@@ -22,6 +22,7 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = "1"
 
 import argparse
+import itertools
 import statistics
 import sys
 import time
@@ -63,15 +64,12 @@ def floor_step(batch: int, rng: np.random.Generator) -> Callable[[], None]:
     return step
 
 
-def batches(batch: int, rng: np.random.Generator) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
-    """A function returning the next of POOL fixed random batches (x: (batch, 784), y: (batch,))."""
-    pool = [(rng.random((batch, 784), dtype=np.float32), rng.integers(0, 10, batch)) for _ in range(POOL)]
-    state = {"i": 0}
-
-    def next_batch() -> tuple[np.ndarray, np.ndarray]:
-        state["i"] = (state["i"] + 1) % POOL
-        return pool[state["i"]]
-    return next_batch
+def batches(batch: int, rng: np.random.Generator, convert: Callable = lambda a: a) -> Callable[[], tuple]:
+    """A function returning the next of POOL fixed random batches (x: (batch, 784), y: (batch,)),
+    each array passed once through ``convert`` (e.g. torch.from_numpy)."""
+    pool = [(convert(rng.random((batch, 784), dtype=np.float32)), convert(rng.integers(0, 10, batch)))
+            for _ in range(POOL)]
+    return itertools.cycle(pool).__next__
 
 
 def inline_step(batch: int, rng: np.random.Generator) -> Callable[[], None]:
@@ -130,12 +128,10 @@ def torch_step(batch: int, rng: np.random.Generator) -> Callable[[], None] | Non
     )
     loss = torch.nn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-    pool = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in (batches(batch, rng)() for _ in range(POOL))]
-    state = {"i": 0}
+    data = batches(batch, rng, torch.from_numpy)
 
     def step() -> None:
-        state["i"] = (state["i"] + 1) % POOL
-        x, y = pool[state["i"]]
+        x, y = data()
         opt.zero_grad(set_to_none=True)
         loss(model(x), y).backward()
         opt.step()

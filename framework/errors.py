@@ -13,6 +13,13 @@ class NonFiniteError(FloatingPointError):
     """A loss or gradient became NaN or infinite."""
 
 
+def one_line(obj: object) -> str:
+    """How a message names an object: its repr, or its class name when the repr spans
+    several lines (a Sequential) or is Python's default ``<... object at 0x...>``."""
+    text = repr(obj)
+    return type(obj).__name__ if "\n" in text or " object at 0x" in text else text
+
+
 def shape_str(shape: tuple[object, ...]) -> str:
     """``(32, 784)`` for a shape tuple (a 1-tuple prints as ``(5,)``)."""
     return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .diagnosis import GradCheckResult, GradientCheckError, TensorCheck, _close, _diagnose, _norm_error
-from .errors import shape_str
+from .errors import one_line, shape_str
 from .module import Parameter
 
 __all__ = [
@@ -112,25 +112,29 @@ def _directional_check(
 ) -> tuple[float, float] | None:
     """Compare the derivative along a random direction v with <analytic, v>.
 
-    Catches a wrong element that sampling missed: every element takes part. Directions
-    that cross a kink (the one-sided slopes disagree) are drawn again. Returns
-    (analytic, numeric) when they disagree, None when they agree or no clean direction
-    was found.
+    Catches a wrong element that sampling missed: every element takes part. The
+    derivative is that of the one-number function t -> f(x + t v) at 0, by the same
+    central differences; directions that cross a kink (the one-sided slopes disagree)
+    are drawn again. Returns (analytic, numeric) when they disagree, None when they agree
+    or no clean direction was found.
     """
+    base = x.copy()
     for _ in range(tries):
         v = rng.standard_normal(x.shape)
-        base = x.copy()
-        f0 = float(f(x))
-        x[...] = base + eps * v
-        fp = float(f(x))
-        x[...] = base - eps * v
-        fm = float(f(x))
-        x[...] = base
-        right, left = (fp - f0) / eps, (f0 - fm) / eps
+
+        def along(t: np.ndarray) -> float:
+            x[...] = base + t[0] * v
+            return f(x)
+
+        try:
+            grad, right_, left_, f0 = _central_differences(along, np.zeros(1), eps)
+        finally:
+            x[...] = base
+        numeric, right, left = float(grad[0]), float(right_[0]), float(left_[0])
         rounding = 1e-14 * abs(f0) / eps
         if abs(right - left) > 1e-6 * (abs(right) + abs(left)) + 100 * rounding:
             continue  # a kink along this direction
-        numeric, expected = (fp - fm) / (2 * eps), float(np.sum(analytic * v))
+        expected = float(np.sum(analytic * v))
         if abs(numeric - expected) > tol * (abs(numeric) + abs(expected)) + 100 * rounding:
             return expected, numeric
         return None
@@ -172,6 +176,17 @@ class _Replay:
         np.random.set_state(self.global_state)
 
 
+def _slots(obj: Any) -> list[tuple[Any, Any]]:
+    """(key, value) for what ``obj`` holds: dict items, list or tuple entries, attributes."""
+    if isinstance(obj, (np.ndarray, np.random.Generator, np.random.RandomState, str, bytes, type)):
+        return []
+    if isinstance(obj, dict):
+        return list(obj.items())
+    if isinstance(obj, (list, tuple)):
+        return list(enumerate(obj))
+    return list(getattr(obj, "__dict__", {}).items())
+
+
 def _walk(obj: Any, seen: set[int] | None = None):
     """Every object reachable from a layer through attributes, lists, tuples and dicts."""
     seen = set() if seen is None else seen
@@ -179,15 +194,7 @@ def _walk(obj: Any, seen: set[int] | None = None):
         return
     seen.add(id(obj))
     yield obj
-    if isinstance(obj, (np.ndarray, np.random.Generator, np.random.RandomState, str, bytes, type)):
-        return
-    if isinstance(obj, dict):
-        children = list(obj.values())
-    elif isinstance(obj, (list, tuple)):
-        children = list(obj)
-    else:
-        children = list(getattr(obj, "__dict__", {}).values())
-    for child in children:
+    for _, child in _slots(obj):
         yield from _walk(child, seen)
 
 
@@ -199,15 +206,9 @@ def _float64_copy(obj: Any) -> Any:
     except Exception as exc:  # pragma: no cover - exotic student objects
         raise TypeError(f"cannot check {obj!r}: it cannot be copied ({exc})") from exc
     for holder in list(_walk(work)):
-        if isinstance(holder, dict):
-            items = list(holder.items())
-        elif isinstance(holder, list):
-            items = list(enumerate(holder))
-        elif hasattr(holder, "__dict__") and not isinstance(holder, type):
-            items = list(vars(holder).items())
-        else:
-            continue
-        for key, value in items:
+        if isinstance(holder, tuple):
+            continue  # cannot be changed in place
+        for key, value in _slots(holder):
             if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.dtype != np.float64:
                 if isinstance(holder, (dict, list)):
                     holder[key] = value.astype(np.float64)
@@ -216,7 +217,7 @@ def _float64_copy(obj: Any) -> Any:
     for p in _params(work):
         if np.asarray(p.value).dtype != np.float64:
             raise TypeError(
-                f"parameter {p.name!r} of {_describe(obj)} is {np.asarray(p.value).dtype} and parameters() returns a "
+                f"parameter {p.name!r} of {one_line(obj)} is {np.asarray(p.value).dtype} and parameters() returns a "
                 "copy of it, so the checker cannot work in float64: keep parameters in float64, or return the arrays themselves"
             )
     return work
@@ -256,12 +257,6 @@ def _grad_name(name: str) -> str:
     """'W' -> 'dW', '0.W' -> '0.dW'."""
     prefix, _, attr = name.rpartition(".")
     return f"{prefix}{'.' if prefix else ''}d{attr}"
-
-
-def _describe(obj: Any) -> str:
-    """A one-line name: the repr, or the class name for multi-line or default reprs."""
-    text = repr(obj)
-    return type(obj).__name__ if "\n" in text or " object at 0x" in text else text
 
 
 def _positional_count(obj: Any, required: bool = False) -> int:
@@ -328,10 +323,10 @@ def check_gradients(
     rng = np.random.default_rng(seed)
     is_loss = y is not None and loss is None
     if y is None and loss is None and _positional_count(target, required=True) >= 2:
-        raise TypeError(f"{_describe(target)} is a loss: pass the targets too, check_gradients(loss, scores, y)")
+        raise TypeError(f"{one_line(target)} is a loss: pass the targets too, check_gradients(loss, scores, y)")
     if is_loss and _positional_count(target) < 2:
         raise TypeError(
-            f"{_describe(target)}.forward takes only x; to check it under a loss, "
+            f"{one_line(target)}.forward takes only x; to check it under a loss, "
             "pass one: check_gradients(model, x, y, loss=SoftmaxCrossEntropy())"
         )
     if x is None:
@@ -342,7 +337,7 @@ def check_gradients(
     work = _float64_copy(target)
     head = copy.deepcopy(loss) if loss is not None else None
     batch = x.shape[0] if x.ndim else None
-    result = GradCheckResult(_describe(target) + (f" + {_describe(loss)}" if loss is not None else ""))
+    result = GradCheckResult(one_line(target) + (f" + {one_line(loss)}" if loss is not None else ""))
     replay = _Replay(work)
     copies = False  # once forward is seen to change its input, it only ever gets copies
     last_scores: list[Any] = [None]  # what the model gave the loss, for sizes in diagnoses
@@ -391,7 +386,7 @@ def check_gradients(
             copies = True
         if is_loss or head is not None:
             scores = x if is_loss else np.asarray(last_scores[0])
-            value = _scalar(out, _describe(target if is_loss else loss))
+            value = _scalar(out, one_line(target if is_loss else loss))
             f: Callable[[np.ndarray], float] = lambda inp: _scalar(run(inp), "loss")
         else:
             scores = out = np.asarray(out)
@@ -448,7 +443,7 @@ def check_gradients(
     failing = [c for c in result.failures() if c.gradient]
     if head is not None and len(failing) > 1 and len(failing) == len([c for c in result.checks if c.gradient]) \
             and len({c.cause for c in failing}) == 1 and failing[0].cause:
-        result.notes.append(f"every gradient has the same problem ({failing[0].cause}): the bug is most likely in {_describe(loss)}.backward")
+        result.notes.append(f"every gradient has the same problem ({failing[0].cause}): the bug is most likely in {one_line(loss)}.backward")
     return result
 
 
@@ -481,7 +476,7 @@ def check_fused_update(
     x = np.array(x, dtype=np.float64)
     plain, fused, stale = _float64_copy(layer), _float64_copy(layer), _float64_copy(layer)
     replays = [_Replay(m, replay_global=True) for m in (plain, fused, stale)]
-    result = GradCheckResult(_describe(layer) + f" fused update (lr={lr})")
+    result = GradCheckResult(one_line(layer) + f" fused update (lr={lr})")
     try:
         replays[0]()
         R = rng.standard_normal(np.shape(plain.forward(x.copy())))

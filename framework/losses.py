@@ -100,36 +100,35 @@ class SoftmaxCrossEntropy(Loss):
         self.class_weights = class_weights
 
     def _check(self, logits: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, bool]:
-        who = repr(self)
         require_float(self, "logits", logits)
         if logits.ndim != 2:
-            raise ShapeError(f"{who} expected logits of shape (N, C), got {shape_str(logits.shape)}")
+            raise ShapeError(f"{self!r} expected logits of shape (N, C), got {shape_str(logits.shape)}")
         _require_batch(self, logits)
         n, c = logits.shape
         if self.class_weights is not None and self.class_weights.shape != (c,):
-            raise ShapeError(f"{who} has {self.class_weights.size} class weights but the logits have C={c} classes")
+            raise ShapeError(f"{self!r} has {self.class_weights.size} class weights but the logits have C={c} classes")
         target = np.asarray(target)
         if target.ndim == 1:
             if target.dtype.kind not in "iu":
-                raise ShapeError(f"{who} expected integer class labels of shape ({n},), got dtype {target.dtype}")
+                raise ShapeError(f"{self!r} expected integer class labels of shape ({n},), got dtype {target.dtype}")
             if target.shape[0] != n:
-                raise ShapeError(f"{who} got {n} rows of logits but {target.shape[0]} labels")
+                raise ShapeError(f"{self!r} got {n} rows of logits but {target.shape[0]} labels")
             # one reduction checks both ends: negative labels become huge when viewed unsigned
             if n and int(target.astype(np.intp, copy=False).view(np.uintp).max()) >= c:
                 i = int(np.argmax((target < 0) | (target >= c)))
                 raise ValueError(
-                    f"{who}: labels out of range: expected integers in [0, {c}), got {int(target[i])} at index {i}"
+                    f"{self!r}: labels out of range: expected integers in [0, {c}), got {int(target[i])} at index {i}"
                 )
             return target, True
         if target.shape != (n, c):
             raise ShapeError(
-                f"{who} expected targets of shape ({n},) (labels) or ({n}, {c}) (one-hot), got {shape_str(target.shape)}"
+                f"{self!r} expected targets of shape ({n},) (labels) or ({n}, {c}) (one-hot), got {shape_str(target.shape)}"
             )
         if target.dtype.kind not in "biuf":
-            raise ShapeError(f"{who} expected numeric one-hot targets, got dtype {target.dtype}")
+            raise ShapeError(f"{self!r} expected numeric one-hot targets, got dtype {target.dtype}")
         target = target.astype(logits.dtype, copy=False)
         if (target < 0).any() or not np.allclose(target.sum(axis=1), 1.0, atol=1e-3):
-            raise ValueError(f"{who}: each row of one-hot/probability targets must be >= 0 and sum to 1")
+            raise ValueError(f"{self!r}: each row of one-hot/probability targets must be >= 0 and sum to 1")
         return target, False
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
@@ -156,7 +155,7 @@ class SoftmaxCrossEntropy(Loss):
             total = sw.sum()
             self._require_weight(total)
             loss = -(wt * (shifted - np.log(s))).sum() / total
-        self._cache = (e, s, target, labels, sw, total)
+        self._cache = (e, s, rows, target, labels, sw, total)
         return self._finite(loss, logits)
 
     def _require_weight(self, total: float) -> None:
@@ -165,16 +164,16 @@ class SoftmaxCrossEntropy(Loss):
 
     def backward(self) -> np.ndarray:
         """-> dlogits: (N, C), the gradient of the mean loss."""
-        e, s, target, labels, sw, total = self._cached()
+        e, s, rows, target, labels, sw, total = self._cached()
         total = e.dtype.type(total)
         if labels and sw is None:  # the common case, in three operations: (softmax - one_hot) / N
             grad = e / (s * total)
-            grad[np.arange(len(e)), target] -= 1 / total
+            grad[rows, target] -= 1 / total
             return grad
         p = e / s
         if labels:
             grad = p * sw[:, None]
-            grad[np.arange(len(p)), target] -= sw
+            grad[rows, target] -= sw
         else:
             wt = target if self.class_weights is None else target * self.class_weights.astype(p.dtype)
             grad = p * sw[:, None] - wt

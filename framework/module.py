@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .errors import ShapeError, shape_str
+from .errors import ShapeError, one_line, shape_str
 
 
 def sgd_update_(value: np.ndarray, grad: np.ndarray, lr: float) -> None:
@@ -94,19 +94,14 @@ class Module:
     def _cached(self) -> Any:
         """What forward cached, or a clear error if backward came first."""
         if self._cache is None:
-            raise RuntimeError(f"{self._name()}: backward was called before forward")
+            raise RuntimeError(f"{one_line(self)}: backward was called before forward")
         return self._cache
-
-    def _name(self) -> str:
-        """The repr if it fits on one line, else the class name (for containers)."""
-        text = repr(self)
-        return text if "\n" not in text else type(self).__name__
 
     def _check_grad_out(self, grad_out: np.ndarray, expected: tuple[int, ...]) -> None:
         if not isinstance(grad_out, np.ndarray) or grad_out.shape != expected:
             got = shape_str(grad_out.shape) if isinstance(grad_out, np.ndarray) else type(grad_out).__name__
             raise ShapeError(
-                f"{self._name()}.backward expected grad_out of shape {shape_str(expected)} "
+                f"{one_line(self)}.backward expected grad_out of shape {shape_str(expected)} "
                 f"(the shape of its last output), got {got}"
             )
 
