@@ -1,0 +1,182 @@
+"""The main job: train an MLP on a data set and write the model, its metrics and plots.
+
+    python -m framework train                       # the bundled 8x8 digits, no download
+    python -m framework train --dataset mnist --hidden 128 64 --epochs 5
+    python -m framework train --dataset moons --hidden 16 16 --optimizer adam --lr 0.01
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .activations import ReLU
+from .gradcheck import check_gradients
+from .layers import Linear
+from .losses import SoftmaxCrossEntropy
+from .optim import SGD, Adam
+from .sequential import Sequential
+
+IMAGE_SETS = ("digits", "mnist", "fashion-mnist")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+@dataclass
+class Config:
+    """Everything that defines one run; ``None`` means the data set's default (see DEFAULTS)."""
+
+    dataset: str = "digits"
+    hidden: list[int] | None = None
+    epochs: int | None = None
+    batch_size: int | None = None
+    lr: float | None = None
+    optimizer: str = "sgd"
+    seed: int = 0
+    val_fraction: float = 0.1
+    patience: int | None = None  # early stopping when set
+    min_delta: float = 1e-4
+    out: str | None = None
+    data_dir: str | None = None
+    download: bool = True
+    gradcheck: bool = True
+    progress: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# per data set: hidden sizes, epochs, batch size, and the learning rate of each optimizer
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "digits": dict(hidden=[128, 64], epochs=30, batch_size=32, lr={"sgd": 0.1, "momentum": 0.02, "adam": 1e-3}),
+    "mnist": dict(hidden=[128, 64], epochs=5, batch_size=64, lr={"sgd": 0.1, "momentum": 0.02, "adam": 1e-3}),
+    "fashion-mnist": dict(hidden=[128, 64], epochs=10, batch_size=64, lr={"sgd": 0.1, "momentum": 0.02, "adam": 1e-3}),
+    "toy": dict(hidden=[32, 32], epochs=100, batch_size=32, lr={"sgd": 0.1, "momentum": 0.05, "adam": 0.01}),
+}
+
+
+def resolve(config: Config) -> Config:
+    """A copy of ``config`` with every ``None`` replaced by the data set's default."""
+    from .datasets import DATASET_NAMES
+
+    if config.dataset not in DATASET_NAMES:
+        raise SystemExit(f"unknown data set {config.dataset!r}; choose one of: {', '.join(DATASET_NAMES)}")
+    if config.optimizer not in OPTIMIZERS:
+        raise SystemExit(f"unknown optimizer {config.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
+    d = DEFAULTS[config.dataset if config.dataset in DEFAULTS else "toy"]
+    out = Config(**asdict(config))
+    out.hidden = list(config.hidden) if config.hidden is not None else list(d["hidden"])
+    out.epochs = config.epochs or d["epochs"]
+    out.batch_size = config.batch_size or d["batch_size"]
+    out.lr = config.lr if config.lr is not None else d["lr"][config.optimizer]
+    out.out = config.out or str(Path("runs") / config.dataset)
+    for name, value in (("epochs", out.epochs), ("batch size", out.batch_size)):
+        if value < 1:
+            raise SystemExit(f"--{name.replace(' ', '-')} must be >= 1, got {value}")
+    if not out.lr > 0:
+        raise SystemExit(f"--lr must be > 0, got {out.lr}")
+    if any(h < 1 for h in out.hidden):
+        raise SystemExit(f"--hidden sizes must be >= 1, got {out.hidden}")
+    return out
+
+
+def build_mlp(sizes: list[int], seed: int = 0) -> Sequential:
+    """Linear-ReLU-...-Linear with the given layer sizes, e.g. [784, 128, 64, 10]."""
+    layers: list[Any] = []
+    for i, (d_in, d_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(Linear(d_in, d_out, seed=seed + i))
+        if i < len(sizes) - 2:
+            layers.append(ReLU())
+    return Sequential(*layers)
+
+
+def _optimizer(name: str, model: Sequential, lr: float) -> Any:
+    if name == "sgd":
+        return lr  # the fused update inside backward
+    if name == "momentum":
+        return SGD(model.parameters(), lr=lr, momentum=0.9)
+    return Adam(model.parameters(), lr=lr)
+
+
+def run(config: Config) -> dict[str, Any]:
+    """Train as ``config`` says; write model.npz, metrics.json and PNG plots into ``config.out``."""
+    from . import io, metrics, plots
+    from .data import ArrayDataset, DataLoader, train_val_split
+    from .datasets import load_dataset
+    from .training import EarlyStopping, evaluate, fit, predict, predict_proba
+
+    cfg = resolve(config)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+
+    data = load_dataset(cfg.dataset, cfg.data_dir, download=cfg.download, seed=cfg.seed)
+    print(data)
+    x_train, y_train, x_val, y_val = train_val_split(
+        data.x_train, data.y_train, cfg.val_fraction, stratify=True, seed=cfg.seed
+    )
+    sizes = [int(np.prod(data.x_train.shape[1:])), *cfg.hidden, data.num_classes]
+    model, loss = build_mlp(sizes, cfg.seed), SoftmaxCrossEntropy()
+    print(model.summary(), end="\n\n")
+
+    if cfg.gradcheck:
+        result = check_gradients(model, x_train[:4], y_train[:4], loss=loss, seed=cfg.seed)
+        worst = max(c.error for c in result.checks if c.gradient)
+        print(f"gradient check on 4 examples: {'passed' if result.passed else 'FAILED'} "
+              f"(largest relative error {worst:.1e}, should be < 1e-5)\n")
+        result.raise_if_failed()
+
+    train_loader = DataLoader(ArrayDataset(x_train, y_train), batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed)
+    stopper = EarlyStopping(patience=cfg.patience, min_delta=cfg.min_delta) if cfg.patience else None
+    history = fit(model, loss, _optimizer(cfg.optimizer, model, cfg.lr), train_loader, (x_val, y_val),
+                  epochs=cfg.epochs, early_stopping=stopper, progress=cfg.progress)
+    if history.stop_reason:
+        print(history.stop_reason)
+
+    test = evaluate(model, loss, (data.x_test, data.y_test))
+    y_pred = predict(model, data.x_test)
+    cm = metrics.confusion_matrix(data.y_test, y_pred, data.num_classes)
+    precision, recall, f1, support = metrics.precision_recall_f1(data.y_test, y_pred, data.num_classes)
+    train_seconds = sum(history.epoch_time)
+    print(f"\ntest accuracy {test.accuracy:.2%} (loss {test.loss:.4f}) on {len(data.x_test)} {cfg.dataset} test examples; "
+          f"mean per-class accuracy {metrics.mean_per_class_accuracy(data.y_test, y_pred, data.num_classes):.2%}")
+    print(f"training: {history.epochs} epochs in {train_seconds:.1f} s "
+          f"({1e3 * train_seconds / max(history.epochs * len(train_loader), 1):.2f} ms/batch)")
+
+    results = {
+        "config": asdict(cfg),
+        "layers": sizes,
+        "parameters": model.num_parameters(),
+        "test": {"accuracy": test.accuracy, "loss": test.loss,
+                 "mean_per_class_accuracy": metrics.mean_per_class_accuracy(data.y_test, y_pred, data.num_classes)},
+        "per_class": {
+            name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for name, p, r, f, s in zip(data.class_names, precision, recall, f1, support)
+        },
+        "confusion_matrix": cm.tolist(),
+        "history": history.to_dict(),
+        "seconds": {"training": train_seconds, "total": time.perf_counter() - started},
+        "machine": {"python": platform.python_version(), "numpy": np.__version__, "processor": platform.machine()},
+    }
+    io.save(model, out / "model.npz", metadata={"dataset": cfg.dataset, "class_names": list(data.class_names),
+                                                "input_shape": list(data.x_train.shape[1:]), "test_accuracy": test.accuracy})
+    plots.plot_history(history, path=out / "learning_curves.png", title=f"{cfg.dataset}: learning curves")
+    plots.plot_confusion_matrix(cm, data.class_names, path=out / "confusion_matrix.png", title=f"{cfg.dataset}: test confusion matrix")
+    written = ["model.npz", "metrics.json", "learning_curves.png", "confusion_matrix.png"]
+    if cfg.dataset in IMAGE_SETS:
+        wrong = np.flatnonzero(y_pred != data.y_test)[:40]
+        plots.plot_image_grid(data.x_test[wrong], data.y_test[wrong], y_pred[wrong], data.class_names,
+                              path=out / "mistakes.png", title=f"{cfg.dataset}: misclassified test images (pred / true)")
+        plots.plot_first_layer_weights(model, path=out / "first_layer_weights.png")
+        written += ["mistakes.png", "first_layer_weights.png"]
+    elif data.x_train.shape[1:] == (2,):
+        binary = data.num_classes == 2  # the probability of class 1, as a diverging map
+        plots.plot_decision_boundary(lambda p: predict_proba(model, p)[:, 1] if binary else predict_proba(model, p), data.x_test, data.y_test,
+                                     path=out / "confidence_map.png", title=f"{cfg.dataset}: confidence map (test points)")
+        written.append("confidence_map.png")
+    (out / "metrics.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {', '.join(written)} to {out}/")
+    return results

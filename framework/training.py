@@ -1,0 +1,292 @@
+"""Training: ``fit`` with a progress bar and early stopping, ``evaluate``, ``predict``.
+
+    history = fit(model, SoftmaxCrossEntropy(), 0.1, train_loader, val_loader, epochs=10,
+                  early_stopping=EarlyStopping(patience=2, min_delta=1e-4))
+
+A float learning rate trains with the fused SGD update (``model.backward(grad, lr=lr)``);
+an :class:`~framework.optim.Optimizer` trains with ``model.backward(grad)`` then ``step()``.
+A loader is any iterable of ``(x, y)`` batches, e.g. a :class:`~framework.data.DataLoader`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, NamedTuple
+
+import numpy as np
+
+from .activations import sigmoid
+from .errors import NonFiniteError
+from .functional import softmax
+from .optim import Optimizer
+
+Batches = Iterable[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class History:
+    """Per-epoch figures of one ``fit`` run (epochs are counted from 1)."""
+
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    epoch_time: list[float] = field(default_factory=list)  # seconds of training per epoch
+    best_epoch: int | None = None  # epoch with the lowest validation loss
+    stopped_epoch: int | None = None  # set when early stopping ended the run
+    stop_reason: str = ""
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train_loss)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __repr__(self) -> str:
+        if not self.epochs:
+            return "History(no epochs)"
+        last = f"train loss {self.train_loss[-1]:.4f} acc {self.train_acc[-1]:.4f}"
+        if self.val_loss:
+            last += f", val loss {self.val_loss[-1]:.4f} acc {self.val_acc[-1]:.4f}"
+        stop = f", {self.stop_reason}" if self.stop_reason else ""
+        return f"History({self.epochs} epochs, {sum(self.epoch_time):.1f} s; last: {last}{stop})"
+
+
+@dataclass
+class EarlyStopping:
+    """Stop when the validation loss has improved by less than ``min_delta`` for ``patience`` epochs.
+
+    ``patience=1, min_delta=1e-4`` is the classic rule "stop as soon as the validation loss
+    decreases by less than 1e-4". With ``restore_best`` the model ends with the weights of
+    the epoch that had the lowest validation loss.
+    """
+
+    patience: int = 2
+    min_delta: float = 1e-4
+    restore_best: bool = True
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.patience, int) and self.patience >= 1):
+            raise ValueError(f"EarlyStopping: patience must be an integer >= 1, got {self.patience!r}")
+        if not (isinstance(self.min_delta, (int, float)) and self.min_delta >= 0):
+            raise ValueError(f"EarlyStopping: min_delta must be a number >= 0, got {self.min_delta!r}")
+
+
+class Evaluation(NamedTuple):
+    loss: float
+    accuracy: float
+
+
+def _correct(scores: np.ndarray, y: np.ndarray) -> int:
+    """How many rows of ``scores`` (logits) are classified right.
+
+    scores: (N, C) with labels y: (N,) or one-hot y: (N, C); or one logit per row, (N,) or
+    (N, 1), for binary labels (class 1 when the logit is > 0).
+    """
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        pred = scores.argmax(axis=1)
+        truth = y.argmax(axis=1) if y.ndim == 2 else y
+    else:
+        pred = scores.reshape(len(scores)) > 0
+        truth = np.asarray(y).reshape(len(scores)) > 0.5
+    return int(np.count_nonzero(pred == truth))
+
+
+def _has_kwarg(method: Any, name: str) -> bool:
+    try:
+        return name in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _set_mode(model: Any, training: bool) -> None:
+    if hasattr(model, "train"):
+        model.train(training)
+
+
+def _progress(total: int | None, desc: str, enabled: bool):
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=desc, unit="batch", leave=True, mininterval=0.2)
+
+
+def _batches(data: Batches | tuple[np.ndarray, np.ndarray], batch_size: int) -> Batches:
+    """A loader as it is, or an ``(x, y)`` pair of arrays cut into batches in order."""
+    if isinstance(data, tuple) and len(data) == 2 and all(isinstance(a, np.ndarray) for a in data):
+        x, y = data
+        if len(x) != len(y):
+            raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+        return [(x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+    return data
+
+
+def evaluate(model: Any, loss: Any, data: Batches | tuple[np.ndarray, np.ndarray], *, batch_size: int = 1024) -> Evaluation:
+    """Mean loss and accuracy of ``model`` over ``data`` (a loader or an ``(x, y)`` pair).
+
+    The model runs in eval mode (restored afterwards); weights are never touched.
+    The loss is averaged over examples, so a short last batch counts for what it holds.
+    """
+    was_training = getattr(model, "training", False)
+    _set_mode(model, False)
+    total, seen, correct = 0.0, 0, 0
+    try:
+        for x, y in _batches(data, batch_size):
+            scores = model(x)
+            total += loss(scores, y) * len(x)
+            correct += _correct(scores, y)
+            seen += len(x)
+    finally:
+        _set_mode(model, was_training)
+    if seen == 0:
+        raise ValueError("evaluate: the data holds no examples")
+    return Evaluation(total / seen, correct / seen)
+
+
+def _scores(model: Any, x: np.ndarray, batch_size: int) -> np.ndarray:
+    was_training = getattr(model, "training", False)
+    _set_mode(model, False)
+    try:
+        return np.concatenate([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+    finally:
+        _set_mode(model, was_training)
+
+
+def predict_proba(model: Any, x: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+    """Class probabilities: x: (N, ...) -> (N, C) by softmax of the logits, or (N,) by
+    sigmoid when the model outputs one logit per row (binary)."""
+    scores = _scores(model, x, batch_size)
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        return softmax(scores, axis=1)
+    return sigmoid(scores.reshape(len(scores)))
+
+
+def predict(model: Any, x: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+    """Predicted labels: x: (N, ...) -> (N,) int64."""
+    scores = _scores(model, x, batch_size)
+    if scores.ndim == 2 and scores.shape[1] > 1:
+        return scores.argmax(axis=1)
+    return (scores.reshape(len(scores)) > 0).astype(np.int64)
+
+
+def _learning_rate(optimizer_or_lr: Any) -> tuple[Optimizer | None, float | None]:
+    if isinstance(optimizer_or_lr, Optimizer):
+        return optimizer_or_lr, None
+    if isinstance(optimizer_or_lr, (int, float)) and not isinstance(optimizer_or_lr, bool):
+        lr = float(optimizer_or_lr)
+        if not (math.isfinite(lr) and lr > 0):
+            raise ValueError(f"fit: the learning rate must be a positive number, got {optimizer_or_lr!r}")
+        return None, lr
+    raise TypeError(
+        f"fit: optimizer_or_lr must be a learning rate (float, for the fused SGD update) or a "
+        f"framework Optimizer such as SGD(model.parameters(), lr=0.1), got {type(optimizer_or_lr).__name__}"
+    )
+
+
+def fit(
+    model: Any,
+    loss: Any,
+    optimizer_or_lr: Optimizer | float,
+    train_loader: Batches,
+    val_loader: Batches | tuple[np.ndarray, np.ndarray] | None = None,
+    *,
+    epochs: int = 10,
+    early_stopping: EarlyStopping | None = None,
+    progress: bool = True,
+) -> History:
+    """Train ``model`` for up to ``epochs`` epochs and return its :class:`History`.
+
+    Each epoch shows a progress bar (terminal or notebook) with the running loss, accuracy
+    and milliseconds per batch, then evaluates on ``val_loader`` if given. Train loss and
+    accuracy are running means over the epoch's batches, measured before each update.
+
+    Raises NonFiniteError, naming the epoch and batch, when the loss becomes NaN or
+    infinite; the history so far is on the exception as ``err.history``.
+    """
+    optimizer, lr = _learning_rate(optimizer_or_lr)
+    if not (isinstance(epochs, int) and epochs >= 1):
+        raise ValueError(f"fit: epochs must be an integer >= 1, got {epochs!r}")
+    if early_stopping is not None and val_loader is None:
+        raise ValueError("fit: early stopping watches the validation loss, so it needs a val_loader")
+    fused_kwargs = {"input_grad": False} if _has_kwarg(model.backward, "input_grad") else {}
+
+    history = History()
+    best_loss, best_state, waited = math.inf, None, 0
+    for epoch in range(1, epochs + 1):
+        _set_mode(model, True)
+        total, seen, correct, batch = 0.0, 0, 0, 0
+        n_batches = len(train_loader) if hasattr(train_loader, "__len__") else None
+        bar = _progress(n_batches, f"epoch {epoch}/{epochs}", progress)
+        start = time.perf_counter()
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for batch, (x, y) in enumerate(train_loader, start=1):
+                    scores = model(x)
+                    value = loss(scores, y)
+                    grad = loss.backward()
+                    if optimizer is None:
+                        model.backward(grad, lr=lr, **fused_kwargs)
+                    else:
+                        model.backward(grad, **fused_kwargs)
+                        optimizer.step()
+                    total += value * len(x)
+                    correct += _correct(scores, y)
+                    seen += len(x)
+                    if bar is not None:
+                        bar.update()
+                        if batch % 20 == 0:
+                            bar.set_postfix_str(_postfix(total, correct, seen, start, batch), refresh=False)
+        except NonFiniteError as err:
+            if bar is not None:
+                bar.close()
+            where = f"epoch {epoch}, batch {batch}" + (f" (lr={lr:g})" if lr is not None else f" ({optimizer!r})")
+            new = NonFiniteError(f"training stopped at {where}: {err}")
+            new.history = history  # type: ignore[attr-defined]
+            raise new from None
+        elapsed = time.perf_counter() - start
+        if seen == 0:
+            raise ValueError("fit: the training loader yielded no batches")
+        history.train_loss.append(total / seen)
+        history.train_acc.append(correct / seen)
+        history.epoch_time.append(elapsed)
+        text = _postfix(total, correct, seen, start, batch, elapsed)
+        if val_loader is not None:
+            val = evaluate(model, loss, val_loader)
+            history.val_loss.append(val.loss)
+            history.val_acc.append(val.accuracy)
+            text += f", val_loss={val.loss:.4f}, val_acc={val.accuracy:.4f}"
+            min_delta = early_stopping.min_delta if early_stopping is not None else 0.0
+            waited = 0 if val.loss < best_loss - min_delta else waited + 1
+            if val.loss < best_loss:
+                best_loss, history.best_epoch = val.loss, epoch
+                if early_stopping is not None and early_stopping.restore_best:
+                    best_state = model.state_dict()
+        if bar is not None:
+            bar.set_postfix_str(text, refresh=False)
+            bar.close()
+        elif progress:
+            print(f"epoch {epoch}/{epochs}: {text}")
+        if early_stopping is not None and waited >= early_stopping.patience:
+            history.stopped_epoch = epoch
+            history.stop_reason = (
+                f"stopped early at epoch {epoch}: validation loss improved by less than "
+                f"{early_stopping.min_delta:g} for {early_stopping.patience} epoch(s); best epoch {history.best_epoch}"
+            )
+            break
+    if best_state is not None and history.best_epoch != history.epochs:
+        model.load_state_dict(best_state)
+        history.stop_reason += f"{'; ' if history.stop_reason else ''}weights restored from epoch {history.best_epoch}"
+    _set_mode(model, False)
+    return history
+
+
+def _postfix(total: float, correct: int, seen: int, start: float, batches: int, elapsed: float | None = None) -> str:
+    elapsed = time.perf_counter() - start if elapsed is None else elapsed
+    return f"loss={total / max(seen, 1):.4f}, acc={correct / max(seen, 1):.4f}, {1e3 * elapsed / max(batches, 1):.2f} ms/batch"

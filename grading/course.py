@@ -1,0 +1,47 @@
+"""Where things are, and the course settings of ``course.toml``."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+GRADING = Path(__file__).resolve().parent
+ROOT = GRADING.parent
+NOTEBOOKS = ROOT / "notebooks"
+ASSETS = ROOT / "assets"
+SETTINGS = GRADING / "course.toml"
+
+
+@dataclass(frozen=True)
+class Course:
+    course_id: str
+    github: str  # "owner/name"
+    branch: str
+    assignments: dict[str, list[str]]
+
+    def notebooks(self, assignment: str) -> list[str]:
+        if assignment not in self.assignments:
+            raise SystemExit(
+                f"unknown assignment {assignment!r}: {SETTINGS} lists {sorted(self.assignments)}"
+            )
+        return self.assignments[assignment]
+
+    def colab_url(self, notebook: str) -> str:
+        return f"https://colab.research.google.com/github/{self.github}/blob/{self.branch}/notebooks/{notebook}.ipynb"
+
+    def pip_url(self) -> str:
+        return f"git+https://github.com/{self.github}@{self.branch}"
+
+
+def load_course(path: Path = SETTINGS) -> Course:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        return Course(
+            course_id=data["course"]["id"],
+            github=data["repository"]["github"],
+            branch=data["repository"]["branch"],
+            assignments={k: list(v) for k, v in data["assignments"].items()},
+        )
+    except KeyError as err:
+        raise SystemExit(f"{path}: missing setting {err}") from None

@@ -1,0 +1,43 @@
+"""nbgrader's Python API on the course folder (or on a copy of it, for tests)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from .course import GRADING
+
+
+def _venv_on_path() -> None:
+    # nbgrader shells out to `alembic` when it creates a gradebook: it must be on PATH
+    # even when this Python was started without activating its environment.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def load_config(root: Path | None = None):
+    """The course's nbgrader config; with ``root``, pointed at another course folder."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(GRADING)).load_config()
+    if root is not None:
+        root = Path(root).resolve()
+        config.CourseDirectory.root = str(root)
+        config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    return config
+
+
+def api(root: Path | None = None):
+    """An ``NbGraderAPI`` for the course (or for the course folder ``root``)."""
+    _venv_on_path()
+    from nbgrader.apps import NbGraderAPI
+
+    return NbGraderAPI(config=load_config(root))
+
+
+def check(result: dict, what: str) -> None:
+    """nbgrader's API returns ``{success, log, error}`` instead of raising: raise on failure."""
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader {what} failed:\n{result.get('log', '')}\n{result.get('error', '')}")

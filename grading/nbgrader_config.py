@@ -1,0 +1,35 @@
+"""nbgrader settings of the course (used by ``python -m grading`` and by the ``nbgrader`` CLI run here)."""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if os.path.dirname(HERE) not in sys.path:  # so the CLI run from here finds grading.preprocessors
+    sys.path.insert(0, os.path.dirname(HERE))
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.root = HERE
+c.CourseDirectory.course_id = "numpy-nets"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
+
+# Per-cell limit while validating and autograding: the slowest hidden check of any
+# assignment takes a few seconds on one core; 60 s leaves room for slow machines and
+# still stops an infinite loop in a student's answer.
+c.Execute.timeout = 60
+
+# A student who deleted a graded cell gets it back (and graded) instead of a silent 0.
+c.OverwriteCells.add_missing_cells = True
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Feedback must not show hidden tests: remove them from the cells (nbgrader leaves them in
+# by default) and cut tracebacks of graded cells down to their last line, which would
+# otherwise quote the hidden line that failed.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "grading.preprocessors.StripGradeCellTracebacks",
+]
