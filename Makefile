@@ -1,14 +1,16 @@
-# make test   create .venv if missing, install the project with its test extras, run the suite
-# make demo   create .venv if missing, run the main job (an MLP: build, gradient-check, train)
-# make bench  the training-step benchmark, with PyTorch as a reference when `make torch` could install it
-# make torch  optional: PyTorch 2.13.0 (CPU) into .venv, only from a local wheel, never a download
+# make test     create .venv if missing, install the project with its test extras, run the suite
+# make demo     create .venv if missing, run the main job: train an MLP on the bundled digits
+# make bench    the step and epoch benchmarks, with PyTorch as a reference when `make torch` could install it
+# make torch    optional: PyTorch 2.13.0 (CPU) into .venv, only from a local wheel, never a download
+# make release  instructors: the student notebooks of every assignment, from the masters (nbgrader)
+# make lab      JupyterLab on the notebooks, with the project's environment
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo bench torch venv clean
+.PHONY: test demo bench torch venv release lab clean
 
 venv: $(STAMP)
 
@@ -17,14 +19,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --editable ".[dev]"
 	@touch $(STAMP)
 
+# the environment's bin/ first on PATH: notebook kernels and nbgrader's tools come from there
+RUN := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(RUN) -m pytest
 
 demo: $(STAMP)
-	$(BIN)/python -m framework demo
+	$(RUN) -m framework train
 
 bench: $(STAMP) torch
-	$(BIN)/python benchmarks/bench_step.py
+	$(RUN) benchmarks/bench_step.py
+	$(RUN) benchmarks/bench_epoch.py
+
+release: $(STAMP)
+	$(RUN) -m grading release all
+
+lab: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab notebooks/
 
 # PyTorch is a reference for cross-checks and benchmarks, never a requirement: install it
 # only when the machine has the local CPU wheel (a plain download would be a multi-GB GPU build).
