@@ -8,6 +8,21 @@
 """
 
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh, sigmoid
+from .data import ArrayDataset, DataLoader, Dataset, balanced_subset, one_hot, train_val_split
+from .datasets import (
+    DATASET_NAMES,
+    DatasetNotFoundError,
+    IDXFormatError,
+    LabeledData,
+    load_dataset,
+    load_digits,
+    load_fashion_mnist,
+    load_mnist,
+    make_circles,
+    make_moons,
+    make_spirals,
+    make_xor,
+)
 from .errors import NonFiniteError, ShapeError
 from .functional import log_softmax, logsumexp, softmax
 from .gradcheck import (
@@ -18,13 +33,36 @@ from .gradcheck import (
     numerical_gradient,
     rel_error,
 )
+from .io import ModelFileError, load, load_with_metadata, save
 from .layers import Dropout, Flatten, Linear
 from .losses import BinaryCrossEntropyWithLogits, Loss, MSELoss, SoftmaxCrossEntropy
+from .metrics import (
+    accuracy,
+    classification_report,
+    confusion_matrix,
+    mean_per_class_accuracy,
+    precision_recall_f1,
+    predicted_labels,
+)
 from .module import Module, Parameter
 from .optim import SGD, Adam, Optimizer, clip_grad_norm
 from .sequential import Sequential
+from .training import EarlyStopping, Evaluation, History, evaluate, fit, predict, predict_proba
 
 __version__ = "0.1.0"
+
+# the plots need matplotlib (the "course" extra): imported on first use, so that
+# `import framework` needs NumPy alone
+_PLOTS = ("plot_history", "plot_image_grid", "plot_confusion_matrix", "plot_decision_boundary", "plot_first_layer_weights")
+
+
+def __getattr__(name: str):
+    if name in _PLOTS:
+        from . import plots
+
+        return getattr(plots, name)
+    raise AttributeError(f"module 'framework' has no attribute {name!r}")
+
 
 __all__ = [
     "Adam", "BinaryCrossEntropyWithLogits", "Dropout", "Flatten", "GradCheckResult", "GradientCheckError",
@@ -32,4 +70,12 @@ __all__ = [
     "SGD", "Sequential", "ShapeError", "Sigmoid", "SoftmaxCrossEntropy", "Tanh", "check_fused_update",
     "check_gradients", "clip_grad_norm", "log_softmax", "logsumexp", "numerical_gradient", "rel_error",
     "sigmoid", "softmax",
+    "ArrayDataset", "DataLoader", "Dataset", "balanced_subset", "one_hot", "train_val_split",
+    "DATASET_NAMES", "DatasetNotFoundError", "IDXFormatError", "LabeledData", "load_dataset", "load_digits",
+    "load_fashion_mnist", "load_mnist", "make_circles", "make_moons", "make_spirals", "make_xor",
+    "ModelFileError", "load", "load_with_metadata", "save",
+    "accuracy", "classification_report", "confusion_matrix", "mean_per_class_accuracy", "precision_recall_f1",
+    "predicted_labels",
+    "EarlyStopping", "Evaluation", "History", "evaluate", "fit", "predict", "predict_proba",
+    *_PLOTS,
 ]
