@@ -14,7 +14,7 @@ import inspect
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 import numpy as np
 
@@ -35,6 +35,7 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_acc: list[float] = field(default_factory=list)
     epoch_time: list[float] = field(default_factory=list)  # seconds of training per epoch
+    lr: list[float] = field(default_factory=list)  # learning rate of each epoch
     best_epoch: int | None = None  # epoch with the lowest validation loss
     stopped_epoch: int | None = None  # set when early stopping ended the run
     stop_reason: str = ""
@@ -74,6 +75,18 @@ class EarlyStopping:
             raise ValueError(f"EarlyStopping: patience must be an integer >= 1, got {self.patience!r}")
         if not (isinstance(self.min_delta, (int, float)) and self.min_delta >= 0):
             raise ValueError(f"EarlyStopping: min_delta must be a number >= 0, got {self.min_delta!r}")
+
+
+def cosine_schedule(lr: float, epochs: int, final_lr: float = 0.0) -> Callable[[int], float]:
+    """Learning rate of epoch e (1-based) falling from ``lr`` along half a cosine, reaching
+    ``final_lr`` after the last epoch: ``final + (lr - final) * (1 + cos(pi (e - 1) / epochs)) / 2``.
+
+    A large rate early and a small one at the end: the last epochs settle into a minimum
+    instead of bouncing around it, typically worth a few tenths of a percent of accuracy.
+    """
+    if not (lr > 0 and epochs >= 1 and 0 <= final_lr <= lr):
+        raise ValueError(f"cosine_schedule needs lr > 0, epochs >= 1, 0 <= final_lr <= lr; got {lr}, {epochs}, {final_lr}")
+    return lambda epoch: final_lr + (lr - final_lr) * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))
 
 
 class Evaluation(NamedTuple):
@@ -199,13 +212,18 @@ def fit(
     *,
     epochs: int = 10,
     early_stopping: EarlyStopping | None = None,
-    progress: bool = True,
+    schedule: Callable[[int], float] | None = None,
+    progress: bool | str = True,
 ) -> History:
     """Train ``model`` for up to ``epochs`` epochs and return its :class:`History`.
 
     Each epoch shows a progress bar (terminal or notebook) with the running loss, accuracy
-    and milliseconds per batch, then evaluates on ``val_loader`` if given. Train loss and
+    and milliseconds per batch, then evaluates on ``val_loader`` if given. ``progress="lines"``
+    prints one line per epoch instead (as does ``True`` without tqdm); ``False`` is silent. Train loss and
     accuracy are running means over the epoch's batches, measured before each update.
+
+    ``schedule(epoch)`` (epochs from 1), when given, sets the learning rate of each epoch,
+    e.g. :func:`cosine_schedule`; with an optimizer it sets ``optimizer.lr``.
 
     Raises NonFiniteError, naming the epoch and batch, when the loss becomes NaN or
     infinite; the history so far is on the exception as ``err.history``.
@@ -220,10 +238,19 @@ def fit(
     history = History()
     best_loss, best_state, waited = math.inf, None, 0
     for epoch in range(1, epochs + 1):
+        if schedule is not None:
+            rate = float(schedule(epoch))
+            if not (math.isfinite(rate) and rate > 0):
+                raise ValueError(f"fit: schedule({epoch}) gave the learning rate {rate!r}; it must be a positive number")
+            if optimizer is None:
+                lr = rate
+            else:
+                optimizer.lr = rate
+        history.lr.append(lr if optimizer is None else optimizer.lr)
         _set_mode(model, True)
         total, seen, correct, batch = 0.0, 0, 0, 0
         n_batches = len(train_loader) if hasattr(train_loader, "__len__") else None
-        bar = _progress(n_batches, f"epoch {epoch}/{epochs}", progress)
+        bar = _progress(n_batches, f"epoch {epoch}/{epochs}", progress is True)
         start = time.perf_counter()
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
