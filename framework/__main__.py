@@ -54,14 +54,20 @@ def main(argv: list[str] | None = None) -> int:
 
         demo_main(epochs=args.epochs, lr=args.lr, seed=args.seed)
     elif args.command == "train":
+        from .datasets import DatasetNotFoundError, IDXFormatError
+        from .errors import NonFiniteError
         from .experiment import Config, run
 
-        run(Config(
-            dataset=args.dataset, hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-            optimizer=args.optimizer, seed=args.seed, val_fraction=args.val_fraction, patience=args.patience,
-            min_delta=args.min_delta, schedule=args.schedule, out=args.out, data_dir=args.data_dir, download=not args.no_download,
-            gradcheck=not args.no_gradcheck, progress="lines" if args.no_progress else True,
-        ))
+        try:
+            run(Config(
+                dataset=args.dataset, hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                optimizer=args.optimizer, seed=args.seed, val_fraction=args.val_fraction, patience=args.patience,
+                min_delta=args.min_delta, schedule=args.schedule, out=args.out, data_dir=args.data_dir, download=not args.no_download,
+                gradcheck=not args.no_gradcheck, progress="lines" if args.no_progress else True,
+            ))
+        except (DatasetNotFoundError, IDXFormatError, NonFiniteError) as err:  # the user's to fix: no traceback
+            print(f"python -m framework train: error: {err}", file=sys.stderr)
+            return 1
     return 0
 
 

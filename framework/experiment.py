@@ -74,8 +74,8 @@ def resolve(config: Config) -> Config:
     d = DEFAULTS[config.dataset if config.dataset in DEFAULTS else "toy"]
     out = Config(**asdict(config))
     out.hidden = list(config.hidden) if config.hidden is not None else list(d["hidden"])
-    out.epochs = config.epochs or d["epochs"]
-    out.batch_size = config.batch_size or d["batch_size"]
+    out.epochs = config.epochs if config.epochs is not None else d["epochs"]
+    out.batch_size = config.batch_size if config.batch_size is not None else d["batch_size"]
     out.lr = config.lr if config.lr is not None else d["lr"][config.optimizer]
     out.out = config.out or str(Path("runs") / config.dataset)
     for name, value in (("epochs", out.epochs), ("batch size", out.batch_size)):

@@ -26,3 +26,46 @@ def test_help_lists_commands():
     proc = run("--help")
     assert proc.returncode == 0 and "demo" in proc.stdout
     assert run("nonsense").returncode == 2
+
+
+def test_train_runs_on_the_bundled_digits_and_writes_its_outputs(tmp_path):
+    proc = run("train", "--epochs", "3", "--out", str(tmp_path), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "LabeledData('digits'" in out and "gradient check on 4 examples: passed" in out
+    assert "epoch 3/3:" in out and "ms/batch" in out
+    accuracy = float(out.split("test accuracy ", 1)[1].split("%")[0])
+    assert accuracy > 80.0, out
+    written = {p.name for p in tmp_path.iterdir()}
+    assert written == {"model.npz", "metrics.json", "learning_curves.png", "confusion_matrix.png",
+                       "mistakes.png", "first_layer_weights.png"}
+    import json
+
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["test"]["accuracy"] == pytest.approx(accuracy / 100, abs=5e-5)
+    assert metrics["config"]["epochs"] == 3 and metrics["layers"] == [64, 256, 128, 10]
+
+
+def test_train_help_names_every_option():
+    proc = run("train", "--help")
+    assert proc.returncode == 0
+    for option in ("--dataset", "--hidden", "--epochs", "--batch-size", "--lr", "--optimizer", "--seed", "--out",
+                   "--data-dir", "FRAMEWORK_DATA_DIR", "fashion-mnist", "moons"):
+        assert option in proc.stdout, option
+
+
+def test_train_without_the_files_and_without_download_says_where_it_looked(tmp_path):
+    proc = run("train", "--dataset", "mnist", "--data-dir", str(tmp_path), "--no-download", "--out", str(tmp_path / "o"))
+    assert proc.returncode != 0
+    assert str(tmp_path) in proc.stderr and "train-images-idx3-ubyte.gz" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dataset", "cifar"], "invalid choice: 'cifar'"),
+    (["--epochs", "0"], "--epochs must be >= 1"),
+    (["--lr", "-1"], "--lr must be > 0"),
+])
+def test_train_refuses_bad_options(tmp_path, args, message):
+    proc = run("train", *args, "--out", str(tmp_path))
+    assert proc.returncode != 0 and message in proc.stderr, proc.stderr

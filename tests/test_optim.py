@@ -154,3 +154,19 @@ def test_zero_grad_and_foreign_parameters(rng):
     assert all(not p.grad.any() for p in model.parameters())
     with pytest.raises(TypeError, match="needs framework Parameters"):
         SGD([("W", np.zeros(2), np.zeros(2))], lr=0.1)
+
+
+@pytest.mark.parametrize("make", [lambda p: Adam(p, lr=1e-3), lambda p: SGD(p, lr=0.1, momentum=0.9)])
+def test_running_averages_never_go_subnormal(make):
+    """A weight whose gradient is almost always 0 (a border pixel) must not leave its running
+    averages decaying through float32's subnormal range, where arithmetic is many times slower."""
+    layer = Linear(4, 3, seed=0)
+    opt = make(layer.parameters())
+    for step in range(3000):
+        layer.dW = np.zeros_like(layer.W) if step else np.full_like(layer.W, 1e-3)
+        layer.db = np.zeros_like(layer.b)
+        opt.step()
+    tiny = np.finfo(np.float32).tiny
+    for state in opt.state:
+        for name, a in state.items():
+            assert not np.any((a != 0) & (np.abs(a) < tiny)), f"{name} holds subnormal numbers"
