@@ -1,6 +1,6 @@
 """The demo: build an MLP, gradient-check it, train it on a 3-class spiral.
 
-Run with ``python -m framework demo`` (``make demo``).
+Run with ``python -m framework demo``. (``make demo`` runs the main job, ``python -m framework train``.)
 """
 
 from __future__ import annotations
@@ -10,20 +10,11 @@ import time
 import numpy as np
 
 from .activations import ReLU
+from .datasets import make_spirals
 from .gradcheck import check_gradients
 from .layers import Linear
 from .losses import SoftmaxCrossEntropy
 from .sequential import Sequential
-
-
-def spirals(n_per_class: int = 200, classes: int = 3, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Interleaved spiral arms in the plane: x: (classes * n, 2) float32, y: (classes * n,) int."""
-    rng = np.random.default_rng(seed)
-    r = np.tile(np.linspace(0.05, 1.0, n_per_class), classes)
-    y = np.repeat(np.arange(classes), n_per_class)
-    t = y * (2 * np.pi / classes) + r * 4.0 + rng.standard_normal(r.size) * noise
-    x = np.stack([r * np.sin(t), r * np.cos(t)], axis=1)
-    return x.astype(np.float32), y
 
 
 def _progress(total: int, desc: str):
@@ -35,10 +26,9 @@ def _progress(total: int, desc: str):
 
 
 def main(epochs: int = 100, lr: float = 0.5, seed: int = 0) -> float:
-    data, labels = spirals(n_per_class=300, noise=0.3, seed=seed)
-    split = np.random.default_rng(seed).permutation(len(data))
-    x, y = data[split[:720]], labels[split[:720]]
-    x_val, y_val = data[split[720:]], labels[split[720:]]
+    data, labels = make_spirals(900, classes=3, noise=0.3, seed=seed)  # shuffled
+    x, y = data[:720], labels[:720]
+    x_val, y_val = data[720:], labels[720:]
     model = Sequential(Linear(2, 64, seed=seed), ReLU(), Linear(64, 64, seed=seed + 1), ReLU(), Linear(64, 3, seed=seed + 2))
     loss = SoftmaxCrossEntropy()
     print(model.summary(), end="\n\n")
