@@ -17,3 +17,15 @@ def test_benchmark_prints_table():
     header, rule, row = proc.stdout.splitlines()[1:4]
     assert header.split()[:3] == ["batch", "floor", "ms"] and set(rule) == {"-"}
     assert row.split()[0] == "8" and row.count("x") >= 3
+
+
+def test_epoch_benchmark_prints_table():
+    script = SCRIPT.with_name("bench_epoch.py")
+    proc = subprocess.run([sys.executable, str(script), "--rounds", "1", "--batches", "32", "--limit", "2000", "--no-torch"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["batch", "bare"])
+    row = lines[header + 2].split()
+    assert row[0] == "32" and row[3].endswith("%") and row[-1] == "n/a"
+    assert "2000 examples" in proc.stdout
