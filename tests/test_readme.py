@@ -24,3 +24,18 @@ def test_readme_examples_run():
     assert "total parameters: 2,410" in printed
     expected = re.search(r"likely cause: (8 \(the batch size N\) times too large[^\n]*)", text).group(1)
     assert expected in printed  # the diagnosis shown in the README is the one the checker gives
+
+
+def test_readme_data_example_runs(monkeypatch):
+    """The ```py block reads MNIST: run it where the files are, never downloading."""
+    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
+    folder = Path(__import__("os").environ.get("FRAMEWORK_DATA_DIR") or shared)
+    if not (folder / "mnist" / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"no MNIST files in {folder}")
+    monkeypatch.setenv("FRAMEWORK_DATA_DIR", str(folder))
+    (block,) = re.findall(r"```py\n(.*?)```", README.read_text(), re.S)
+    block = block.replace("load_mnist()", "load_mnist(download=False)")
+    namespace: dict = {}
+    with contextlib.redirect_stderr(io.StringIO()):
+        exec(compile(block, str(README), "exec"), namespace)
+    assert namespace["history"].val_acc[-1] > 0.95
