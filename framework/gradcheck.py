@@ -237,11 +237,12 @@ class _ListedParam:
     grad = property(lambda self: self._get(2))
 
 
-def _params(obj: Any) -> list[Any]:
+def _params(obj: Any, caches: frozenset[str] = frozenset()) -> list[Any]:
     """The parameters of ``obj``, each with ``name``, ``value``, ``grad``.
 
     From ``parameters()`` (framework Parameters, or (name, value, grad) sequences); for an
-    object without it, every float array attribute ``W`` that has a gradient attribute ``dW``.
+    object without it, every float array attribute ``W`` that has a gradient attribute ``dW``,
+    except ``caches``: what forward stores for backward (``self.x`` next to ``self.dx``).
     """
     if hasattr(obj, "parameters"):
         items = list(obj.parameters())
@@ -249,8 +250,22 @@ def _params(obj: Any) -> list[Any]:
     attrs = getattr(obj, "__dict__", {})
     return [
         Parameter(obj, name, name) for name, value in attrs.items()
-        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and "d" + name in attrs
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and "d" + name in attrs and name not in caches
     ]
+
+
+def _caches(obj: Any, before: dict[str, int], x: np.ndarray, out: Any) -> frozenset[str]:
+    """Array attributes that a forward call (``before`` = attribute ids before it) replaced with
+    an array shaped like its input or output: what it caches, not parameters."""
+    shapes = {np.shape(x), np.shape(out)}
+    return frozenset(
+        name for name, value in getattr(obj, "__dict__", {}).items()
+        if isinstance(value, np.ndarray) and before.get(name) != id(value) and value.shape in shapes
+    )
+
+
+def _ids(obj: Any) -> dict[str, int]:
+    return {name: id(value) for name, value in getattr(obj, "__dict__", {}).items()}
 
 
 def _grad_name(name: str) -> str:
@@ -341,6 +356,8 @@ def check_gradients(
     replay = _Replay(work)
     copies = False  # once forward is seen to change its input, it only ever gets copies
     last_scores: list[Any] = [None]  # what the model gave the loss, for sizes in diagnoses
+    caches: frozenset[str] = frozenset()  # attributes forward stores for backward, never parameters
+    params = lambda: _params(work, caches)  # noqa: E731
 
     def behaviour(name: str, cause: str) -> None:
         result.checks.append(TensorCheck(name, False, float("inf"), tol, cause=cause, gradient=False))
@@ -359,7 +376,7 @@ def check_gradients(
 
     def backward() -> Any:
         """The analytic pass after a forward; returns dx and checks for side effects."""
-        before = [np.array(p.value, copy=True) for p in _params(work)]
+        before = [np.array(p.value, copy=True) for p in params()]
         if is_loss:
             dx = work.backward()
         else:
@@ -368,20 +385,22 @@ def check_gradients(
             dx = work.backward(given)
             if not np.array_equal(given, g) and IN_PLACE not in result.notes:
                 result.notes.append(IN_PLACE)
-        changed = [p.name for p, b in zip(_params(work), before) if not np.array_equal(p.value, b)]
+        changed = [p.name for p, b in zip(params(), before) if not np.array_equal(p.value, b)]
         if changed and not any(c.name == ", ".join(changed) for c in result.checks):
             behaviour(", ".join(changed), f"backward changed {', '.join(changed)} although no learning rate was given")
-        for p, b in zip(_params(work), before):
+        for p, b in zip(params(), before):
             p.value[...] = b
         return _copy(dx)
 
     try:
         # the analytic pass, watching for side effects
-        x_before = x.copy()
+        x_before, ids = x.copy(), _ids(work)
         out = run(x)
+        caches = _caches(work, ids, x, last_scores[0] if head is not None else out)
         replay.watch_global()
         if not np.array_equal(x, x_before, equal_nan=True):
             behaviour("input", "forward changed its input in place: work on a copy (e.g. out = x * mask, not x *= mask)")
+            out = _copy(out)  # it may be x itself, about to be restored
             x[...] = x_before
             copies = True
         if is_loss or head is not None:
@@ -396,7 +415,7 @@ def check_gradients(
                 behaviour("output", f"forward returned {out.dtype} for float64 input: compute in the input's dtype")
             f = lambda inp: float(np.sum(run(inp) * R))
         dx = backward()
-        grads = _snapshot(_params(work))
+        grads = _snapshot(params())
 
         # forward must be a function of its input, and backward must not accumulate
         if f(x) != value:
@@ -404,7 +423,7 @@ def check_gradients(
                                  "without a seed inside forward), so it cannot be checked: create the generator once, in __init__")
             return result
         dx_again = backward()
-        for p, g in zip(_params(work), grads):
+        for p, g in zip(params(), grads):
             again = p.grad
             if g is not None and again is not None and np.shape(again) == np.shape(g) and not np.allclose(again, g):
                 doubled = np.allclose(again, 2 * g)
@@ -418,7 +437,7 @@ def check_gradients(
 
         numel = int(np.size(scores))
         targets: list[tuple[str, Any, np.ndarray]] = [("dx", dx, x)] if check_input else []
-        targets += [(_grad_name(p.name), g, p.value) for p, g in zip(_params(work), grads)]
+        targets += [(_grad_name(p.name), g, p.value) for p, g in zip(params(), grads)]
         patterns = _loss_patterns(x, y) if is_loss else []
         for name, analytic, array in targets:
             sampled = array.size > max_elements
@@ -479,10 +498,13 @@ def check_fused_update(
     result = GradCheckResult(one_line(layer) + f" fused update (lr={lr})")
     try:
         replays[0]()
-        R = rng.standard_normal(np.shape(plain.forward(x.copy())))
+        ids, x_in = _ids(plain), x.copy()
+        out = plain.forward(x_in)
+        caches = _caches(plain, ids, x_in, out)
+        R = rng.standard_normal(np.shape(out))
         dx_ref = _copy(plain.backward(R.copy()))
-        start = [np.array(p.value, copy=True) for p in _params(plain)]
-        grads = _snapshot(_params(plain))
+        start = [np.array(p.value, copy=True) for p in _params(plain, caches)]
+        grads = _snapshot(_params(plain, caches))
         replays[1]()
         fused.forward(x.copy())
         dx = _copy(fused.backward(R.copy(), lr))
@@ -493,7 +515,7 @@ def check_fused_update(
             elif _close(np.asarray(dx), dx_ref, 1e-8):
                 result.checks.append(TensorCheck("dx", True, _norm_error(np.asarray(dx), dx_ref), 1e-8))
             else:
-                for p, w0, g in zip(_params(stale), start, grads):
+                for p, w0, g in zip(_params(stale, caches), start, grads):
                     if g is not None:
                         p.value[...] = w0 - lr * g
                 replays[2]()
@@ -505,7 +527,7 @@ def check_fused_update(
     finally:
         for r in replays:
             r.close()
-    for p, w0, g in zip(_params(fused), start, grads):
+    for p, w0, g in zip(_params(fused, caches), start, grads):
         if g is None:
             continue
         name, expected, w = p.name, w0 - lr * g, np.asarray(p.value)

@@ -492,3 +492,51 @@ def test_student_layers_inside_a_framework_sequential():
     result = check_gradients(model, input_shape=(3, 4))
     assert [c.passed for c in result.checks] == [True, True, False]  # TupleLinear's db takes a mean
     assert "3 (the batch size N) times too small" in failure(result, "2.db")
+
+
+class CachingLinear:
+    """Student style: caches self.x and keeps self.dx next to self.W / self.dW."""
+
+    def __init__(self, d, m, seed=0):
+        rng = np.random.default_rng(seed)
+        self.W, self.b = rng.standard_normal((d, m)), np.zeros(m)
+        self.x = self.dx = self.dW = self.db = None
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, grad_out, lr=None):
+        self.dx = grad_out @ self.W.T
+        self.dW, self.db = self.x.T @ grad_out, grad_out.sum(axis=0)
+        if lr is not None:
+            self.W -= lr * self.dW
+            self.b -= lr * self.db
+        return self.dx
+
+
+class CachingLoss:
+    def forward(self, logits, y):
+        self.logits, self.y = logits, y
+        return float(np.mean((logits - y) ** 2))
+
+    def backward(self):
+        self.dlogits = 2 * (self.logits - self.y) / self.logits.size
+        return self.dlogits
+
+
+def test_forward_caches_are_not_taken_for_parameters(rng):
+    """self.x next to self.dx (or self.logits next to self.dlogits) is a cache, not a parameter."""
+    layer = CachingLinear(4, 3)
+    result = check_gradients(layer, input_shape=(5, 4))
+    assert result.passed, result
+    assert {c.name for c in result.checks} == {"dx", "dW", "db"}
+    fused = check_fused_update(CachingLinear(4, 3), input_shape=(5, 4), lr=0.1)
+    assert fused.passed and {c.name for c in fused.checks} == {"dx", "W", "b"}, fused
+    loss = check_gradients(CachingLoss(), rng.standard_normal((3, 2)), rng.standard_normal((3, 2)))
+    assert loss.passed and [c.name for c in loss.checks] == ["dx"], loss
+
+
+def test_forward_returning_its_mutated_input_gets_one_diagnosis():
+    result = check_gradients(InPlaceReLU(), input_shape=(3, 4))
+    assert [c.name for c in result.failures()] == ["input"], result
