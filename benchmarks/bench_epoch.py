@@ -137,7 +137,7 @@ def main() -> None:
         if t is not None:
             variants["torch"] = t
         times: dict[str, list[float]] = {k: [] for k in variants}
-        for name, run in variants.items():  # warm-up: first touches, BLAS buffers
+        for run in variants.values():  # warm-up: first touches, BLAS buffers
             run()
         for _ in range(args.rounds):
             for name, run in variants.items():

@@ -13,7 +13,6 @@ import numpy as np
 
 from .module import Parameter, sgd_update_
 
-
 # Running averages of gradients that are mostly zero (the weights of border pixels that are
 # almost always 0) decay geometrically into the subnormal range, where float arithmetic is
 # tens of times slower. Every FLUSH_EVERY steps, entries below TINY are set to exactly 0:

@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     leak.add_argument("paths", nargs="*", type=Path, help="files or folders (default: notebooks/)")
     args = parser.parse_args(argv)
 
-    from .course import GRADING, NOTEBOOKS, load_course
+    from .course import NOTEBOOKS, load_course
 
     course = load_course()
     if args.command == "release":
