@@ -217,8 +217,8 @@ def fit(
 ) -> History:
     """Train ``model`` for up to ``epochs`` epochs and return its :class:`History`.
 
-    Each epoch shows a progress bar (terminal or notebook) with the running loss, accuracy
-    and milliseconds per batch, then evaluates on ``val_loader`` if given. ``progress="lines"``
+    One progress bar (terminal or notebook) runs over all epochs, showing the epoch, the
+    running loss, accuracy and milliseconds per batch; after each epoch ``fit`` evaluates on ``val_loader`` if given. ``progress="lines"``
     prints one line per epoch instead (as does ``True`` without tqdm); ``False`` is silent. Train loss and
     accuracy are running means over the epoch's batches, measured before each update.
 
@@ -237,6 +237,8 @@ def fit(
 
     history = History()
     best_loss, best_state, waited = math.inf, None, 0
+    n_batches = len(train_loader) if hasattr(train_loader, "__len__") else None
+    bar = _progress(n_batches * epochs if n_batches is not None else None, f"epoch 1/{epochs}", progress is True)
     for epoch in range(1, epochs + 1):
         if schedule is not None:
             rate = float(schedule(epoch))
@@ -249,8 +251,8 @@ def fit(
         history.lr.append(lr if optimizer is None else optimizer.lr)
         _set_mode(model, True)
         total, seen, correct, batch = 0.0, 0, 0, 0
-        n_batches = len(train_loader) if hasattr(train_loader, "__len__") else None
-        bar = _progress(n_batches, f"epoch {epoch}/{epochs}", progress is True)
+        if bar is not None:
+            bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
         start = time.perf_counter()
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -296,8 +298,7 @@ def fit(
                 if early_stopping is not None and early_stopping.restore_best:
                     best_state = model.state_dict()
         if bar is not None:
-            bar.set_postfix_str(text, refresh=False)
-            bar.close()
+            bar.set_postfix_str(text)
         elif progress:
             print(f"epoch {epoch}/{epochs}: {text}")
         if early_stopping is not None and waited >= early_stopping.patience:
@@ -307,6 +308,8 @@ def fit(
                 f"{early_stopping.min_delta:g} for {early_stopping.patience} epoch(s); best epoch {history.best_epoch}"
             )
             break
+    if bar is not None:
+        bar.close()
     if best_state is not None and history.best_epoch != history.epochs:
         model.load_state_dict(best_state)
         history.stop_reason += f"{'; ' if history.stop_reason else ''}weights restored from epoch {history.best_epoch}"
