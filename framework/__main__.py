@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "train":
         from .datasets import DatasetNotFoundError, IDXFormatError
         from .errors import NonFiniteError
-        from .experiment import Config, run
+        from .experiment import Config, ConfigError, run
 
         try:
             run(Config(
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                 min_delta=args.min_delta, schedule=args.schedule, out=args.out, data_dir=args.data_dir, download=not args.no_download,
                 gradcheck=not args.no_gradcheck, progress="lines" if args.no_progress else True,
             ))
-        except (DatasetNotFoundError, IDXFormatError, NonFiniteError) as err:  # the user's to fix: no traceback
+        except (ConfigError, DatasetNotFoundError, IDXFormatError, NonFiniteError, OSError) as err:  # the user's to fix
             print(f"python -m framework train: error: {err}", file=sys.stderr)
             return 1
     return 0

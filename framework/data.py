@@ -117,9 +117,9 @@ class DataLoader:
     ) -> None:
         if not _is_int(batch_size) or batch_size < 1:
             raise ValueError(f"DataLoader expected batch_size to be a positive integer, got {batch_size!r}")
-        if isinstance(dataset, tuple) and dataset and all(isinstance(a, np.ndarray) and a.ndim for a in dataset):
+        if isinstance(dataset, (tuple, list)) and dataset and all(isinstance(a, np.ndarray) and a.ndim for a in dataset):
             raise TypeError(
-                f"DataLoader got a tuple of {len(dataset)} arrays; to batch them together "
+                f"DataLoader got a {type(dataset).__name__} of {len(dataset)} arrays; to batch them together "
                 f"pass ArrayDataset(*arrays), e.g. DataLoader(ArrayDataset(x, y))"
             )
         if isinstance(dataset, np.ndarray):
@@ -155,6 +155,9 @@ class DataLoader:
 
     def _collate(self, examples: list[Any]) -> tuple[np.ndarray, ...]:
         """A list of B examples, each a tuple of fields (or one array) -> a tuple of arrays (B, ...)."""
+        if isinstance(examples[0], dict):
+            raise TypeError(f"DataLoader cannot batch examples that are dicts (from {one_line(self.dataset)}): "
+                            "return a tuple of arrays, e.g. (x, y), from __getitem__")
         if not isinstance(examples[0], (tuple, list)):
             examples = [(e,) for e in examples]
         fields = []

@@ -8,7 +8,10 @@
 from __future__ import annotations
 
 import json
+import math
+import os
 import platform
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -61,31 +64,52 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+class ConfigError(ValueError):
+    """A setting of the main job that cannot work; the message names the option."""
+
+
 def resolve(config: Config) -> Config:
-    """A copy of ``config`` with every ``None`` replaced by the data set's default."""
+    """A copy of ``config`` with every ``None`` replaced by the data set's default; raises
+    ConfigError naming the option when a setting cannot work."""
     from .datasets import DATASET_NAMES
 
-    if config.dataset not in DATASET_NAMES:
-        raise SystemExit(f"unknown data set {config.dataset!r}; choose one of: {', '.join(DATASET_NAMES)}")
-    if config.schedule not in SCHEDULES:
-        raise SystemExit(f"unknown schedule {config.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
-    if config.optimizer not in OPTIMIZERS:
-        raise SystemExit(f"unknown optimizer {config.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
-    d = DEFAULTS[config.dataset if config.dataset in DEFAULTS else "toy"]
+    def need(ok: bool, message: str) -> None:
+        if not ok:
+            raise ConfigError(message)
+
     out = Config(**asdict(config))
+    out.dataset = config.dataset.lower().replace("_", "-")
+    need(out.dataset in DATASET_NAMES, f"unknown data set {config.dataset!r}; choose one of: {', '.join(DATASET_NAMES)}")
+    need(config.schedule in SCHEDULES, f"unknown schedule {config.schedule!r}; choose one of: {', '.join(SCHEDULES)}")
+    need(config.optimizer in OPTIMIZERS, f"unknown optimizer {config.optimizer!r}; choose one of: {', '.join(OPTIMIZERS)}")
+    d = DEFAULTS[out.dataset if out.dataset in DEFAULTS else "toy"]
     out.hidden = list(config.hidden) if config.hidden is not None else list(d["hidden"])
     out.epochs = config.epochs if config.epochs is not None else d["epochs"]
     out.batch_size = config.batch_size if config.batch_size is not None else d["batch_size"]
     out.lr = config.lr if config.lr is not None else d["lr"][config.optimizer]
-    out.out = config.out or str(Path("runs") / config.dataset)
-    for name, value in (("epochs", out.epochs), ("batch size", out.batch_size)):
-        if value < 1:
-            raise SystemExit(f"--{name.replace(' ', '-')} must be >= 1, got {value}")
-    if not out.lr > 0:
-        raise SystemExit(f"--lr must be > 0, got {out.lr}")
-    if any(h < 1 for h in out.hidden):
-        raise SystemExit(f"--hidden sizes must be >= 1, got {out.hidden}")
+    out.out = config.out or str(Path("runs") / out.dataset)
+    need(out.epochs >= 1, f"--epochs must be >= 1, got {out.epochs}")
+    need(out.batch_size >= 1, f"--batch-size must be >= 1, got {out.batch_size}")
+    need(math.isfinite(out.lr) and out.lr > 0, f"--lr must be a finite number > 0, got {out.lr}")
+    need(all(h >= 1 for h in out.hidden), f"--hidden sizes must be >= 1, got {out.hidden}")
+    need(0 < out.val_fraction < 1, f"--val-fraction must be between 0 and 1 (exclusive), got {out.val_fraction}")
+    need(out.seed >= 0, f"--seed must be >= 0, got {out.seed}")
+    need(out.patience is None or out.patience >= 1, f"--patience must be >= 1 (leave it out for no early stopping), got {out.patience}")
+    need(math.isfinite(out.min_delta) and out.min_delta >= 0, f"--min-delta must be a finite number >= 0, got {out.min_delta}")
+    need(not Path(out.out).exists() or Path(out.out).is_dir(), f"--out {out.out} exists and is not a folder")
     return out
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename: never half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def build_mlp(sizes: list[int], seed: int = 0) -> Sequential:
@@ -114,12 +138,11 @@ def run(config: Config) -> dict[str, Any]:
     from .training import EarlyStopping, cosine_schedule, evaluate, fit, predict, predict_proba
 
     cfg = resolve(config)
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-
     data = load_dataset(cfg.dataset, cfg.data_dir, download=cfg.download, seed=cfg.seed)
     print(data)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
     x_train, y_train, x_val, y_val = train_val_split(
         data.x_train, data.y_train, cfg.val_fraction, stratify=True, seed=cfg.seed
     )
@@ -169,20 +192,22 @@ def run(config: Config) -> dict[str, Any]:
     }
     io.save(model, out / "model.npz", metadata={"dataset": cfg.dataset, "class_names": list(data.class_names),
                                                 "input_shape": list(data.x_train.shape[1:]), "test_accuracy": test.accuracy})
+    _write_atomically(out / "metrics.json", json.dumps(results, indent=2) + "\n")
+    written = ["model.npz", "metrics.json", "learning_curves.png", "confusion_matrix.png"]
     plots.plot_history(history, path=out / "learning_curves.png", title=f"{cfg.dataset}: learning curves")
     plots.plot_confusion_matrix(cm, data.class_names, path=out / "confusion_matrix.png", title=f"{cfg.dataset}: test confusion matrix")
-    written = ["model.npz", "metrics.json", "learning_curves.png", "confusion_matrix.png"]
     if cfg.dataset in IMAGE_SETS:
         wrong = np.flatnonzero(y_pred != data.y_test)[:40]
-        plots.plot_image_grid(data.x_test[wrong], data.y_test[wrong], y_pred[wrong], data.class_names,
-                              path=out / "mistakes.png", title=f"{cfg.dataset}: misclassified test images (pred / true)")
+        if len(wrong):  # a perfect score has no mistakes to show
+            plots.plot_image_grid(data.x_test[wrong], data.y_test[wrong], y_pred[wrong], data.class_names,
+                                  path=out / "mistakes.png", title=f"{cfg.dataset}: misclassified test images (pred / true)")
+            written.append("mistakes.png")
         plots.plot_first_layer_weights(model, path=out / "first_layer_weights.png")
-        written += ["mistakes.png", "first_layer_weights.png"]
+        written.append("first_layer_weights.png")
     elif data.x_train.shape[1:] == (2,):
         binary = data.num_classes == 2  # the probability of class 1, as a diverging map
-        plots.plot_decision_boundary(lambda p: predict_proba(model, p)[:, 1] if binary else predict_proba(model, p), data.x_test, data.y_test,
-                                     path=out / "confidence_map.png", title=f"{cfg.dataset}: confidence map (test points)")
+        plots.plot_decision_boundary(lambda p: predict_proba(model, p)[:, 1] if binary else predict_proba(model, p), data.x_test,
+                                     data.y_test, path=out / "confidence_map.png", title=f"{cfg.dataset}: confidence map (test points)")
         written.append("confidence_map.png")
-    (out / "metrics.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {', '.join(written)} to {out}/")
     return results

@@ -12,8 +12,8 @@ accepted when they are whole numbers (the 0.0/1.0 targets of a binary loss).
 ==============================  ====================================================
 integer or bool, (N,) / (N, 1)  predicted labels
 float, (N,) / (N, 1)            binary scores: class 1 where ``y_pred > threshold``
-                                (``threshold=0.5`` for probabilities, the default;
-                                pass ``threshold=0.0`` for logits)
+                                (by default 0.5, for probabilities; values outside
+                                [0, 1] are logits: pass ``threshold=0.0``)
 any dtype, (N, C) with C >= 2   scores (probabilities or logits): the argmax of each row
 ==============================  ====================================================
 
@@ -72,7 +72,7 @@ def _true_labels(who: str, y_true: np.ndarray) -> np.ndarray:
     return _check_labels(who, "y_true", y)
 
 
-def _predictions(who: str, y_pred: np.ndarray, threshold: float) -> tuple[np.ndarray, int | None, bool]:
+def _predictions(who: str, y_pred: np.ndarray, threshold: float | None) -> tuple[np.ndarray, int | None, bool]:
     """-> (labels (N,) int64, number of score columns C or None, whether y_pred held binary scores)."""
     p = np.asarray(y_pred)
     if p.dtype.kind not in "biuf":
@@ -90,12 +90,26 @@ def _predictions(who: str, y_pred: np.ndarray, threshold: float) -> tuple[np.nda
     if p.dtype.kind == "f":  # binary scores
         if np.isnan(p).any():
             raise ValueError(f"{who}: y_pred (binary scores) contains NaN")
+        if threshold is None:
+            outside = (p < 0) | (p > 1)
+            if outside.any():
+                i = int(np.argmax(outside))
+                if np.all(p == np.round(p)):
+                    raise ValueError(
+                        f"{who}: y_pred is a float array of shape {shape_str(np.shape(y_pred))} holding whole numbers "
+                        f"up to {p.max():g}: pass predicted labels as integers (y_pred.astype(int)), or scores of shape (N, C)"
+                    )
+                raise ValueError(
+                    f"{who}: y_pred holds binary scores outside [0, 1] (y_pred[{i}] = {p[i]:g}), so they are not "
+                    "probabilities: for logits pass threshold=0.0, for labels pass integers (y_pred.astype(int))"
+                )
+            threshold = 0.5
         return (p > threshold).astype(np.int64), 2, True
     return _check_labels(who, "y_pred", p), None, False
 
 
 def _prepare(
-    who: str, y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None, threshold: float,
+    who: str, y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None, threshold: float | None,
     given: str = "num_classes={}",
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Check and convert both arrays -> (true labels (N,), predicted labels (N,), C).
@@ -115,6 +129,11 @@ def _prepare(
             f"{who}: y_pred is a float array of shape {shape_str(np.shape(y_pred))}, read as binary scores, "
             f"but y_true has labels up to {t.max()}; pass predicted labels as integers (y_pred.astype(int)) "
             "or scores of shape (N, C)"
+        )
+    if score_columns is not None and not binary and t.size and t.max() >= score_columns:
+        raise ValueError(
+            f"{who}: y_true has the label {t.max()}, but y_pred has scores for {score_columns} classes only "
+            f"(shape {shape_str(np.shape(y_pred))})"
         )
     largest = max(int(t.max()) if t.size else -1, int(p.max()) if p.size else -1)
     if num_classes is None:
@@ -141,7 +160,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _confusion(
-    who: str, y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None, threshold: float,
+    who: str, y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None, threshold: float | None,
     given: str = "num_classes={}",
 ) -> np.ndarray:
     """The (C, C) confusion matrix, with errors naming the public function ``who``."""
@@ -158,7 +177,7 @@ def _per_class(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
 
 
 # --------------------------------------------------------------------------- metrics
-def predicted_labels(y_pred: np.ndarray, *, threshold: float = 0.5) -> np.ndarray:
+def predicted_labels(y_pred: np.ndarray, *, threshold: float | None = None) -> np.ndarray:
     """The predicted class of each example: y_pred in any of the three forms -> (N,) int64.
 
     y_pred: (N,) / (N, 1) integer labels, (N,) / (N, 1) float binary scores
@@ -167,7 +186,7 @@ def predicted_labels(y_pred: np.ndarray, *, threshold: float = 0.5) -> np.ndarra
     return _predictions("predicted_labels", y_pred, threshold)[0]
 
 
-def accuracy(y_true: np.ndarray, y_pred: np.ndarray, *, threshold: float = 0.5) -> float:
+def accuracy(y_true: np.ndarray, y_pred: np.ndarray, *, threshold: float | None = None) -> float:
     """The fraction of examples whose predicted class is the true class.
 
     y_true: (N,) or (N, 1) integer labels.
@@ -184,7 +203,7 @@ def accuracy(y_true: np.ndarray, y_pred: np.ndarray, *, threshold: float = 0.5) 
 
 
 def confusion_matrix(
-    y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None = None, *, threshold: float = 0.5
+    y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None = None, *, threshold: float | None = None
 ) -> np.ndarray:
     """Counts of (true class, predicted class) pairs -> (C, C) int64.
 
@@ -199,7 +218,7 @@ def confusion_matrix(
 
 
 def precision_recall_f1(
-    y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None = None, *, threshold: float = 0.5
+    y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None = None, *, threshold: float | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-class scores -> (precision (C,), recall (C,), f1 (C,), support (C,) int64).
 
@@ -214,7 +233,7 @@ def precision_recall_f1(
 
 
 def mean_per_class_accuracy(
-    y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None = None, *, threshold: float = 0.5
+    y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None = None, *, threshold: float | None = None
 ) -> float:
     """The recall of each class present in y_true, averaged (balanced accuracy).
 
@@ -236,7 +255,7 @@ def classification_report(
     class_names: Sequence[str] | None = None,
     *,
     num_classes: int | None = None,
-    threshold: float = 0.5,
+    threshold: float | None = None,
     digits: int = 3,
 ) -> str:
     """A table of precision, recall, F1 and support per class, then accuracy, balanced

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, NamedTuple
@@ -71,9 +72,9 @@ class EarlyStopping:
     restore_best: bool = True
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.patience, int) and self.patience >= 1):
+        if not (isinstance(self.patience, numbers.Integral) and self.patience >= 1):
             raise ValueError(f"EarlyStopping: patience must be an integer >= 1, got {self.patience!r}")
-        if not (isinstance(self.min_delta, (int, float)) and self.min_delta >= 0):
+        if not (isinstance(self.min_delta, numbers.Real) and math.isfinite(self.min_delta) and self.min_delta >= 0):
             raise ValueError(f"EarlyStopping: min_delta must be a number >= 0, got {self.min_delta!r}")
 
 
@@ -131,13 +132,35 @@ def _progress(total: int | None, desc: str, enabled: bool):
     return tqdm(total=total, desc=desc, unit="batch", leave=True, mininterval=0.2)
 
 
-def _batches(data: Batches | tuple[np.ndarray, np.ndarray], batch_size: int) -> Batches:
+def _is_pair(data: Any) -> bool:
+    return isinstance(data, tuple) and len(data) == 2 and not any(isinstance(a, tuple) for a in data)
+
+
+def _batches(data: Batches | tuple[np.ndarray, np.ndarray], batch_size: int, who: str) -> Batches:
     """A loader as it is, or an ``(x, y)`` pair of arrays cut into batches in order."""
-    if isinstance(data, tuple) and len(data) == 2 and all(isinstance(a, np.ndarray) for a in data):
-        x, y = data
+    if not (isinstance(batch_size, numbers.Integral) and batch_size >= 1):
+        raise ValueError(f"{who}: batch_size must be an integer >= 1, got {batch_size!r}")
+    if _is_pair(data):
+        x, y = np.asarray(data[0]), np.asarray(data[1])
         if len(x) != len(y):
-            raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+            raise ValueError(f"{who}: x and y must have the same length, got {len(x)} and {len(y)}")
         return [(x[i:i + batch_size], y[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+    return _loader(data, who, "data")
+
+
+def _loader(data: Any, who: str, name: str, epochs: int = 1) -> Batches:
+    """``data`` if it can be iterated over as (x, y) batches (``epochs`` times), else a clear error."""
+    hint = "e.g. DataLoader(ArrayDataset(x, y), batch_size=32, shuffle=True)"
+    if hasattr(data, "__getitem__") and hasattr(data, "__len__") and not hasattr(data, "__iter__") \
+            or type(data).__name__ == "ArrayDataset":
+        raise TypeError(f"{who}: {name} is a data set, which gives one example at a time; pass batches, {hint}")
+    if _is_pair(data) and name == "train_loader":
+        raise TypeError(f"{who}: train_loader is a pair of arrays; training needs shuffled batches, {hint}")
+    if not hasattr(data, "__iter__"):
+        raise TypeError(f"{who}: {name} must give (x, y) batches, {hint}; got {type(data).__name__}")
+    if epochs > 1 and iter(data) is data:
+        raise TypeError(f"{who}: {name} is an iterator (e.g. a generator), which is used up after one epoch; "
+                        f"pass something that can be iterated over again, {hint}")
     return data
 
 
@@ -151,9 +174,9 @@ def evaluate(model: Any, loss: Any, data: Batches | tuple[np.ndarray, np.ndarray
     _set_mode(model, False)
     total, seen, correct = 0.0, 0, 0
     try:
-        for x, y in _batches(data, batch_size):
+        for x, y in _batches(data, batch_size, "evaluate"):
             scores = model(x)
-            total += loss(scores, y) * len(x)
+            total += float(loss(scores, y)) * len(x)
             correct += _correct(scores, y)
             seen += len(x)
     finally:
@@ -164,6 +187,10 @@ def evaluate(model: Any, loss: Any, data: Batches | tuple[np.ndarray, np.ndarray
 
 
 def _scores(model: Any, x: np.ndarray, batch_size: int) -> np.ndarray:
+    if not (isinstance(batch_size, numbers.Integral) and batch_size >= 1):
+        raise ValueError(f"predict: batch_size must be an integer >= 1, got {batch_size!r}")
+    if len(x) == 0:
+        raise ValueError(f"predict: x holds no examples (shape {np.shape(x)})")
     was_training = getattr(model, "training", False)
     _set_mode(model, False)
     try:
@@ -192,7 +219,7 @@ def predict(model: Any, x: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
 def _learning_rate(optimizer_or_lr: Any) -> tuple[Optimizer | None, float | None]:
     if isinstance(optimizer_or_lr, Optimizer):
         return optimizer_or_lr, None
-    if isinstance(optimizer_or_lr, (int, float)) and not isinstance(optimizer_or_lr, bool):
+    if isinstance(optimizer_or_lr, numbers.Real) and not isinstance(optimizer_or_lr, (bool, np.bool_)):
         lr = float(optimizer_or_lr)
         if not (math.isfinite(lr) and lr > 0):
             raise ValueError(f"fit: the learning rate must be a positive number, got {optimizer_or_lr!r}")
@@ -229,10 +256,14 @@ def fit(
     infinite; the history so far is on the exception as ``err.history``.
     """
     optimizer, lr = _learning_rate(optimizer_or_lr)
-    if not (isinstance(epochs, int) and epochs >= 1):
+    if not (isinstance(epochs, numbers.Integral) and epochs >= 1):
         raise ValueError(f"fit: epochs must be an integer >= 1, got {epochs!r}")
+    epochs = int(epochs)
     if early_stopping is not None and val_loader is None:
         raise ValueError("fit: early stopping watches the validation loss, so it needs a val_loader")
+    train_loader = _loader(train_loader, "fit", "train_loader", epochs)
+    if val_loader is not None and not _is_pair(val_loader):
+        val_loader = _loader(val_loader, "fit", "val_loader", epochs)
     fused_kwargs = {"input_grad": False} if _has_kwarg(model.backward, "input_grad") else {}
 
     history = History()
@@ -248,15 +279,16 @@ def fit(
                 lr = rate
             else:
                 optimizer.lr = rate
-        history.lr.append(lr if optimizer is None else optimizer.lr)
+        history.lr.append(float(lr if optimizer is None else optimizer.lr))
         _set_mode(model, True)
-        total, seen, correct, batch = 0.0, 0, 0, 0
+        total, seen, correct, batch, where = 0.0, 0, 0, 0, f"epoch {epoch}"
         if bar is not None:
             bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
         start = time.perf_counter()
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for batch, (x, y) in enumerate(train_loader, start=1):
+                    where = f"epoch {epoch}, batch {batch}"
                     scores = model(x)
                     value = loss(scores, y)
                     grad = loss.backward()
@@ -265,29 +297,30 @@ def fit(
                     else:
                         model.backward(grad, **fused_kwargs)
                         optimizer.step()
-                    total += value * len(x)
+                    total += float(value) * len(x)
                     correct += _correct(scores, y)
                     seen += len(x)
                     if bar is not None:
                         bar.update()
                         if batch % 20 == 0:
                             bar.set_postfix_str(_postfix(total, correct, seen, start, batch), refresh=False)
+            elapsed = time.perf_counter() - start
+            if seen == 0:
+                raise ValueError("fit: the training loader yielded no batches")
+            where = f"epoch {epoch}, validation"
+            val = evaluate(model, loss, val_loader) if val_loader is not None else None
         except NonFiniteError as err:
             if bar is not None:
                 bar.close()
-            where = f"epoch {epoch}, batch {batch}" + (f" (lr={lr:g})" if lr is not None else f" ({optimizer!r})")
-            new = NonFiniteError(f"training stopped at {where}: {err}")
+            rate = f" (lr={lr:g})" if lr is not None else f" ({optimizer!r})"
+            new = NonFiniteError(f"training stopped at {where}{rate}: {err}")
             new.history = history  # type: ignore[attr-defined]
             raise new from None
-        elapsed = time.perf_counter() - start
-        if seen == 0:
-            raise ValueError("fit: the training loader yielded no batches")
-        history.train_loss.append(total / seen)
+        history.train_loss.append(float(total / seen))
         history.train_acc.append(correct / seen)
         history.epoch_time.append(elapsed)
         text = _postfix(total, correct, seen, start, batch, elapsed)
-        if val_loader is not None:
-            val = evaluate(model, loss, val_loader)
+        if val is not None:
             history.val_loss.append(val.loss)
             history.val_acc.append(val.accuracy)
             text += f", val_loss={val.loss:.4f}, val_acc={val.accuracy:.4f}"
@@ -309,6 +342,9 @@ def fit(
             )
             break
     if bar is not None:
+        if bar.total is not None and bar.n < bar.total:  # stopped early: not a failure
+            bar.total = bar.n
+            bar.refresh()
         bar.close()
     if best_state is not None and history.best_epoch != history.epochs:
         model.load_state_dict(best_state)

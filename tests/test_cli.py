@@ -64,8 +64,19 @@ def test_train_without_the_files_and_without_download_says_where_it_looked(tmp_p
 @pytest.mark.parametrize("args, message", [
     (["--dataset", "cifar"], "invalid choice: 'cifar'"),
     (["--epochs", "0"], "--epochs must be >= 1"),
-    (["--lr", "-1"], "--lr must be > 0"),
+    (["--lr", "-1"], "--lr must be a finite number > 0"),
+    (["--lr", "inf"], "--lr must be a finite number > 0"),
+    (["--val-fraction", "1.5"], "--val-fraction must be between 0 and 1"),
+    (["--patience", "0"], "--patience must be >= 1"),
+    (["--seed", "-1"], "--seed must be >= 0"),
 ])
 def test_train_refuses_bad_options(tmp_path, args, message):
     proc = run("train", *args, "--out", str(tmp_path))
     assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_train_refuses_an_output_path_that_is_a_file(tmp_path):
+    (tmp_path / "taken").write_text("not a folder")
+    proc = run("train", "--out", str(tmp_path / "taken"))
+    assert proc.returncode == 1 and "exists and is not a folder" in proc.stderr and "Traceback" not in proc.stderr

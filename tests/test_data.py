@@ -319,3 +319,19 @@ def test_balanced_subset_is_shuffled_and_reproducible():
         balanced_subset(np.zeros(3), np.array(["cat", "dog", "dog"]), 2)
     with pytest.raises(ValueError, match="n_per_class to be a positive integer, got 0"):
         balanced_subset(x, y, 0)
+
+
+def test_a_list_of_arrays_and_dict_examples_are_explained():
+    x, y = np.zeros((10, 3)), np.arange(10)
+    with pytest.raises(TypeError, match=r"list of 2 arrays.*ArrayDataset\(x, y\)"):
+        DataLoader([x, y], batch_size=4)
+
+    class Dicts:
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return {"x": x[i], "y": y[i]}
+
+    with pytest.raises(TypeError, match="cannot batch examples that are dicts"):
+        next(iter(DataLoader(Dicts(), batch_size=2)))

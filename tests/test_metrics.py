@@ -52,9 +52,15 @@ def test_binary_probabilities_and_logits_use_the_threshold():
     assert accuracy(y, probs[:, None]) == pytest.approx(4 / 5)  # (N, 1), as a sigmoid output
     logits = np.log(probs / (1 - probs))
     assert accuracy(y, logits, threshold=0.0) == pytest.approx(4 / 5)
-    assert accuracy(y, logits) == pytest.approx(3 / 5)  # logits compared with 0.5: 0.51 -> 0.04 is missed
+    with pytest.raises(ValueError, match=r"accuracy: y_pred holds binary scores outside \[0, 1\] \(y_pred\[0\] = -1\.38.*threshold=0\.0"):
+        accuracy(y, logits)  # logits are not probabilities: never cut them at 0.5 silently
     assert accuracy(y.astype(np.float32)[:, None], probs) == pytest.approx(4 / 5)  # float 0/1 targets (N, 1)
     assert confusion_matrix(np.array([0, 0]), np.array([0.1, 0.2])).shape == (2, 2)  # binary scores: C >= 2
+
+
+def test_labels_beyond_the_score_columns_are_refused():
+    with pytest.raises(ValueError, match=r"confusion_matrix: y_true has the label 4, but y_pred has scores for 3 classes"):
+        confusion_matrix(np.array([0, 1, 4]), np.eye(3))
 
 
 def test_labels_of_shape_n_by_1_and_bool():
@@ -153,7 +159,7 @@ def test_mismatched_lengths_name_both_shapes():
         (np.array(["a", "b"]), np.array([0, 1]), r"y_true must hold integer class labels, got dtype <U1"),
         (np.array([0, -1]), np.array([0, 1]), r"class labels must be >= 0, but y_true\[1\] = -1"),
         (np.array([0, 1]), np.array([0, -2]), r"class labels must be >= 0, but y_pred\[1\] = -2"),
-        (Y_TRUE, Y_PRED.astype(float), r"y_pred is a float array of shape \(6,\), read as binary scores, but y_true has labels up to 2.*astype\(int\)"),
+        (Y_TRUE, Y_PRED.astype(float), r"y_pred is a float array of shape \(6,\) holding whole numbers up to 2: pass predicted labels as integers \(y_pred.astype\(int\)\)"),
         (np.array([0, 1]), np.array([0.2, np.nan]), r"y_pred \(binary scores\) contains NaN"),
         (np.array([0, 1]), np.array([[0.2, 0.8], [np.nan, 1.0]]), r"contains NaN"),
         (np.array([0, 1]), np.zeros((2, 2, 2)), r"expected y_pred of shape .* got \(2, 2, 2\)"),

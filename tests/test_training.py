@@ -184,3 +184,49 @@ def test_progress_bar_shows_loss_accuracy_and_time_per_batch(capsys):
     fit(mlp(), SoftmaxCrossEntropy(), 0.1, cut(x, y, 16), (x, y), epochs=2, progress=True)
     err = capsys.readouterr().err
     assert "epoch 2/2" in err and "ms/batch" in err and "val_acc=" in err and "loss=" in err
+
+
+def test_a_one_shot_generator_is_refused_for_more_than_one_epoch():
+    x, y = blobs(40)
+    batches = (b for b in cut(x, y, 10))
+    with pytest.raises(TypeError, match="train_loader is an iterator .* used up after one epoch"):
+        fit(mlp(), SoftmaxCrossEntropy(), 0.1, batches, epochs=2, progress=False)
+    history = fit(mlp(), SoftmaxCrossEntropy(), 0.1, (b for b in cut(x, y, 10)), epochs=1, progress=False)
+    assert history.epochs == 1
+
+
+def test_arrays_and_data_sets_given_as_the_train_loader_are_explained():
+    from framework import ArrayDataset
+
+    x, y = blobs(40)
+    with pytest.raises(TypeError, match=r"train_loader is a pair of arrays.*DataLoader\(ArrayDataset\(x, y\)"):
+        fit(mlp(), SoftmaxCrossEntropy(), 0.1, (x, y), progress=False)
+    with pytest.raises(TypeError, match="train_loader is a data set, which gives one example at a time"):
+        fit(mlp(), SoftmaxCrossEntropy(), 0.1, ArrayDataset(x, y), progress=False)
+
+
+def test_a_non_finite_validation_loss_names_the_epoch():
+    x, y = blobs(40)
+    x_val = x.copy()
+    x_val[3, 0] = np.nan
+    with pytest.raises(NonFiniteError, match=r"training stopped at epoch 1, validation \(lr=0\.1\)") as err:
+        fit(mlp(), SoftmaxCrossEntropy(), 0.1, cut(x, y, 10), (x_val, y), epochs=2, progress=False)
+    assert err.value.history.epochs == 0
+
+
+def test_history_holds_plain_numbers_for_json():
+    import json
+
+    x, y = blobs(40)
+    model = mlp()
+    history = fit(model, SoftmaxCrossEntropy(), np.float32(0.1), cut(x, y, 10), (x, y), epochs=np.int64(2), progress=False,
+                  early_stopping=EarlyStopping(patience=np.int64(3)))
+    assert json.loads(json.dumps(history.to_dict()))["lr"] == [pytest.approx(0.1)] * 2
+
+
+def test_predict_refuses_empty_input_and_bad_batch_sizes():
+    x, _ = blobs(10)
+    with pytest.raises(ValueError, match="predict: x holds no examples"):
+        predict(mlp(), x[:0])
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
+        predict(mlp(), x, batch_size=0)
