@@ -117,7 +117,9 @@ class DataLoader:
     ) -> None:
         if not _is_int(batch_size) or batch_size < 1:
             raise ValueError(f"DataLoader expected batch_size to be a positive integer, got {batch_size!r}")
-        if isinstance(dataset, (tuple, list)) and dataset and all(isinstance(a, np.ndarray) and a.ndim for a in dataset):
+        arrays = isinstance(dataset, (tuple, list)) and dataset and all(isinstance(a, np.ndarray) and a.ndim for a in dataset)
+        # a tuple of arrays, or a list of arrays of different shapes (x and y), is not a list of examples
+        if arrays and (isinstance(dataset, tuple) or len({a.shape for a in dataset}) > 1):
             raise TypeError(
                 f"DataLoader got a {type(dataset).__name__} of {len(dataset)} arrays; to batch them together "
                 f"pass ArrayDataset(*arrays), e.g. DataLoader(ArrayDataset(x, y))"
