@@ -96,9 +96,36 @@ def test_student_notebook_fails_only_by_not_implemented(assignment, master):
     assert not stderr, f"graded cells writing to stderr (nbgrader scores them 0): {stderr}"
 
 
+# Submissions of ps1 with their exact expected outcome: the cells that must lose all their
+# points (every other autograded cell keeps full marks). Each is built from the master's
+# solution with text edits per answer cell (grading/fixtures.py).
+VARIANTS = {
+    # a student's own helpers named like the test cells' and a star import of NumPy, whose max
+    # the student's softmax then uses: a correct solution, so full marks
+    "star_import_and_own_helpers": ("ps1", {
+        "numerical_gradient": [("def numerical_gradient(", "from numpy import *\n\n\ndef gradient_check(*args, **kwargs):\n"
+                                "    pass\n\n\ndef hidden_check(exercise):\n    return lambda check: None\n\n\n"
+                                "def numerical_gradient(")],
+        "softmax_ce": [("logits - logits.max(axis=1, keepdims=True)", "logits - max(logits, axis=1, keepdims=True)")],
+    }, set()),
+    # numerically unstable: the maximum of the whole batch instead of each row's
+    "batch_max_softmax": ("ps1", {
+        "softmax_ce": [("logits - logits.max(axis=1, keepdims=True)", "logits - logits.max()")],
+    }, {"test_softmax_ce_stability"}),
+    # correct numbers, but taken from the reference implementation
+    "relu_from_framework": ("ps1", {
+        "relu": [("return x * self.mask", "return fw.ReLU().forward(x) if x is None else x * self.mask")],
+    }, {"test_relu_forward", "test_relu_backward"}),
+    # the classic bug: dW transposed; the closing run trains with it and fails too
+    "dW_transposed": ("ps1", {
+        "linear": [("self.dW = x.T @ grad_out", "self.dW = (x.T @ grad_out).T")],
+    }, {"test_linear_backward", "test_closing_run"}),
+}
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Autograde the master's own solution and the blank release through nbgrader."""
+    """Autograde the master's own solution, the blank release and VARIANTS through nbgrader."""
     from nbgrader.api import Gradebook
 
     root = tmp_path_factory.mktemp("course")
@@ -107,15 +134,17 @@ def graded(tmp_path_factory):
     for assignment in ASSIGNMENTS:
         shutil.copytree(GRADING / "source" / assignment, root / "source" / assignment)
         nbapi.check(api.generate_assignment(assignment, force=True, create=True), "generate_assignment")
-        for student, solved in (("solution", True), ("blank", False)):
+        students = [("solution", True, {}), ("blank", False, {})]
+        students += [(name, True, edits) for name, (a, edits, _) in VARIANTS.items() if a == assignment]
+        for student, solved, edits in students:
             folder = root / "submitted" / student / assignment
             folder.mkdir(parents=True)
             for _, master in (m for m in MASTERS if m[0] == assignment):
-                nbformat.write(submission(master, NOTEBOOKS / master.name, solved=solved), folder / master.name)
+                nbformat.write(submission(master, NOTEBOOKS / master.name, edits, solved=solved), folder / master.name)
             nbapi.check(api.autograde(assignment, student, force=True, create=True), f"autograde {student}")
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE.course_id) as gb:
         for assignment, master in MASTERS:
-            for student in ("solution", "blank"):
+            for student in ["solution", "blank", *(v for v, (a, _, _) in VARIANTS.items() if a == assignment)]:
                 nb = gb.find_submission_notebook(master.stem, assignment, student)
                 scores[assignment, master.stem, student] = {
                     g.name: (g.score, g.max_score, g.cell.cell_type, g.needs_manual_grade) for g in nb.grades
@@ -135,3 +164,13 @@ def test_autograde_gives_the_solution_full_marks_and_the_blank_zero(graded, assi
     assert all(solution[n][3] for n in manual), "written answers must wait for a human"
     # nbgrader scores an answer left as released 0 without asking anyone
     assert {n: (blank[n][0], blank[n][3]) for n in manual} == {n: (0.0, False) for n in manual}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_autograde_scores_typical_submissions_exactly(graded, variant):
+    assignment, _, losing = VARIANTS[variant]
+    (master,) = [m for a, m in MASTERS if a == assignment]
+    scores = graded[assignment, master.stem, variant]
+    auto = {name: (score, top) for name, (score, top, kind, _) in scores.items() if kind == "code"}
+    assert {n for n, (score, top) in auto.items() if score < top} == losing
+    assert all(auto[n][0] == 0 for n in losing), {n: auto[n] for n in losing}
