@@ -275,20 +275,16 @@ def load(path: str | os.PathLike) -> Module:
 
 
 def _load_weights(model: Module, weights: dict[str, np.ndarray], path: Path) -> None:
-    """Check every weight against the rebuilt model (names, shapes, dtypes), then copy them in."""
-    expected = {name: value for name, value, _ in model.parameters()}
-    missing = [name for name in expected if name not in weights]
-    unexpected = [name for name in weights if name not in expected]
-    if missing or unexpected:
-        raise ModelFileError(
-            f"{str(path)!r}: the weights do not match the architecture: "
-            f"missing {missing or 'none'}, unexpected {unexpected or 'none'}"
-        )
-    for name, value in expected.items():
-        stored = weights[name]
-        if stored.shape != value.shape or stored.dtype != value.dtype:
+    """Check every weight against the rebuilt model (shapes, dtypes; names by load_state_dict), then copy them in."""
+    for name, value, _ in model.parameters():
+        stored = weights.get(name)
+        if stored is not None and (stored.shape != value.shape or stored.dtype != value.dtype):
             raise ModelFileError(
                 f"{str(path)!r}: parameter {name!r} has shape {shape_str(stored.shape)} and dtype {stored.dtype} "
                 f"in the file, but the architecture needs shape {shape_str(value.shape)} and dtype {value.dtype}"
             )
-    model.load_state_dict(weights)
+    try:
+        model.load_state_dict(weights)
+    except KeyError as err:  # "<Model>.load_state_dict: missing keys [...], unexpected keys [...]"
+        detail = str(err.args[0]).split(": ", 1)[-1]
+        raise ModelFileError(f"{str(path)!r}: the weights do not match the architecture: {detail}") from None

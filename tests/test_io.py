@@ -310,7 +310,7 @@ def test_weights_that_do_not_fit_the_architecture(tmp_path, saved):
     with pytest.raises(ModelFileError, match=r"parameter '7.b' has shape \(1,\) and dtype float64"):
         load(tmp_path / "dtype.npz")
     rewrite(saved, tmp_path / "missing.npz", **{"4.0.W": None, "extra": np.ones(2)})
-    with pytest.raises(ModelFileError, match=r"the weights do not match the architecture: missing \['4.0.W'\], unexpected \['extra'\]"):
+    with pytest.raises(ModelFileError, match=r"the weights do not match the architecture: missing keys \['4.0.W'\], unexpected keys \['extra'\]"):
         load(tmp_path / "missing.npz")
 
 
