@@ -103,36 +103,36 @@ def _explain(err):
     return one_line(err) if isinstance(err, AssertionError) else f"{type(err).__name__}: {one_line(err)}"
 
 
+def _run(exercise, check, traceback):
+    """Run a check; any failure but NotImplementedError becomes one AssertionError line,
+    "exercise: what is wrong", chained to the student's error only when ``traceback``."""
+    try:
+        with quiet():
+            _call(check)
+    except NotImplementedError:
+        raise
+    except Exception as err:
+        cause = err if traceback and not isinstance(err, AssertionError) else None
+        raise AssertionError(f"{exercise}: {_explain(err)}") from cause
+
+
 def visible_check(exercise, points):
     """Decorator of a test cell's visible checks: registers them, runs them now, and says so.
-    A failure is one AssertionError line, "exercise: what is wrong"; NotImplementedError passes through."""
+    An error in the student's code keeps its traceback above the one-line message, to show where."""
     def register(check):
         _checks[exercise] = check
         _points[exercise] = int(points)
-        try:
-            with quiet():
-                _call(check)
-        except NotImplementedError:
-            raise
-        except AssertionError as err:
-            raise AssertionError(f"{exercise}: {one_line(err)}") from None
-        except Exception as err:  # an error in the student's code: the traceback above it shows where
-            raise AssertionError(f"{exercise}: {_explain(err)}") from err
+        _run(exercise, check, traceback=True)
         print(f"✓ {exercise}: visible checks passed")
         return check
     return register
 
 
 def hidden_check(exercise):
-    """Decorator of the grader's further checks in the same cell; a failure reads as one line."""
+    """Decorator of the grader's further checks in the same cell: a failure is the one line only,
+    which never quotes the hidden code."""
     def run(check):
-        try:
-            with quiet():
-                _call(check)
-        except NotImplementedError:
-            raise
-        except Exception as err:
-            raise AssertionError(f"{exercise}: {_explain(err)}") from None
+        _run(exercise, check, traceback=False)
         print(f"✓ {exercise}: hidden checks passed")
     return run
 
