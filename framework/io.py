@@ -261,6 +261,8 @@ def load_with_metadata(path: str | os.PathLike) -> tuple[Module, dict[str, Any]]
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
         what = f"missing argument {err}" if isinstance(err, KeyError) else str(err)
         raise ModelFileError(f"{str(path)!r} has an invalid architecture: {what}") from None
+    except (MemoryError, RecursionError) as err:  # a crafted file: layers too large or nested too deep
+        raise ModelFileError(f"{str(path)!r} has an architecture that cannot be built ({type(err).__name__})") from None
     _load_weights(model, {k: v for k, v in arrays.items() if k not in _RESERVED}, path)
     model.eval()
     return model, metadata

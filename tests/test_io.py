@@ -337,3 +337,11 @@ def test_damaged_entries(tmp_path, saved):
     rewrite(saved, tmp_path / "bytes.npz", __architecture__=np.frombuffer(b"{}", dtype=np.uint8))
     with pytest.raises(ModelFileError, match=r"__architecture__ should be a text entry, got uint8 of shape \(2,\)"):
         load(tmp_path / "bytes.npz")
+
+
+def test_architectures_too_deep_to_build_are_refused(tmp_path, saved):
+    depth = 5000  # deeper than Python's recursion limit
+    text = '{"type": "Sequential", "layers": [' * depth + '{"type": "ReLU"}' + "]}" * depth
+    rewrite(saved, tmp_path / "deep.npz", __architecture__=np.array(text))
+    with pytest.raises(ModelFileError, match=r"'.*deep.npz' has an architecture that cannot be built \(RecursionError\)"):
+        load(tmp_path / "deep.npz")
