@@ -16,13 +16,9 @@ from typing import Any, Callable, ClassVar, Iterator, Protocol, Sequence, runtim
 import numpy as np
 
 from .errors import one_line, shape_str
+from .layers import as_rng
 
 Seed = int | np.random.Generator | None
-
-
-def as_rng(seed: Seed) -> np.random.Generator:
-    """A NumPy Generator from a seed, an existing Generator, or fresh entropy (None)."""
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
 def _is_int(value: object) -> bool:

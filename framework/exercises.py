@@ -43,7 +43,7 @@ import warnings
 
 import numpy as np
 
-from .gradcheck import check_gradients
+from .gradcheck import check_gradients, rel_error
 
 __all__ = [
     "exercises", "visible_check", "hidden_check", "self_check", "case", "quiet", "one_line",
@@ -192,12 +192,6 @@ def self_check():
 
 
 # --------------------------------------------------------------------------- comparing numbers
-def rel_error(a, b):
-    """max |a - b| / max(1e-8, |a| + |b|), element-wise. a, b: arrays of the same shape."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b)), initial=0.0))
-
-
 def describe(value):
     """'an array of shape (2, 3) and dtype float64', 'None', 'a list', ..."""
     if isinstance(value, np.ndarray):

@@ -11,7 +11,8 @@ from .errors import ShapeError, shape_str
 from .module import Module, Parameter
 
 
-def _accepts_input_grad(layer: Module) -> bool:
+def accepts_input_grad(layer: Module) -> bool:
+    """Whether ``layer.backward`` takes ``input_grad=False`` (to skip dx, which training never needs)."""
     return "input_grad" in inspect.signature(layer.backward).parameters
 
 
@@ -29,7 +30,7 @@ class Sequential(Module):
             if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
                 raise TypeError(f"Sequential: item {i} ({layer!r}) is not a layer with forward and backward")
         self.layers = list(layers)
-        self._first_skips_dx = bool(layers) and _accepts_input_grad(layers[0])
+        self._first_skips_dx = bool(layers) and accepts_input_grad(layers[0])
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, ...), what the first layer takes -> what the last layer gives."""

@@ -10,7 +10,6 @@ A loader is any iterable of ``(x, y)`` batches, e.g. a :class:`~framework.data.D
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 import time
@@ -23,6 +22,7 @@ from .activations import sigmoid
 from .errors import NonFiniteError
 from .functional import softmax
 from .optim import Optimizer
+from .sequential import accepts_input_grad
 
 Batches = Iterable[tuple[np.ndarray, np.ndarray]]
 
@@ -108,13 +108,6 @@ def _correct(scores: np.ndarray, y: np.ndarray) -> int:
         pred = scores.reshape(len(scores)) > 0
         truth = np.asarray(y).reshape(len(scores)) > 0.5
     return int(np.count_nonzero(pred == truth))
-
-
-def _has_kwarg(method: Any, name: str) -> bool:
-    try:
-        return name in inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _set_mode(model: Any, training: bool) -> None:
@@ -264,7 +257,7 @@ def fit(
     train_loader = _loader(train_loader, "fit", "train_loader", epochs)
     if val_loader is not None and not _is_pair(val_loader):
         val_loader = _loader(val_loader, "fit", "val_loader", epochs)
-    fused_kwargs = {"input_grad": False} if _has_kwarg(model.backward, "input_grad") else {}
+    fused_kwargs = {"input_grad": False} if accepts_input_grad(model) else {}
 
     history = History()
     best_loss, best_state, waited = math.inf, None, 0
