@@ -27,11 +27,9 @@ file is ever left behind. A corrupt copy in folder 1 is replaced that way.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import os
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +39,7 @@ import numpy as np
 
 from .data import Seed, as_rng, train_val_split
 from .errors import shape_str
+from .files import atomic_write
 
 FILES = (
     "train-images-idx3-ubyte.gz",
@@ -266,25 +265,18 @@ def _download(url: str, dest: Path, sha256: str) -> None:
     SHA-256 is ``sha256``. On any failure (or Ctrl-C) the temporary file is removed."""
     import urllib.request  # imported here: only downloads need it, and it is slow to import
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        digest, size = hashlib.sha256(), 0
-        request = urllib.request.Request(url, headers={"User-Agent": "framework-course-data/0.1"})
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with _progress(total, dest.name) as bar:
-                while chunk := response.read(CHUNK):
-                    out.write(chunk)
-                    digest.update(chunk)
-                    size += len(chunk)
-                    bar.update(len(chunk))
-        if digest.hexdigest() != sha256:
+    digest, size = hashlib.sha256(), 0
+    request = urllib.request.Request(url, headers={"User-Agent": "framework-course-data/0.1"})
+    with atomic_write(dest, suffix=".part") as out, urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with _progress(total, dest.name) as bar:
+            while chunk := response.read(CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+                bar.update(len(chunk))
+        if digest.hexdigest() != sha256:  # raised inside the block: the file is never renamed
             raise _ChecksumError(f"received {size} bytes with SHA-256 {digest.hexdigest()}, expected {sha256}")
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 class _NoBar:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import platform
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .activations import ReLU
+from .files import atomic_write
 from .gradcheck import check_gradients
 from .layers import Linear
 from .losses import SoftmaxCrossEntropy
@@ -100,18 +99,6 @@ def resolve(config: Config) -> Config:
     return out
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename: never half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def build_mlp(sizes: list[int], seed: int = 0) -> Sequential:
     """Linear-ReLU-...-Linear with the given layer sizes, e.g. [784, 128, 64, 10]."""
     layers: list[Any] = []
@@ -135,7 +122,14 @@ def run(config: Config) -> dict[str, Any]:
     from . import io, metrics, plots
     from .data import ArrayDataset, DataLoader, train_val_split
     from .datasets import load_dataset
-    from .training import EarlyStopping, cosine_schedule, evaluate, fit, predict, predict_proba
+    from .training import (
+        EarlyStopping,
+        cosine_schedule,
+        evaluate,
+        fit,
+        predict,
+        predict_proba,
+    )
 
     cfg = resolve(config)
     started = time.perf_counter()
@@ -192,7 +186,8 @@ def run(config: Config) -> dict[str, Any]:
     }
     io.save(model, out / "model.npz", metadata={"dataset": cfg.dataset, "class_names": list(data.class_names),
                                                 "input_shape": list(data.x_train.shape[1:]), "test_accuracy": test.accuracy})
-    _write_atomically(out / "metrics.json", json.dumps(results, indent=2) + "\n")
+    with atomic_write(out / "metrics.json") as f:
+        f.write((json.dumps(results, indent=2) + "\n").encode("utf-8"))
     written = ["model.npz", "metrics.json", "learning_curves.png", "confusion_matrix.png"]
     plots.plot_history(history, path=out / "learning_curves.png", title=f"{cfg.dataset}: learning curves")
     plots.plot_confusion_matrix(cm, data.class_names, path=out / "confusion_matrix.png", title=f"{cfg.dataset}: test confusion matrix")

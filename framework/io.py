@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import zipfile
 import zlib
 from pathlib import Path
@@ -44,6 +43,7 @@ import numpy as np
 
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from .errors import one_line, shape_str
+from .files import atomic_write
 from .layers import Dropout, Flatten, Linear
 from .module import Module
 from .sequential import Sequential
@@ -152,38 +152,9 @@ def save(model: Module, path: str | os.PathLike, *, metadata: dict[str, Any] | N
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # a new file next to the destination (a rename is atomic only within one file system),
-    # created like open() would, so it gets the usual permissions (0o666 minus the umask)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_folder(path.parent)
+    with atomic_write(path) as f:
+        np.savez(f, **arrays)
     return path
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --------------------------------------------------------------------------- loading
