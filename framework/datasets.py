@@ -27,19 +27,21 @@ file is ever left behind. A corrupt copy in folder 1 is replaced that way.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from .data import Seed, as_rng, train_val_split
 from .errors import shape_str
 from .files import atomic_write
+from .progress import progress_bar
 
 FILES = (
     "train-images-idx3-ubyte.gz",
@@ -269,34 +271,17 @@ def _download(url: str, dest: Path, sha256: str) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": "framework-course-data/0.1"})
     with atomic_write(dest, suffix=".part") as out, urllib.request.urlopen(request, timeout=TIMEOUT) as response:
         total = int(response.headers.get("Content-Length") or 0) or None
-        with _progress(total, dest.name) as bar:
+        bar = progress_bar(total=total, desc=f"downloading {dest.name}", unit="B", unit_scale=True,
+                           unit_divisor=1024, leave=False)
+        with bar or contextlib.nullcontext():
             while chunk := response.read(CHUNK):
                 out.write(chunk)
                 digest.update(chunk)
                 size += len(chunk)
-                bar.update(len(chunk))
+                if bar is not None:
+                    bar.update(len(chunk))
         if digest.hexdigest() != sha256:  # raised inside the block: the file is never renamed
             raise _ChecksumError(f"received {size} bytes with SHA-256 {digest.hexdigest()}, expected {sha256}")
-
-
-class _NoBar:
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int) -> None:
-        return None
-
-
-def _progress(total: int | None, desc: str) -> Any:
-    """A tqdm progress bar in bytes when tqdm is installed, else an object that shows nothing."""
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return _NoBar()
-    return tqdm(total=total, desc=f"downloading {desc}", unit="B", unit_scale=True, unit_divisor=1024, leave=False)
 
 
 # ---------------------------------------------------------------- reading IDX files

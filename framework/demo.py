@@ -7,22 +7,14 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from .activations import ReLU
+from .data import ArrayDataset, DataLoader
 from .datasets import make_spirals
 from .gradcheck import check_gradients
 from .layers import Linear
 from .losses import SoftmaxCrossEntropy
 from .sequential import Sequential
-
-
-def _progress(total: int, desc: str):
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional: fall back to one printed line per epoch
-        return None
-    return tqdm(total=total, desc=desc, unit="epoch")
+from .training import evaluate, fit
 
 
 def main(epochs: int = 100, lr: float = 0.5, seed: int = 0) -> float:
@@ -37,23 +29,11 @@ def main(epochs: int = 100, lr: float = 0.5, seed: int = 0) -> float:
     print(result, end="\n\n")
     result.raise_if_failed()
 
-    rng = np.random.default_rng(seed)
-    bar, start = _progress(epochs, "training"), time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(x))
-        for i in range(0, len(x), 64):
-            idx = order[i:i + 64]
-            value = loss(model(x[idx]), y[idx])
-            model.backward(loss.backward(), lr=lr, input_grad=False)
-        acc = float((model(x).argmax(axis=1) == y).mean())
-        val_acc = float((model(x_val).argmax(axis=1) == y_val).mean())
-        if bar is not None:
-            bar.set_postfix(loss=f"{value:.3f}", train_acc=f"{acc:.3f}", val_acc=f"{val_acc:.3f}")
-            bar.update()
-        elif epoch % 10 == 0 or epoch == epochs:
-            print(f"epoch {epoch:4d}  loss {value:.3f}  train accuracy {acc:.3f}  validation accuracy {val_acc:.3f}")
-    if bar is not None:
-        bar.close()
+    start = time.perf_counter()
+    loader = DataLoader(ArrayDataset(x, y), batch_size=64, shuffle=True, seed=seed)
+    fit(model, loss, lr, loader, epochs=epochs)  # the fused SGD update inside backward
+    acc = evaluate(model, loss, (x, y)).accuracy
+    val_acc = evaluate(model, loss, (x_val, y_val)).accuracy
     print(
         f"\ntrained {epochs} epochs in {time.perf_counter() - start:.1f} s on {len(x)} spiral points: "
         f"training accuracy {acc:.1%}, validation accuracy {val_acc:.1%} ({len(x_val)} held-out points)"

@@ -10,11 +10,12 @@ A loader is any iterable of ``(x, y)`` batches, e.g. a :class:`~framework.data.D
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from .activations import sigmoid
 from .errors import NonFiniteError
 from .functional import softmax
 from .optim import Optimizer
+from .progress import progress_bar
 from .sequential import accepts_input_grad
 
 Batches = Iterable[tuple[np.ndarray, np.ndarray]]
@@ -95,19 +97,26 @@ class Evaluation(NamedTuple):
     accuracy: float
 
 
-def _correct(scores: np.ndarray, y: np.ndarray) -> int:
-    """How many rows of ``scores`` (logits) are classified right.
+def _multiclass(scores: np.ndarray) -> bool:
+    """(N, C) scores with C >= 2, rather than one logit per row, (N,) or (N, 1)."""
+    return scores.ndim == 2 and scores.shape[1] > 1
 
-    scores: (N, C) with labels y: (N,) or one-hot y: (N, C); or one logit per row, (N,) or
-    (N, 1), for binary labels (class 1 when the logit is > 0).
-    """
-    if scores.ndim == 2 and scores.shape[1] > 1:
-        pred = scores.argmax(axis=1)
+
+def _labels(scores: np.ndarray) -> np.ndarray:
+    """Predicted labels (N,) from logits: the argmax of (N, C), or class 1 where one logit is > 0."""
+    if _multiclass(scores):
+        return scores.argmax(axis=1)
+    return (scores.reshape(len(scores)) > 0).astype(np.int64)
+
+
+def _correct(scores: np.ndarray, y: np.ndarray) -> int:
+    """How many rows of ``scores`` (logits) are classified right: scores (N, C) with labels
+    y: (N,) or one-hot y: (N, C); or one logit per row with binary labels (0/1, or 0.0/1.0)."""
+    if _multiclass(scores):
         truth = y.argmax(axis=1) if y.ndim == 2 else y
     else:
-        pred = scores.reshape(len(scores)) > 0
         truth = np.asarray(y).reshape(len(scores)) > 0.5
-    return int(np.count_nonzero(pred == truth))
+    return int(np.count_nonzero(_labels(scores) == truth))
 
 
 def _set_mode(model: Any, training: bool) -> None:
@@ -115,14 +124,21 @@ def _set_mode(model: Any, training: bool) -> None:
         model.train(training)
 
 
-def _progress(total: int | None, desc: str, enabled: bool):
-    if not enabled:
-        return None
+@contextlib.contextmanager
+def _eval_mode(model: Any) -> Iterator[None]:
+    """The model in eval mode for the block, then back in the mode it was in."""
+    was_training = getattr(model, "training", False)
+    _set_mode(model, False)
     try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, desc=desc, unit="batch", leave=True, mininterval=0.2)
+        yield
+    finally:
+        _set_mode(model, was_training)
+
+
+def _batch_size(value: Any, who: str) -> int:
+    if not (isinstance(value, numbers.Integral) and value >= 1):
+        raise ValueError(f"{who}: batch_size must be an integer >= 1, got {value!r}")
+    return int(value)
 
 
 def _is_pair(data: Any) -> bool:
@@ -131,8 +147,7 @@ def _is_pair(data: Any) -> bool:
 
 def _batches(data: Batches | tuple[np.ndarray, np.ndarray], batch_size: int, who: str) -> Batches:
     """A loader as it is, or an ``(x, y)`` pair of arrays cut into batches in order."""
-    if not (isinstance(batch_size, numbers.Integral) and batch_size >= 1):
-        raise ValueError(f"{who}: batch_size must be an integer >= 1, got {batch_size!r}")
+    batch_size = _batch_size(batch_size, who)
     if _is_pair(data):
         x, y = np.asarray(data[0]), np.asarray(data[1])
         if len(x) != len(y):
@@ -144,8 +159,7 @@ def _batches(data: Batches | tuple[np.ndarray, np.ndarray], batch_size: int, who
 def _loader(data: Any, who: str, name: str, epochs: int = 1) -> Batches:
     """``data`` if it can be iterated over as (x, y) batches (``epochs`` times), else a clear error."""
     hint = "e.g. DataLoader(ArrayDataset(x, y), batch_size=32, shuffle=True)"
-    if hasattr(data, "__getitem__") and hasattr(data, "__len__") and not hasattr(data, "__iter__") \
-            or type(data).__name__ == "ArrayDataset":
+    if hasattr(data, "__getitem__") and hasattr(data, "__len__") and not hasattr(data, "__iter__"):
         raise TypeError(f"{who}: {name} is a data set, which gives one example at a time; pass batches, {hint}")
     if _is_pair(data) and name == "train_loader":
         raise TypeError(f"{who}: train_loader is a pair of arrays; training needs shuffled batches, {hint}")
@@ -163,50 +177,36 @@ def evaluate(model: Any, loss: Any, data: Batches | tuple[np.ndarray, np.ndarray
     The model runs in eval mode (restored afterwards); weights are never touched.
     The loss is averaged over examples, so a short last batch counts for what it holds.
     """
-    was_training = getattr(model, "training", False)
-    _set_mode(model, False)
     total, seen, correct = 0.0, 0, 0
-    try:
+    with _eval_mode(model):
         for x, y in _batches(data, batch_size, "evaluate"):
             scores = model(x)
             total += float(loss(scores, y)) * len(x)
             correct += _correct(scores, y)
             seen += len(x)
-    finally:
-        _set_mode(model, was_training)
     if seen == 0:
         raise ValueError("evaluate: the data holds no examples")
     return Evaluation(total / seen, correct / seen)
 
 
 def _scores(model: Any, x: np.ndarray, batch_size: int) -> np.ndarray:
-    if not (isinstance(batch_size, numbers.Integral) and batch_size >= 1):
-        raise ValueError(f"predict: batch_size must be an integer >= 1, got {batch_size!r}")
+    batch_size = _batch_size(batch_size, "predict")
     if len(x) == 0:
         raise ValueError(f"predict: x holds no examples (shape {np.shape(x)})")
-    was_training = getattr(model, "training", False)
-    _set_mode(model, False)
-    try:
+    with _eval_mode(model):
         return np.concatenate([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
-    finally:
-        _set_mode(model, was_training)
 
 
 def predict_proba(model: Any, x: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
     """Class probabilities: x: (N, ...) -> (N, C) by softmax of the logits, or (N,) by
     sigmoid when the model outputs one logit per row (binary)."""
     scores = _scores(model, x, batch_size)
-    if scores.ndim == 2 and scores.shape[1] > 1:
-        return softmax(scores, axis=1)
-    return sigmoid(scores.reshape(len(scores)))
+    return softmax(scores, axis=1) if _multiclass(scores) else sigmoid(scores.reshape(len(scores)))
 
 
 def predict(model: Any, x: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
     """Predicted labels: x: (N, ...) -> (N,) int64."""
-    scores = _scores(model, x, batch_size)
-    if scores.ndim == 2 and scores.shape[1] > 1:
-        return scores.argmax(axis=1)
-    return (scores.reshape(len(scores)) > 0).astype(np.int64)
+    return _labels(_scores(model, x, batch_size))
 
 
 def _learning_rate(optimizer_or_lr: Any) -> tuple[Optimizer | None, float | None]:
@@ -262,7 +262,8 @@ def fit(
     history = History()
     best_loss, best_state, waited = math.inf, None, 0
     n_batches = len(train_loader) if hasattr(train_loader, "__len__") else None
-    bar = _progress(n_batches * epochs if n_batches is not None else None, f"epoch 1/{epochs}", progress is True)
+    bar = progress_bar(total=n_batches * epochs if n_batches is not None else None, desc=f"epoch 1/{epochs}",
+                       unit="batch", leave=True, mininterval=0.2) if progress is True else None
     for epoch in range(1, epochs + 1):
         if schedule is not None:
             rate = float(schedule(epoch))
@@ -274,14 +275,13 @@ def fit(
                 optimizer.lr = rate
         history.lr.append(float(lr if optimizer is None else optimizer.lr))
         _set_mode(model, True)
-        total, seen, correct, batch, where = 0.0, 0, 0, 0, f"epoch {epoch}"
+        total, seen, correct, batch, validating = 0.0, 0, 0, 0, False
         if bar is not None:
             bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
         start = time.perf_counter()
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for batch, (x, y) in enumerate(train_loader, start=1):
-                    where = f"epoch {epoch}, batch {batch}"
                     scores = model(x)
                     value = loss(scores, y)
                     grad = loss.backward()
@@ -300,11 +300,12 @@ def fit(
             elapsed = time.perf_counter() - start
             if seen == 0:
                 raise ValueError("fit: the training loader yielded no batches")
-            where = f"epoch {epoch}, validation"
+            validating = True
             val = evaluate(model, loss, val_loader) if val_loader is not None else None
         except NonFiniteError as err:
             if bar is not None:
                 bar.close()
+            where = f"epoch {epoch}, " + ("validation" if validating else f"batch {batch}")
             rate = f" (lr={lr:g})" if lr is not None else f" ({optimizer!r})"
             new = NonFiniteError(f"training stopped at {where}{rate}: {err}")
             new.history = history  # type: ignore[attr-defined]

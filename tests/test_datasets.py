@@ -299,7 +299,7 @@ def test_an_interrupted_download_leaves_nothing(tmp_path, monkeypatch, mirror):
         def update(self, n):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(datasets, "_progress", lambda total, desc: Interrupting())
+    monkeypatch.setattr(datasets, "progress_bar", lambda **kwargs: Interrupting())
     with pytest.raises(KeyboardInterrupt):
         dataset_files("mnist", tmp_path)
     assert listing(tmp_path / "mnist") == []
