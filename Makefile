@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 # the environment's bin/ first on PATH: notebook kernels and nbgrader's tools come from there
-RUN := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python
+ENV := PATH="$(abspath $(BIN)):$$PATH"
+RUN := $(ENV) $(BIN)/python
 
 test: $(STAMP)
 	$(RUN) -m pytest
@@ -36,7 +37,7 @@ release: $(STAMP)
 	$(RUN) -m grading release all
 
 lab: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter lab notebooks/
+	$(ENV) $(BIN)/jupyter lab notebooks/
 
 # PyTorch is a reference for cross-checks and benchmarks, never a requirement: install it
 # only when the machine has the local CPU wheel (a plain download would be a multi-GB GPU build).

@@ -60,27 +60,24 @@ def model() -> Sequential:
     return Sequential(Linear(784, 128, seed=0), ReLU(), Linear(128, 64, seed=1), ReLU(), Linear(64, 10, seed=2))
 
 
-def bare(x: np.ndarray, y: np.ndarray, batch: int) -> Callable[[], None]:
+def steps(batches) -> Callable[[], None]:
+    """An epoch of fused training steps of a fresh model over ``batches``."""
     net, loss = model(), SoftmaxCrossEntropy()
-    order = np.random.default_rng(0).permutation(len(x))
-    cut = [(x[order[i:i + batch]], y[order[i:i + batch]]) for i in range(0, len(x), batch)]
-
-    def epoch() -> None:
-        for xb, yb in cut:
-            loss(net(xb), yb)
-            net.backward(loss.backward(), lr=LR, input_grad=False)
-    return epoch
-
-
-def loader(x: np.ndarray, y: np.ndarray, batch: int) -> Callable[[], None]:
-    net, loss = model(), SoftmaxCrossEntropy()
-    batches = DataLoader(ArrayDataset(x, y), batch_size=batch, shuffle=True, seed=0)
 
     def epoch() -> None:
         for xb, yb in batches:
             loss(net(xb), yb)
             net.backward(loss.backward(), lr=LR, input_grad=False)
     return epoch
+
+
+def bare(x: np.ndarray, y: np.ndarray, batch: int) -> Callable[[], None]:
+    order = np.random.default_rng(0).permutation(len(x))
+    return steps([(x[order[i:i + batch]], y[order[i:i + batch]]) for i in range(0, len(x), batch)])
+
+
+def loader(x: np.ndarray, y: np.ndarray, batch: int) -> Callable[[], None]:
+    return steps(DataLoader(ArrayDataset(x, y), batch_size=batch, shuffle=True, seed=0))
 
 
 def fitted(x: np.ndarray, y: np.ndarray, batch: int) -> Callable[[], None]:

@@ -455,20 +455,30 @@ def _value_references(value, module, seen):
         yield from _class_references(type(value), seen)
 
 
-def _class_references(cls, seen):
-    if id(cls) in seen:
-        return
-    seen.add(id(cls))
+def _member_references(cls, new_seen):
+    """(member, value, thing, through) for a class of the notebook: its framework base classes
+    (member and value None) and what each member its own classes define refers to.
+    ``new_seen()`` gives the set of what the walk from one member has visited."""
     for klass in cls.__mro__:
-        name = _framework_name(klass)
-        if name:
-            yield f"{name} (as a base class)", ()
+        base = _framework_name(klass)
+        if base:
+            yield None, None, f"{base} (as a base class)", ()
             continue
         if klass.__module__ != cls.__module__:
             continue  # object, and classes of other libraries
         for attr, value in _members(klass):
-            for thing, through in _value_references(value, cls.__module__, seen):
-                yield thing, through if isinstance(value, (types.FunctionType, functools.partial)) else (attr, *through)
+            for thing, through in _value_references(value, cls.__module__, new_seen()):
+                yield attr, value, thing, through
+
+
+def _class_references(cls, seen):
+    """The framework references of a class the notebook's code uses, as (thing, through)."""
+    if id(cls) in seen:
+        return
+    seen.add(id(cls))
+    for attr, value, thing, through in _member_references(cls, lambda: seen):
+        function = attr is None or isinstance(value, (types.FunctionType, functools.partial))
+        yield thing, through if function else (attr, *through)
 
 
 def framework_references(obj, name=None):
@@ -478,22 +488,11 @@ def framework_references(obj, name=None):
     the same in the notebook's own helpers that it calls. Objects it is given as arguments at run
     time (a Sequential of framework layers built by a test) are not references."""
     name = name or getattr(obj, "__qualname__", type(obj).__name__)
-    found = []
-    if isinstance(obj, type):
-        module = obj.__module__
-        for klass in obj.__mro__:
-            base = _framework_name(klass)
-            if base:
-                found.append((name, f"{base} (as a base class)", ()))
-            if klass.__module__ != module or base:
-                continue
-            for attr, value in _members(klass):
-                where = f"{name}.{attr}"
-                for thing, through in _value_references(value, module, set()):
-                    found.append((where, thing, through))
+    if isinstance(obj, type):  # each member on its own, so that each names what it uses
+        found = [(name if attr is None else f"{name}.{attr}", thing, through)
+                 for attr, _, thing, through in _member_references(obj, set)]
     else:
-        for thing, through in _function_references(obj, set()):
-            found.append((name, thing, through))
+        found = [(name, thing, through) for thing, through in _function_references(obj, set())]
     lines = []
     for where, thing, through in found:
         line = f"{where} uses {thing}" + (f" (through {' -> '.join(through)})" if through else "")

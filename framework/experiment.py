@@ -163,9 +163,10 @@ def run(config: Config) -> dict[str, Any]:
     y_pred = predict(model, data.x_test)
     cm = metrics.confusion_matrix(data.y_test, y_pred, data.num_classes)
     precision, recall, f1, support = metrics.precision_recall_f1(data.y_test, y_pred, data.num_classes)
+    balanced = metrics.mean_per_class_accuracy(data.y_test, y_pred, data.num_classes)
     train_seconds = sum(history.epoch_time)
     print(f"\ntest accuracy {test.accuracy:.2%} (loss {test.loss:.4f}) on {len(data.x_test)} {cfg.dataset} test examples; "
-          f"mean per-class accuracy {metrics.mean_per_class_accuracy(data.y_test, y_pred, data.num_classes):.2%}")
+          f"mean per-class accuracy {balanced:.2%}")
     print(f"training: {history.epochs} epochs in {train_seconds:.1f} s "
           f"({1e3 * train_seconds / max(history.epochs * len(train_loader), 1):.2f} ms/batch)")
 
@@ -173,8 +174,7 @@ def run(config: Config) -> dict[str, Any]:
         "config": asdict(cfg),
         "layers": sizes,
         "parameters": model.num_parameters(),
-        "test": {"accuracy": test.accuracy, "loss": test.loss,
-                 "mean_per_class_accuracy": metrics.mean_per_class_accuracy(data.y_test, y_pred, data.num_classes)},
+        "test": {"accuracy": test.accuracy, "loss": test.loss, "mean_per_class_accuracy": balanced},
         "per_class": {
             name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
             for name, p, r, f, s in zip(data.class_names, precision, recall, f1, support)

@@ -197,9 +197,18 @@ def _as_images(who: str, images: np.ndarray, image_shape: Sequence[int] | None) 
     raise ShapeError(f"{who}: expected images of shape (N, H, W), (N, H, W, 3) or flat (N, H*W), got {shape_str(x.shape)}")
 
 
-def _grid(n: int, ncols: int) -> tuple[int, int]:
-    cols = max(1, min(ncols, n))
-    return math.ceil(n / cols), cols
+def _tiles(who: str, n: int, limit: Any, limit_name: str, ncols: int, cell: tuple[float, float],
+           hspace: float) -> tuple[CourseFigure, int, int, int]:
+    """A figure for the first min(n, limit) of n small images, ``ncols`` per row, each
+    ``cell`` = (width, height) inches -> (figure, images shown, rows, columns)."""
+    if not (isinstance(limit, (int, np.integer)) and limit >= 1):
+        raise ValueError(f"{who}: {limit_name} must be a positive integer, got {limit!r}")
+    shown = min(n, int(limit))
+    cols = max(1, min(int(ncols), shown))
+    rows = math.ceil(shown / cols)
+    fig = _figure(cell[0] * cols + 0.2, cell[1] * rows + 0.5, constrained=False)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.5 / fig.get_figheight(), wspace=0.08, hspace=hspace)
+    return fig, shown, rows, cols
 
 
 def plot_image_grid(
@@ -238,14 +247,9 @@ def plot_image_grid(
         if len(values) != n:
             raise ShapeError(f"{who}: {n} images but {name} has shape {shape_str(np.shape(y))}: expected {n} labels")
         labels[name] = values
-    if not (isinstance(max_images, (int, np.integer)) and max_images >= 1):
-        raise ValueError(f"{who}: max_images must be a positive integer, got {max_images!r}")
-    shown = min(n, int(max_images))
-    rows, cols = _grid(shown, int(ncols))
     has_titles = y_true is not None or y_pred is not None
-    fig = _figure(1.0 * cols + 0.2, (1.0 + 0.3 * has_titles) * rows + 0.5, constrained=False)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.5 / fig.get_figheight(), wspace=0.08,
-                        hspace=0.35 if has_titles else 0.08)
+    fig, shown, rows, cols = _tiles(who, n, max_images, "max_images", ncols, (1.0, 1.0 + 0.3 * has_titles),
+                                    hspace=0.35 if has_titles else 0.08)
     vmin, vmax = float(x[:shown].min()), float(x[:shown].max())
     mistakes = 0
     t, p = labels["y_true"], labels["y_pred"]
@@ -504,12 +508,7 @@ def plot_first_layer_weights(
     if w.ndim != 2 or w.dtype.kind not in "biuf":
         raise ShapeError(f"{who}: expected a numeric weight matrix of shape (D, M), got shape {shape_str(w.shape)}")
     shape = _infer_image_shape(who, w.shape[0], image_shape, f"each column of W (shape {shape_str(w.shape)})")
-    if not (isinstance(max_units, (int, np.integer)) and max_units >= 1):
-        raise ValueError(f"{who}: max_units must be a positive integer, got {max_units!r}")
-    shown = min(w.shape[1], int(max_units))
-    rows, cols = _grid(shown, int(ncols))
-    fig = _figure(0.9 * cols + 0.2, 0.9 * rows + 0.5, constrained=False)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.5 / fig.get_figheight(), wspace=0.08, hspace=0.08)
+    fig, shown, rows, cols = _tiles(who, w.shape[1], max_units, "max_units", ncols, (0.9, 0.9), hspace=0.08)
     for j in range(shown):
         column = w[:, j].astype(np.float64)
         scale = float(np.abs(column).max()) or 1.0

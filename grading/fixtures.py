@@ -16,16 +16,16 @@ from pathlib import Path
 
 import nbformat
 
-from .leaks import BLOCKS
+from .leaks import BLOCKS, HIDDEN, SOLUTION
 
 
 def solution_source(source: str) -> str:
     """A master cell's source with the solution text kept and its delimiter lines removed."""
-    return "\n".join(line for line in source.splitlines() if line.strip() not in {"### BEGIN SOLUTION", "### END SOLUTION"})
+    return "\n".join(line for line in source.splitlines() if line.strip() not in SOLUTION)
 
 
-def _grade_id(cell) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
 
 
 def submission(master: Path, student: Path, edits: dict[str, list[tuple[str, str]]] | None = None,
@@ -33,12 +33,12 @@ def submission(master: Path, student: Path, edits: dict[str, list[tuple[str, str
     edits = dict(edits or {})
     answers = {}
     for cell in nbformat.read(master, as_version=4).cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution") and "### BEGIN HIDDEN TESTS" not in cell.source:
+        meta = _nbgrader(cell)
+        if meta.get("solution") and HIDDEN[0] not in cell.source:
             answers[meta["grade_id"]] = solution_source(cell.source)
     nb = copy.deepcopy(nbformat.read(student, as_version=4))
     for cell in nb.cells:
-        gid = _grade_id(cell)
+        gid = _nbgrader(cell).get("grade_id")
         if solved and gid in answers:
             cell.source = answers[gid]
         for old, new in edits.pop(gid, []) if gid else []:

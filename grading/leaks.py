@@ -14,7 +14,9 @@ from pathlib import Path
 
 import nbformat
 
-BLOCKS = {"### BEGIN SOLUTION": "### END SOLUTION", "### BEGIN HIDDEN TESTS": "### END HIDDEN TESTS"}
+SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+BLOCKS = dict([SOLUTION, HIDDEN])  # begin -> end
 DELIMITERS = set(BLOCKS) | set(BLOCKS.values())
 MIN_LENGTH = 10
 TEXT_SUFFIXES = {".ipynb", ".py", ".md", ".txt", ".html", ".json", ".csv", ".toml", ".yml", ".yaml", ".cfg", ".rst"}
