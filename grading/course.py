@@ -20,6 +20,7 @@ class Course:
     github: str  # "owner/name"
     branch: str
     assignments: dict[str, list[str]]
+    timeouts: dict[str, float]
 
     def notebooks(self, assignment: str) -> list[str]:
         if assignment not in self.assignments:
@@ -27,6 +28,10 @@ class Course:
                 f"unknown assignment {assignment!r}: {SETTINGS} lists {sorted(self.assignments)}"
             )
         return self.assignments[assignment]
+
+    def timeout(self, assignment: str | None = None) -> float:
+        """nbgrader's per-cell limit (seconds) for ``assignment``."""
+        return self.timeouts.get(assignment or "", self.timeouts.get("default", 30))
 
     def colab_url(self, notebook: str) -> str:
         return f"https://colab.research.google.com/github/{self.github}/blob/{self.branch}/notebooks/{notebook}.ipynb"
@@ -43,6 +48,7 @@ def load_course(path: Path = SETTINGS) -> Course:
             github=data["repository"]["github"],
             branch=data["repository"]["branch"],
             assignments={k: list(v) for k, v in data["assignments"].items()},
+            timeouts={k: float(v) for k, v in data.get("timeouts", {}).items()},
         )
     except KeyError as err:
         raise SystemExit(f"{path}: missing setting {err}") from None

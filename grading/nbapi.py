@@ -17,11 +17,15 @@ def _venv_on_path() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
-def load_config(root: Path | None = None):
-    """The course's nbgrader config; with ``root``, pointed at another course folder."""
+def load_config(root: Path | None = None, assignment: str | None = None):
+    """The course's nbgrader config; with ``root``, pointed at another course folder; with
+    ``assignment``, with that assignment's per-cell time limit from course.toml."""
     from traitlets.config.loader import PyFileConfigLoader
 
+    from .course import load_course
+
     config = PyFileConfigLoader("nbgrader_config.py", path=str(GRADING)).load_config()
+    config.Execute.timeout = load_course().timeout(assignment)
     if root is not None:
         root = Path(root).resolve()
         config.CourseDirectory.root = str(root)
@@ -29,12 +33,12 @@ def load_config(root: Path | None = None):
     return config
 
 
-def api(root: Path | None = None):
+def api(root: Path | None = None, assignment: str | None = None):
     """An ``NbGraderAPI`` for the course (or for the course folder ``root``)."""
     _venv_on_path()
     from nbgrader.apps import NbGraderAPI
 
-    return NbGraderAPI(config=load_config(root))
+    return NbGraderAPI(config=load_config(root, assignment))
 
 
 def check(result: dict, what: str) -> None:

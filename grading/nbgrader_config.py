@@ -13,10 +13,11 @@ c.CourseDirectory.root = HERE
 c.CourseDirectory.course_id = "numpy-nets"
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
 
-# Per-cell limit while validating and autograding. The slowest graded cell of ps1 (the
-# closing run, 10 epochs on digits) takes 0.2 s on one core with the reference solution;
-# 30 s leaves room for a correct but loop-heavy answer on a slow machine, and still stops
-# an infinite loop in a student's answer quickly.
+# Per-cell limit while validating and autograding; `python -m grading` replaces it with the
+# assignment's value from course.toml [timeouts]. The slowest graded cell of ps1 (the closing
+# run, 10 epochs on digits) takes 0.2 s on one core with the reference solution; 30 s leaves
+# room for a correct but loop-heavy answer on a slow machine, and still stops an infinite
+# loop in a student's answer quickly.
 c.Execute.timeout = 30
 
 # A student who deleted a graded cell gets it back (and graded) instead of a silent 0.

@@ -50,7 +50,7 @@ def test_master_is_committed_without_outputs(assignment, master):
 def test_master_passes_its_own_tests(assignment, master):
     from nbgrader.validator import Validator
 
-    result = Validator(config=nbapi.load_config()).validate(str(master))
+    result = Validator(config=nbapi.load_config(assignment=assignment)).validate(str(master))
     assert result == {}, f"{master.name} fails its own tests: {result}"
 
 
@@ -129,9 +129,9 @@ def graded(tmp_path_factory):
     from nbgrader.api import Gradebook
 
     root = tmp_path_factory.mktemp("course")
-    api = nbapi.api(root)
     scores = {}
     for assignment in ASSIGNMENTS:
+        api = nbapi.api(root, assignment)
         shutil.copytree(GRADING / "source" / assignment, root / "source" / assignment)
         nbapi.check(api.generate_assignment(assignment, force=True, create=True), "generate_assignment")
         students = [("solution", True, {}), ("blank", False, {})]
