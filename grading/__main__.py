@@ -15,11 +15,49 @@ def main(argv: list[str] | None = None) -> int:
     rel.add_argument("--check", action="store_true", help="write nothing; fail if notebooks/ differs from a fresh release")
     leak = sub.add_parser("leaks", help="search files or folders for solution and hidden-test text of the masters")
     leak.add_argument("paths", nargs="*", type=Path, help="files or folders (default: notebooks/)")
+    course_opt = argparse.ArgumentParser(add_help=False)
+    course_opt.add_argument("--course", type=Path, default=None, metavar="DIR",
+                            help="the nbgrader course folder (default: grading/)")
+    ing = sub.add_parser("ingest", parents=[course_opt], help="put downloaded notebooks (a folder or a .zip) where nbgrader expects them, sanitised")
+    ing.add_argument("assignment")
+    ing.add_argument("download", type=Path, help="a folder or .zip of the students' .ipynb files (only read)")
+    ing.add_argument("--roster", type=Path, help="CSV with student_id and optionally file, first_name, last_name, email")
+    ing.add_argument("--regexp", help="nbgrader named_regexp with (?P<student_id>...) and (?P<file_id>...) groups, "
+                     "matched against each file's path inside the download")
+    auto = sub.add_parser("autograde", parents=[course_opt], help="autograde every ingested submission, N at a time")
+    auto.add_argument("assignment")
+    auto.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    auto.add_argument("--timeout", type=float, default=None, help="seconds per cell (default: course.toml [timeouts])")
+    auto.add_argument("--student", action="append", help="only this student (repeatable)")
+    rep = sub.add_parser("report", parents=[course_opt], help="CSV of scores and statuses, and a summary")
+    rep.add_argument("assignment")
+    rep.add_argument("--out", type=Path, help="CSV file (default: <course>/reports/<assignment>/grades.csv)")
+    fb = sub.add_parser("feedback", parents=[course_opt], help="HTML feedback per student, without hidden tests")
+    fb.add_argument("assignment")
+    fb.add_argument("--student", action="append", help="only this student (repeatable)")
+    pub = sub.add_parser("publish", help="write the student edition (notebooks, framework, assets, README) into DEST")
+    pub.add_argument("dest", type=Path)
     args = parser.parse_args(argv)
 
-    from .course import NOTEBOOKS, load_course
+    from .course import GRADING, NOTEBOOKS, load_course
 
     course = load_course()
+    root = (args.course or GRADING) if hasattr(args, "course") else GRADING
+    if args.command in ("ingest", "autograde", "report", "feedback"):
+        course.notebooks(args.assignment)  # unknown assignment: a clear error
+        return _grading_step(args, course, root)
+    if args.command == "publish":
+        from .publish import PublishError, publish
+        from .release import master_paths
+
+        masters = [p for a in course.assignments for p in master_paths(course, a)]
+        try:
+            written = publish(args.dest, course, masters)
+        except PublishError as err:
+            print(f"PUBLISH FAILED: {err}", file=sys.stderr)
+            return 1
+        print(f"published {len(written)} files into {args.dest}; no solution or hidden-test text, no grading files")
+        return 0
     if args.command == "release":
         assignments = list(course.assignments) if args.assignment == ["all"] else args.assignment
         from .release import out_of_sync, release
@@ -47,6 +85,61 @@ def main(argv: list[str] | None = None) -> int:
             print(leak, file=sys.stderr)
         print(f"{len(leaks)} leak(s) in {', '.join(map(str, args.paths or [NOTEBOOKS]))} (searched for the secret lines of {len(masters)} master(s))")
         return 1 if leaks else 0
+    return 2
+
+
+def _grading_step(args, course, root: Path) -> int:
+    assignment = args.assignment
+    if args.command == "ingest":
+        from .ingest import ingest, summary_lines
+
+        result = ingest(assignment, args.download, root, course.notebooks(assignment), roster=args.roster, regexp=args.regexp)
+        for line in summary_lines(result):
+            print(line)
+        return 0
+    if args.command == "autograde":
+        from .autograde import PipelineError, autograde
+
+        try:
+            outcomes = autograde(assignment, root, workers=args.workers, timeout=args.timeout, students=args.student)
+        except PipelineError as err:
+            print(f"autograde {assignment}: {err}", file=sys.stderr)
+            return 1
+        for o in outcomes:
+            if not o.ok:
+                print(f"{o.student}: failed to run: {o.reason}")
+            elif o.timed_out:
+                print(f"{o.student}: stopped by the time limit in {', '.join(o.timed_out)}")
+        seconds = sorted(o.seconds for o in outcomes)
+        median = seconds[len(seconds) // 2] if seconds else 0.0
+        print(f"autograded {sum(o.ok for o in outcomes)} of {len(outcomes)} submission(s) of {assignment}"
+              f" ({len(outcomes) - sum(o.ok for o in outcomes)} failed to run); median {median:.1f} s per submission")
+        return 0
+    if args.command == "report":
+        from .ingest import reports_dir
+        from .report import build, summary, write_csv
+
+        rows, names = build(root, assignment, course.course_id)
+        out = args.out or reports_dir(root, assignment) / "grades.csv"
+        write_csv(rows, names, out)
+        print(summary(rows))
+        print(f"wrote {out}")
+        return 0
+    if args.command == "feedback":
+        from .feedback import FeedbackLeak, feedback
+        from .release import master_paths
+
+        try:
+            done = feedback(assignment, root, master_paths(course, assignment), students=args.student)
+        except FeedbackLeak as err:
+            print(f"FEEDBACK STOPPED: {err}", file=sys.stderr)
+            return 1
+        made = sum(isinstance(v, list) for v in done.values())
+        for sid, v in done.items():
+            if not isinstance(v, list):
+                print(f"{sid}: no feedback ({v})")
+        print(f"feedback for {made} student(s) in {Path(root) / 'feedback'}: checked, no hidden-test code")
+        return 0
     return 2
 
 

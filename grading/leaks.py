@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -19,7 +20,7 @@ HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 BLOCKS = dict([SOLUTION, HIDDEN])  # begin -> end
 DELIMITERS = set(BLOCKS) | set(BLOCKS.values())
 MIN_LENGTH = 10
-TEXT_SUFFIXES = {".ipynb", ".py", ".md", ".txt", ".html", ".json", ".csv", ".toml", ".yml", ".yaml", ".cfg", ".rst"}
+TEXT_SUFFIXES = {".ipynb", ".py", ".md", ".txt", ".html", ".htm", ".json", ".csv", ".toml", ".yml", ".yaml", ".cfg", ".rst"}
 
 
 @dataclass(frozen=True)
@@ -32,33 +33,59 @@ class Leak:
         return f"{self.path}: contains {self.line!r} (secret in {self.master})"
 
 
-def _split(source: str) -> tuple[list[str], list[str]]:
-    """(secret lines, public lines) of one cell's source."""
-    secret, public, end = [], [], None
+def _split(source: str, blocks: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(secret lines, public lines) of one cell's source; lines of other blocks are neither."""
+    secret, public, end, kept = [], [], None, False
     for raw in source.splitlines():
         line = raw.strip()
         if end is None and line in BLOCKS:
-            end = BLOCKS[line]
+            end, kept = BLOCKS[line], line in blocks
         elif end is not None and line == end:
             end = None
-        elif line:
+        elif line and (end is None or kept):
             (public if end is None else secret).append(line)
     return secret, public
 
 
-def secret_lines(master: Path) -> set[str]:
+def secret_lines(master: Path, blocks: dict[str, str] = BLOCKS) -> set[str]:
+    """The secret lines of ``master``: of solutions and hidden tests, or of ``blocks`` only
+    (``dict([HIDDEN])`` for feedback, which shows the student's own solutions)."""
     nb = nbformat.read(master, as_version=4)
     secret: set[str] = set()
     public: set[str] = set()
     for cell in nb.cells:
-        s, p = _split(cell.source)
+        s, p = _split(cell.source, blocks)
         secret.update(s)
         public.update(p)
     return {line for line in secret - public if len(line) >= MIN_LENGTH} | DELIMITERS
 
 
+class _HTMLText(HTMLParser):
+    """The text of an HTML page as a browser shows it (tags removed, entities decoded):
+    syntax highlighting splits a code line into many tags, which a plain search would miss."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._skip += tag in ("style", "script")
+
+    def handle_endtag(self, tag):
+        self._skip -= tag in ("style", "script") and self._skip > 0
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.chunks.append(data)
+
+
 def _text_lines(path: Path) -> set[str]:
     text = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix.lower() in (".html", ".htm"):
+        parser = _HTMLText()
+        parser.feed(text)
+        text = text + "\n" + "".join(parser.chunks)  # the raw text too (a leak inside a tag's attribute)
     if path.suffix == ".ipynb":
         try:  # read the cells' text rather than JSON-escaped strings
             nb = json.loads(text)
@@ -75,9 +102,9 @@ def _text_lines(path: Path) -> set[str]:
     return {line.strip() for line in text.splitlines()}
 
 
-def find_leaks(masters: list[Path], places: list[Path]) -> list[Leak]:
-    """Every secret line of ``masters`` found in a text file under ``places``."""
-    secrets = {line: str(m) for m in masters for line in secret_lines(m)}
+def find_leaks(masters: list[Path], places: list[Path], blocks: dict[str, str] = BLOCKS) -> list[Leak]:
+    """Every secret line of ``masters`` (of ``blocks``) found in a text file under ``places``."""
+    secrets = {line: str(m) for m in masters for line in secret_lines(m, blocks)}
     leaks = []
     for place in places:
         files = [place] if place.is_file() else sorted(p for p in place.rglob("*") if p.is_file())

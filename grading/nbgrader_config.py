@@ -34,4 +34,5 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
     "grading.preprocessors.StripGradeCellTracebacks",
+    "grading.preprocessors.FeedbackSummary",  # a table of checks, points and one-line diagnoses on top
 ]

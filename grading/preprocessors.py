@@ -19,3 +19,47 @@ class StripGradeCellTracebacks(NbGraderPreprocessor):
                 if output.output_type == "error":
                     output.traceback = [f"{output.ename}: {output.evalue}"]
         return cell, resources
+
+
+class FeedbackSummary(NbGraderPreprocessor):
+    """Put a table at the top of the feedback: every graded cell, its points, and for a failed
+    check its one-line diagnosis (the error's name and message, never the test's code).
+
+    Runs after nbgrader's GetGrades, which writes each graded cell's score into its metadata.
+    """
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        rows = []
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if not utils.is_grade(cell):
+                continue
+            score, points = meta.get("score"), meta.get("points")
+            if cell.cell_type == "markdown":
+                result = "written answer" + ("" if score is not None else ", not graded yet")
+            else:
+                errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+                if errors:
+                    first = f"{errors[0].ename}: {errors[0].evalue}".strip().rstrip(":").splitlines()[0]
+                    result = "failed: " + first
+                elif score is not None and points and score < points:
+                    result = "failed (printed to stderr)" if any(
+                        o.get("name") == "stderr" for o in cell.get("outputs", [])) else "failed"
+                else:
+                    result = "passed"
+            shown = "?" if score is None else f"{float(score):g}"
+            rows.append(f"| `{meta.get('grade_id')}` | {shown} / {float(points or 0):g} | {_cell_text(result)} |")
+        total, top = resources.get("nbgrader", {}).get("score"), resources.get("nbgrader", {}).get("max_score")
+        head = f"## Feedback: {float(total):g} / {float(top):g} points" if total is not None and top else "## Feedback"
+        text = "\n".join([head, "", "| check | points | result |", "|---|---|---|", *rows])
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(text, id="feedback-summary"))
+        return nb, resources
+
+
+def _cell_text(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    import html
+
+    return html.escape(text[:400]).replace("|", "\\|")

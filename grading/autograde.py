@@ -1,0 +1,200 @@
+"""``autograde``: nbgrader's autograde, one student per call, in a pool of worker processes.
+
+Each worker process has its own ``NbGraderAPI`` (the API is not thread-safe) and starts its
+kernels over IPC sockets in a folder of its own: with TCP, parallel kernels race for ports
+and some die before they start. The gradebook is SQLite; nbgrader's transactions are short
+and concurrent graders do not lock each other out. A student is graded by one process at a
+time (a lock file per student, also against a second ``autograde`` run). A submission that
+hangs is stopped by the per-cell time limit; one that crashes its kernel, or cannot be
+graded at all, is recorded as failed with the reason, and the others go on.
+
+The outcome of every student is kept in ``reports/<assignment>/autograde.json`` for
+``report`` and ``feedback``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import fcntl
+import json
+import multiprocessing
+import os
+import re
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from framework.files import atomic_write
+from framework.progress import progress_bar
+
+from .ingest import reports_dir
+
+# Python's warnings on stderr ("file.py:12: RuntimeWarning: overflow ...") must not cost a
+# test its points (nbgrader scores any stderr output of a test cell 0): they are dropped.
+WARNING_LINE = r"(?m)^.*:\d+: [A-Za-z]*Warning: "
+
+
+@dataclass
+class Outcome:
+    student: str
+    ok: bool
+    seconds: float
+    reason: str = ""                                      # why it failed to run
+    timed_out: list[str] = field(default_factory=list)    # cells stopped by the time limit
+    when: float = 0.0
+
+
+_API = None
+_SETTINGS: dict = {}
+
+
+def _init(course_root: str, assignment: str, timeout: float | None) -> None:
+    """Worker process set-up: one nbgrader API with kernels on IPC sockets of its own."""
+    global _API
+    import logging
+    import warnings
+
+    warnings.simplefilter("ignore")  # SQLAlchemy's SAWarning on every autograde of nbgrader 0.9
+    from nbgrader.apps import NbGraderAPI
+
+    from . import nbapi
+
+    nbapi._venv_on_path()
+    config = nbapi.load_config(Path(course_root), assignment)
+    if timeout is not None:
+        config.Execute.timeout = int(timeout)
+    sockets = tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-")
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = os.path.join(sockets, "kernel")
+    config.IgnorePattern.enabled = True
+    config.IgnorePattern.pattern = WARNING_LINE
+    config.Application.log_level = logging.INFO
+    _API = NbGraderAPI(config=config)
+    _SETTINGS.update(course_root=course_root, assignment=assignment, timeout=config.Execute.timeout)
+
+
+def _reason(log: str) -> str:
+    """One line saying why nbgrader could not grade a submission, from its log."""
+    timeout = _SETTINGS.get("timeout")
+    if "CellTimeoutError" in log:
+        return (f"a cell was still running {timeout} s after it started and ignored the interrupt"
+                " (an endless loop that catches KeyboardInterrupt?)")
+    if "Kernel died" in log or "DeadKernelError" in log:
+        return "the kernel died while running it (the code exited Python, crashed it or ran out of memory)"
+    if "NoSuchKernel" in log:
+        return "no Jupyter kernel for its language on this machine"
+    errors = [line for line in log.splitlines() if re.match(r"\s*\w+(Error|Exception)\b", line)]
+    if errors:
+        return errors[-1].strip()[:300]
+    lines = [line for line in log.splitlines() if line.startswith("[ERROR]")]
+    return (lines[0][8:] if lines else "nbgrader failed without saying why").strip()[:300]
+
+
+def _timed_out(course_root: Path, assignment: str, student: str) -> list[str]:
+    import nbformat
+
+    stopped = []
+    for path in sorted((course_root / "autograded" / student / assignment).glob("*.ipynb")):
+        for i, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
+                stopped.append(cell.metadata.get("nbgrader", {}).get("grade_id") or f"{path.stem} cell {i + 1}")
+    return stopped
+
+
+def _grade(student: str) -> Outcome:
+    course_root = Path(_SETTINGS["course_root"])
+    assignment = _SETTINGS["assignment"]
+    locks = reports_dir(course_root, assignment) / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with open(locks / f"{student}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return Outcome(student, False, 0.0, "another autograde run was grading this student", when=time.time())
+        try:
+            result = _API.autograde(assignment, student, force=True, create=True)
+        except Exception as err:  # the API returns errors, but a bug of ours must not stop the pool
+            result = {"success": False, "log": f"{type(err).__name__}: {err}"}
+    seconds = time.perf_counter() - start
+    if not result["success"]:
+        return Outcome(student, False, seconds, _reason(result.get("log", "") + "\n" + (result.get("error") or "")),
+                       when=time.time())
+    return Outcome(student, True, seconds, timed_out=_timed_out(course_root, assignment, student), when=time.time())
+
+
+def submitted_students(course_root: Path, assignment: str) -> list[str]:
+    folder = Path(course_root) / "submitted"
+    return sorted(p.parent.name for p in folder.glob(f"*/{assignment}") if p.is_dir()) if folder.is_dir() else []
+
+
+class PipelineError(RuntimeError):
+    """The grading itself cannot run (not a student's fault)."""
+
+
+def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: float | None = None,
+              students: list[str] | None = None, progress: bool = True) -> list[Outcome]:
+    """Autograde ``students`` (default: every submitted one) with ``workers`` processes."""
+    course_root = Path(course_root).resolve()
+    if not (course_root / "release" / assignment).is_dir():
+        raise PipelineError(f"{assignment} has not been released in {course_root}: run `python -m grading release {assignment}`")
+    everyone = submitted_students(course_root, assignment)
+    todo = sorted(set(students)) if students else everyone
+    unknown = sorted(set(todo) - set(everyone))
+    if unknown:
+        raise PipelineError(f"no submission of {assignment} for {', '.join(unknown)} in {course_root / 'submitted'}")
+    if workers < 1:
+        raise PipelineError(f"--workers must be at least 1, got {workers}")
+    outcomes: dict[str, Outcome] = {}
+    bar = progress_bar(total=len(todo), unit="student", desc=f"autograde {assignment}", disable=not progress or not todo)
+    pending = list(todo)
+    for _attempt in range(2):  # a worker process that dies takes the pool with it: retry the rest once
+        if not pending:
+            break
+        context = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context, initializer=_init,
+                                    initargs=(str(course_root), assignment, timeout)) as pool:
+            futures = {pool.submit(_grade, s): s for s in pending}
+            for future in cf.as_completed(futures):
+                student = futures[future]
+                try:
+                    outcomes[student] = future.result()
+                except cf.process.BrokenProcessPool:
+                    continue
+                except Exception as err:
+                    outcomes[student] = Outcome(student, False, 0.0, f"grading process error: {err}", when=time.time())
+                if bar is not None:
+                    bar.update(1)
+                    failed = sum(not o.ok for o in outcomes.values())
+                    bar.set_postfix(graded=len(outcomes) - failed, failed=failed)
+        pending = [s for s in pending if s not in outcomes]
+    for student in pending:
+        outcomes[student] = Outcome(student, False, 0.0, "the grading process died while grading it", when=time.time())
+    if bar is not None:
+        bar.close()
+    _record(course_root, assignment, outcomes)
+    result = [outcomes[s] for s in todo]
+    reasons = {o.reason for o in result}
+    if len(result) >= 2 and not any(o.ok for o in result) and len(reasons) == 1:
+        raise PipelineError(f"every submission failed the same way, so the grading set-up is likely at fault: {reasons.pop()}")
+    if any("no Jupyter kernel" in o.reason for o in result):
+        raise PipelineError("no Jupyter kernel to run the notebooks: install ipykernel in the grading environment")
+    return result
+
+
+def _record(course_root: Path, assignment: str, outcomes: dict[str, Outcome]) -> None:
+    path = reports_dir(course_root, assignment) / "autograde.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old = json.loads(path.read_text()) if path.is_file() else {}
+    old.update({s: asdict(o) for s, o in outcomes.items()})
+    with atomic_write(path) as f:
+        f.write(json.dumps(old, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def load_outcomes(course_root: Path, assignment: str) -> dict[str, dict]:
+    path = reports_dir(course_root, assignment) / "autograde.json"
+    with contextlib.suppress(FileNotFoundError):
+        return json.loads(path.read_text())
+    return {}

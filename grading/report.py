@@ -1,0 +1,146 @@
+"""``report``: one CSV row per student, with a status that tells the zeros apart.
+
+nbgrader's export gives 0.0 alike to a crash, an answer waiting for a human and a student
+who never handed in. Here every row has a ``status``:
+
+- ``graded``: every cell has its score;
+- ``needs manual grading``: written answers (listed in ``detail``) wait for a grader;
+- ``failed to run``: the file could not be read as a notebook, or nbgrader could not run it
+  (``detail`` says why);
+- ``not graded yet``: ingested, not yet autograded;
+- ``not submitted``: on the roster (or in the gradebook) with nothing handed in;
+
+plus ``sanitised`` (what ``ingest`` repaired), ``notes`` (cells stopped by the time limit)
+and one column per graded cell (empty while it waits for a human).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from framework.files import atomic_write
+
+from .autograde import load_outcomes
+from .ingest import reports_dir
+
+STATUSES = ["graded", "needs manual grading", "failed to run", "not graded yet", "not submitted"]
+
+
+@dataclass
+class Row:
+    student: str
+    status: str
+    score: float | None = None
+    max_score: float = 0.0
+    cells: dict[str, float | None] = field(default_factory=dict)
+    detail: str = ""
+    sanitised: str = ""
+    notes: str = ""
+
+
+def _cells(gb, assignment: str) -> tuple[list[tuple[str, str, float]], float]:
+    """(notebook, grade_id, max score) of every graded cell, in notebook order, and the total."""
+    cells = []
+    for notebook in gb.find_assignment(assignment).notebooks:
+        source = {c.name: i for i, c in enumerate(notebook.source_cells)}
+        for cell in sorted(notebook.grade_cells, key=lambda c: source.get(c.name, 1 << 30)):
+            cells.append((notebook.name, cell.name, float(cell.max_score)))
+    return cells, sum(m for _, _, m in cells)
+
+
+def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row], list[str]]:
+    """The rows of the report, and the column name of each graded cell."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    course_root = Path(course_root)
+    ingest_path = reports_dir(course_root, assignment) / "ingest.json"
+    ingested = json.loads(ingest_path.read_text()) if ingest_path.is_file() else {"students": {}, "roster": []}
+    outcomes = load_outcomes(course_root, assignment)
+    submitted = {p.parent.name for p in (course_root / "submitted").glob(f"*/{assignment}") if p.is_dir()}
+    rows = []
+    with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}", course_id) as gb:
+        cells, total_max = _cells(gb, assignment)
+        several = len({nb for nb, _, _ in cells}) > 1
+        names = [f"{nb}:{gid}" if several else gid for nb, gid, _ in cells]
+        everyone = ({s.id for s in gb.students} | set(ingested["students"]) | submitted
+                    | {r["student_id"] for r in ingested.get("roster", [])})
+        for sid in sorted(everyone):
+            record = ingested["students"].get(sid, {})
+            row = Row(sid, "not submitted", max_score=total_max, sanitised="; ".join(record.get("changes", [])))
+            outcome = outcomes.get(sid)
+            if sid not in submitted:
+                if record.get("rejected"):
+                    row.status, row.detail = "failed to run", "; ".join(record["rejected"])
+                rows.append(row)
+                continue
+            if outcome is None:
+                row.status = "not graded yet"
+                rows.append(row)
+                continue
+            if not outcome["ok"]:
+                row.status, row.detail = "failed to run", outcome["reason"]
+                rows.append(row)
+                continue
+            try:
+                gb.find_submission(assignment, sid)
+            except MissingEntry:
+                row.status, row.detail = "failed to run", "autograded, but not in the gradebook"
+                rows.append(row)
+                continue
+            waiting = []
+            for (nb, gid, _), name in zip(cells, names):
+                grade = gb.find_grade(gid, nb, assignment, sid)
+                if grade.needs_manual_grade:
+                    row.cells[name] = None
+                    waiting.append(gid)
+                else:
+                    row.cells[name] = float(grade.score)
+            row.score = sum(v for v in row.cells.values() if v is not None)
+            row.status = "needs manual grading" if waiting else "graded"
+            row.detail = f"waiting for a grader: {', '.join(waiting)}" if waiting else ""
+            if outcome.get("timed_out"):
+                row.notes = f"stopped by the time limit: {', '.join(outcome['timed_out'])}"
+            rows.append(row)
+    return rows, names
+
+
+def write_csv(rows: list[Row], names: list[str], path: Path) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["student_id", "status", "score", "max_score", *names, "detail", "sanitised", "notes"])
+    fmt = lambda v: "" if v is None else f"{v:g}"  # noqa: E731
+    for r in rows:
+        writer.writerow([r.student, r.status, fmt(r.score), fmt(r.max_score), *(fmt(r.cells.get(n)) for n in names),
+                         r.detail, r.sanitised, r.notes])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as f:
+        f.write(out.getvalue().encode("utf-8"))
+
+
+def summary(rows: list[Row]) -> str:
+    """Counts per status and a text histogram of the scores (in % of the maximum)."""
+    lines = [f"{len(rows)} student(s)"]
+    for status in STATUSES:
+        count = sum(r.status == status for r in rows)
+        if count:
+            lines.append(f"  {status:<22} {count}")
+    sanitised = sum(bool(r.sanitised) for r in rows)
+    if sanitised:
+        lines.append(f"  {'(sanitised by ingest)':<22} {sanitised}")
+    scored = [100 * r.score / r.max_score for r in rows if r.score is not None and r.max_score]
+    if scored:
+        lines.append(f"scores of the {len(scored)} graded so far (manual answers not yet graded count 0):"
+                     f" median {statistics.median(scored):.0f} %, mean {statistics.fmean(scored):.0f} %")
+        bins = [0] * 10
+        for s in scored:
+            bins[min(int(s // 10), 9)] += 1
+        width = max(bins)
+        for k, n in enumerate(bins):
+            label = f"{10 * k:>3}-{10 * k + 10:<3}%" if k < 9 else " 90-100%"
+            lines.append(f"  {label} {'#' * round(30 * n / width) if n else '':<30} {n or ''}")
+    return "\n".join(lines)

@@ -1,0 +1,229 @@
+"""Make a downloaded notebook safe for nbgrader, and say what was changed.
+
+nbgrader trusts the cell metadata of a submission. Notebooks that went through Colab, a
+copy-paste or another editor break that trust in known ways, each of which this module
+repairs against the released notebook, changing as little as it can:
+
+- not a notebook at all (empty, not JSON, JSON without cells): rejected with the reason;
+- nbformat 4.0 without cell ids (Colab): upgraded; another kernel: the release's kernel;
+- a graded cell that appears twice (jupyter/nbgrader#1083 aborts the whole grading): copies
+  of a locked cell are removed (nbgrader restores its text anyway); copies of an answer cell
+  keep their code, which still runs, as ordinary cells, and the last copy is graded;
+- nbgrader metadata stripped: restored from the release, matching cells by order and content;
+- a test cell edited or deleted: reported (nbgrader grades the original and puts deleted
+  cells back, ``OverwriteCells.add_missing_cells``).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from dataclasses import dataclass, field
+
+import nbformat
+
+
+class Rejected(ValueError):
+    """The file cannot be graded as a notebook; the message says why."""
+
+
+@dataclass
+class Sanitised:
+    nb: nbformat.NotebookNode
+    changes: list[str] = field(default_factory=list)
+
+
+def read_notebook(data: bytes) -> nbformat.NotebookNode:
+    """Parse a downloaded file as a notebook (nbformat 4, any minor version) or raise Rejected."""
+    if not data.strip():
+        raise Rejected("empty file" if not data else "the file holds only white space")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise Rejected(f"not a notebook: not UTF-8 text (byte {err.start} is {data[err.start]:#04x})") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        lines = text.count("\n") + 1
+        if not text.rstrip().endswith("}"):
+            raise Rejected(f"corrupt JSON: the file stops in the middle, at line {lines}"
+                           " (a download cut short? download the notebook again)") from None
+        raise Rejected(f"corrupt JSON: {err.msg} (line {err.lineno}, column {err.colno} of {lines});"
+                       " was the notebook edited as text?") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or "nbformat" not in raw:
+        raise Rejected("JSON, but not a Jupyter notebook (no 'cells' list and 'nbformat' version)")
+    if raw["nbformat"] != 4:
+        try:
+            return nbformat.reads(text, as_version=4)
+        except Exception as err:  # nbformat's converters raise many kinds
+            raise Rejected(f"nbformat {raw['nbformat']} notebook that cannot be converted to version 4: {err}") from None
+    try:
+        return nbformat.from_dict(raw)
+    except Exception as err:
+        raise Rejected(f"not a valid notebook: {err}") from None
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _gid(cell) -> str | None:
+    return _meta(cell).get("grade_id")
+
+
+def _text(cell) -> str:
+    source = cell.get("source", "")
+    return ("".join(source) if isinstance(source, list) else source).strip()
+
+
+def _names(ids: list[str]) -> str:
+    return ", ".join(ids) if len(ids) <= 4 else f"{', '.join(ids[:4])} and {len(ids) - 4} more"
+
+
+def _upgrade(nb: nbformat.NotebookNode, changes: list[str]) -> None:
+    before = nb.get("nbformat_minor", 0)
+    if before < 5:
+        nb.nbformat_minor = 5
+        changes.append(f"upgraded from nbformat 4.{before} (no cell ids) to 4.5")
+    seen: set[str] = set()
+    for i, cell in enumerate(nb.cells):  # unique ids, string sources, metadata: what nbgrader expects
+        if not isinstance(cell.get("id"), str) or not cell["id"] or cell["id"] in seen:
+            cell["id"] = next(f"cell-{i}-{k}" if k else f"cell-{i}" for k in range(len(nb.cells) + 1)
+                              if (f"cell-{i}-{k}" if k else f"cell-{i}") not in seen)
+        seen.add(cell["id"])
+        cell.setdefault("metadata", nbformat.NotebookNode())
+        if isinstance(cell.get("source"), list):
+            cell.source = "".join(cell.source)
+
+
+def _kernel(nb, release, changes: list[str]) -> None:
+    want = release.metadata.get("kernelspec")
+    have = nb.metadata.get("kernelspec")
+    if want and (not have or have.get("name") != want.get("name")):
+        nb.metadata["kernelspec"] = copy.deepcopy(want)
+        changes.append(f"kernel {have.get('name') if have else '(none)'!r} replaced by {want.get('name')!r}")
+
+
+def _duplicates(nb, release_meta: dict[str, dict], changes: list[str]) -> None:
+    positions: dict[str, list[int]] = {}
+    for i, cell in enumerate(nb.cells):
+        gid = _gid(cell)
+        if gid is not None:
+            positions.setdefault(gid, []).append(i)
+    drop: set[int] = set()
+    for gid, where in positions.items():
+        if len(where) < 2:
+            continue
+        if release_meta.get(gid, _meta(nb.cells[where[0]])).get("locked"):
+            keep = where[0]
+            drop.update(i for i in where if i != keep)
+            copies = "a copy" if len(where) == 2 else f"{len(where) - 1} copies"
+            changes.append(f"removed {copies} of the locked cell {gid}")
+        else:
+            stub_edited = [i for i in where if _text(nb.cells[i])]
+            keep = stub_edited[-1] if stub_edited else where[-1]
+            for i in where:
+                if i != keep:
+                    del nb.cells[i].metadata["nbgrader"]
+            changes.append(f"answer cell {gid} appeared {len(where)} times: the copy at cell {keep + 1} is graded,"
+                           f" the others run as ordinary cells")
+    nb.cells = [c for i, c in enumerate(nb.cells) if i not in drop]
+
+
+def _unknown(nb, release_meta: dict[str, dict], changes: list[str]) -> None:
+    unknown = []
+    for cell in nb.cells:
+        gid = _gid(cell)
+        if "nbgrader" in cell.metadata and gid not in release_meta:
+            unknown.append(str(gid))
+            del cell.metadata["nbgrader"]
+    if unknown:
+        changes.append(f"removed nbgrader metadata unknown to the release from cell(s) {_names(unknown)}")
+
+
+def _anchors(release, nb) -> list[tuple[int, int]]:
+    """Pairs (release index, submission index) of cells known to correspond, in order:
+    first by grade_id, then by identical text within the gaps between those."""
+    rel_ids = [_gid(c) for c in release.cells]
+    sub_ids = [_gid(c) for c in nb.cells]
+    matcher = difflib.SequenceMatcher(None, [f"id:{g}" if g else f"r{i}" for i, g in enumerate(rel_ids)],
+                                      [f"id:{g}" if g else f"s{i}" for i, g in enumerate(sub_ids)], autojunk=False)
+    pairs = [(b.a + k, b.b + k) for b in matcher.get_matching_blocks() for k in range(b.size)]
+    bounds = [(-1, -1), *pairs, (len(release.cells), len(nb.cells))]
+    found = list(pairs)
+    for (r0, s0), (r1, s1) in zip(bounds, bounds[1:]):
+        rel = list(range(r0 + 1, r1))
+        sub = [j for j in range(s0 + 1, s1) if _gid(nb.cells[j]) is None]
+        keys = difflib.SequenceMatcher(None, [f"{release.cells[i].cell_type}:{_text(release.cells[i])}" for i in rel],
+                                       [f"{nb.cells[j].cell_type}:{_text(nb.cells[j])}" for j in sub], autojunk=False)
+        found += [(rel[b.a + k], sub[b.b + k]) for b in keys.get_matching_blocks() for k in range(b.size)]
+    return sorted(found)
+
+
+def _restore(nb, release, changes: list[str]) -> None:
+    present = {_gid(c) for c in nb.cells}
+    missing = [i for i, c in enumerate(release.cells) if _gid(c) and _gid(c) not in present]
+    if not missing:
+        return
+    pairs = _anchors(release, nb)
+    matched = dict(pairs)
+    taken = set(matched.values())
+    restored, lost = [], []
+    for i in missing:
+        rel = release.cells[i]
+        j = matched.get(i)
+        if j is None:
+            before = max((s for r, s in pairs if r < i), default=-1)
+            after = min((s for r, s in pairs if r > i), default=len(nb.cells))
+            candidates = [k for k in range(before + 1, after) if k not in taken and _gid(nb.cells[k]) is None
+                          and nb.cells[k].cell_type == rel.cell_type]
+            if candidates:
+                j = max(candidates, key=lambda k: difflib.SequenceMatcher(None, _text(rel), _text(nb.cells[k])).ratio())
+        if j is None or _gid(nb.cells[j]) is not None:
+            lost.append(_gid(rel))
+            continue
+        nb.cells[j].metadata["nbgrader"] = copy.deepcopy(rel.metadata["nbgrader"])
+        taken.add(j)
+        pairs = sorted({*pairs, (i, j)})
+        restored.append(_gid(rel))
+    if restored:
+        changes.append(f"restored missing nbgrader metadata of {len(restored)} cell(s) from the release: {_names(restored)}")
+    for gid in lost:
+        meta = _meta(release.cells[[_gid(c) for c in release.cells].index(gid)])
+        if meta.get("locked") or meta.get("grade") and not meta.get("solution"):
+            changes.append(f"{'test' if meta.get('grade') else 'locked'} cell {gid} was deleted: nbgrader puts it back")
+        else:
+            changes.append(f"answer cell {gid} is missing: the checks that need it fail")
+
+
+def _edited(nb, release_meta: dict[str, dict], release_text: dict[str, str], changes: list[str]) -> None:
+    edited = [g for c in nb.cells if (g := _gid(c)) in release_meta and release_meta[g].get("locked")
+              and _text(c) != release_text[g]]
+    if edited:
+        changes.append(f"edited locked cell(s) {_names(edited)}: graded with the original text")
+
+
+def sanitise(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Sanitised:
+    """A copy of ``nb`` repaired against ``release`` (the released notebook), and the changes."""
+    nb = copy.deepcopy(nb)
+    changes: list[str] = []
+    release_meta = {_gid(c): _meta(c) for c in release.cells if _gid(c)}
+    release_text = {_gid(c): _text(c) for c in release.cells if _gid(c)}
+    _upgrade(nb, changes)
+    _kernel(nb, release, changes)
+    _unknown(nb, release_meta, changes)
+    _duplicates(nb, release_meta, changes)
+    _restore(nb, release, changes)
+    _edited(nb, release_meta, release_text, changes)
+    nbformat.validate(nb)
+    return Sanitised(nb, changes)
+
+
+def resemblance(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> float:
+    """How much ``nb`` looks like ``release``: the share of the release's cell texts found in it."""
+    have = {_text(c) for c in nb.cells}
+    texts = [_text(c) for c in release.cells if _text(c)]
+    ids = {_gid(c) for c in nb.cells} - {None}
+    by_id = sum(_gid(c) in ids for c in release.cells if _gid(c)) / max(1, sum(1 for c in release.cells if _gid(c)))
+    return max(by_id, sum(t in have for t in texts) / max(1, len(texts)))
