@@ -15,7 +15,7 @@ imported. A test cell then runs
     def visible_linear_forward(): ...
 
     @hidden_check("Linear.forward")            # only in the graded version of the cell
-    def hidden_linear_forward():
+    def hidden_forward_cases():
         for ...:
             with case("for x of shape (1, 7) float32"):   # any error is reported as this case's
                 ...

@@ -34,7 +34,8 @@ class Leak:
 
 
 def _split(source: str, blocks: dict[str, str]) -> tuple[list[str], list[str]]:
-    """(secret lines, public lines) of one cell's source; lines of other blocks are neither."""
+    """(secret lines, public lines) of one cell's source; lines of blocks not in ``blocks``
+    count as public (a student's feedback shows their own solutions, for instance)."""
     secret, public, end, kept = [], [], None, False
     for raw in source.splitlines():
         line = raw.strip()
@@ -42,8 +43,8 @@ def _split(source: str, blocks: dict[str, str]) -> tuple[list[str], list[str]]:
             end, kept = BLOCKS[line], line in blocks
         elif end is not None and line == end:
             end = None
-        elif line and (end is None or kept):
-            (public if end is None else secret).append(line)
+        elif line:
+            (secret if end is not None and kept else public).append(line)
     return secret, public
 
 

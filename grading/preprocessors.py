@@ -32,13 +32,16 @@ class FeedbackSummary(NbGraderPreprocessor):
         import nbformat
 
         rows = []
+        waiting = self._waiting(resources)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if not utils.is_grade(cell):
                 continue
             score, points = meta.get("score"), meta.get("points")
-            if cell.cell_type == "markdown":
-                result = "written answer" + ("" if score is not None else ", not graded yet")
+            if meta.get("grade_id") in waiting:
+                score, result = None, "written answer, not graded yet"
+            elif cell.cell_type == "markdown":
+                result = "written answer"
             else:
                 errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
                 if errors:
@@ -56,6 +59,20 @@ class FeedbackSummary(NbGraderPreprocessor):
         text = "\n".join([head, "", "| check | points | result |", "|---|---|---|", *rows])
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(text, id="feedback-summary"))
         return nb, resources
+
+
+    @staticmethod
+    def _waiting(resources) -> set[str]:
+        """grade_ids of the answers a grader has not scored yet."""
+        from nbgrader.api import Gradebook
+
+        info = resources.get("nbgrader", {})
+        try:
+            with Gradebook(info["db_url"]) as gb:  # as nbgrader's GetGrades opens it
+                notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+                return {g.name for g in notebook.grades if g.needs_manual_grade}
+        except Exception:  # no gradebook entry: nothing is known to be waiting
+            return set()
 
 
 def _cell_text(text: str) -> str:

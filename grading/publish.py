@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from .course import ASSETS, GRADING, NOTEBOOKS, ROOT, Course
-from .leaks import find_leaks
+from .leaks import HIDDEN, find_leaks
 
 FRAMEWORK = ROOT / "framework"
 PUBLISHED = ["notebooks", "framework", "assets"]                 # folders replaced as a whole
@@ -46,11 +46,17 @@ def _environment() -> str:
 
 
 def problems(dest: Path, masters: list[Path]) -> list[str]:
-    """Secrets and grading files in ``dest`` (its .git excepted)."""
+    """Secrets and grading files in ``dest`` (its .git excepted).
+
+    The framework is the course's published reference implementation, so it shares lines
+    with the masters' solutions (``for layer in self.layers:``); in it only hidden-test
+    lines count. Everywhere else, solution lines count too.
+    """
     found = [f"{p}: a grading file or folder" for p in sorted(dest.rglob("*"))
              if ".git" not in p.relative_to(dest).parts and (p.name in GRADING_NAMES or p.suffix == ".db")]
-    places = [p for p in sorted(dest.iterdir()) if p.name != ".git"]
-    return found + [str(leak) for leak in find_leaks(masters, places)]
+    places = [p for p in sorted(dest.iterdir()) if p.name not in (".git", "framework")]
+    leaks = find_leaks(masters, places) + find_leaks(masters, [dest / "framework"], blocks=dict([HIDDEN]))
+    return found + [str(leak) for leak in leaks]
 
 
 def publish(dest: Path, course: Course, masters: list[Path]) -> list[Path]:
