@@ -109,7 +109,7 @@ def with_cell(nb: nbformat.NotebookNode, grade_id: str, how: str, text: str = ""
     """A copy of ``nb`` whose cell ``grade_id`` is duplicated (``how="duplicate"``), deleted
     (``"delete"``) or has ``text`` appended (``"append"``)."""
     nb = copy.deepcopy(nb)
-    (k,) = [i for i, c in enumerate(nb.cells) if _nbgrader(c).get("grade_id") == grade_id]
+    k = next(i for i, c in enumerate(nb.cells) if _nbgrader(c).get("grade_id") == grade_id)
     if how == "duplicate":
         twin = copy.deepcopy(nb.cells[k])
         twin["id"] = f"{twin.get('id', 'cell')}-copy"

@@ -179,7 +179,16 @@ def _restore(nb, release, changes: list[str]) -> None:
             candidates = [k for k in range(before + 1, after) if k not in taken and _gid(nb.cells[k]) is None
                           and nb.cells[k].cell_type == rel.cell_type]
             if candidates:
-                j = max(candidates, key=lambda k: difflib.SequenceMatcher(None, _text(rel), _text(nb.cells[k])).ratio())
+                # an answer that kept its stub's signature and docstring resembles it; a written
+                # answer replaced its stub: then the place counts (as many cells after the last
+                # matched one as in the release)
+                offset = i - max((r for r, _ in pairs if r < i), default=-1)
+
+                def score(k: int) -> tuple[float, int]:
+                    ratio = difflib.SequenceMatcher(None, _text(rel), _text(nb.cells[k])).ratio()
+                    return (ratio if ratio >= 0.5 else 0.0, -abs((k - before) - offset))
+
+                j = max(candidates, key=score)
         if j is None or _gid(nb.cells[j]) is not None:
             lost.append(_gid(rel))
             continue

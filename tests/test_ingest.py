@@ -1,0 +1,247 @@
+"""ingest and its sanitiser: whose file, which notebook, what was repaired, what was refused."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -e '.[grading]')")
+
+from grading.course import GRADING, NOTEBOOKS as NOTEBOOKS_DIR  # noqa: E402
+from grading.fixtures import as_colab_download, submission, with_cell, without_nbgrader_metadata  # noqa: E402
+from grading.ingest import ingest, notebook_name  # noqa: E402
+from grading.sanitise import Rejected, read_notebook, sanitise  # noqa: E402
+
+pytestmark = [pytest.mark.grading, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
+
+MASTER = GRADING / "source" / "ps1" / "ps1_layers.ipynb"
+STUDENT = NOTEBOOKS_DIR / "ps1_layers.ipynb"
+NOTEBOOKS = ["ps1_layers"]
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """A course folder with ps1 released, and the student notebook."""
+    from grading.release import release
+
+    base = tmp_path_factory.mktemp("ingest")
+    course = base / "course"
+    shutil.copytree(GRADING / "source" / "ps1", course / "source" / "ps1")
+    (student,) = release("ps1", base / "notebooks", course_root=course)
+    return course, student
+
+
+@pytest.fixture
+def course(released, tmp_path):
+    """A fresh copy of the released course for one test."""
+    copy_ = tmp_path / "course"
+    shutil.copytree(released[0] / "release", copy_ / "release")
+    return copy_
+
+
+# the notebook as students got it (ingest compares submissions with it), and its solution
+DISTRIBUTED = nbformat.read(STUDENT, as_version=4)
+SOLVED = submission(MASTER, STUDENT)
+
+
+@pytest.fixture
+def solved():
+    return copy.deepcopy(SOLVED)
+
+
+@pytest.fixture
+def distributed():
+    return DISTRIBUTED
+
+
+def grade_ids(nb) -> list[str | None]:
+    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+
+
+# --- reading -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty file"),
+    (b"  \n", "only white space"),
+    (b"\xff\xfe\x00garbage", "not UTF-8"),
+    (b'{"cells": [{"cell_type": "code", "sour', "stops in the middle"),
+    (b'{"cells": [], "nbformat": 4,, "x": 1}', "line 1, column 29"),
+    (b'[1, 2, 3]', "not a Jupyter notebook"),
+    (b'{"name": "not a notebook"}', "not a Jupyter notebook"),
+])
+def test_files_that_are_not_notebooks_are_rejected_with_the_reason(data, reason):
+    with pytest.raises(Rejected, match=reason):
+        read_notebook(data)
+
+
+def test_a_colab_download_is_read_and_upgraded(solved, distributed):
+    nb = read_notebook(as_colab_download(solved, "Copy of ps1_layers.ipynb").encode())
+    assert nb.nbformat_minor == 0 and "id" not in nb.cells[0]
+    done = sanitise(nb, distributed)
+    assert done.nb.nbformat_minor == 5 and len({c.id for c in done.nb.cells}) == len(done.nb.cells)
+    assert done.changes == ["upgraded from nbformat 4.0 (no cell ids) to 4.5"]
+    assert grade_ids(done.nb) == grade_ids(solved)
+
+
+# --- sanitising --------------------------------------------------------------------------
+
+def test_an_untouched_submission_is_not_changed(solved, distributed):
+    done = sanitise(solved, distributed)
+    assert done.changes == [] and done.nb == solved
+
+
+def test_stripped_metadata_is_restored_exactly(solved, distributed):
+    done = sanitise(without_nbgrader_metadata(solved), distributed)
+    assert [c.metadata.get("nbgrader") for c in done.nb.cells] == [c.metadata.get("nbgrader") for c in solved.cells]
+    assert len(done.changes) == 1 and done.changes[0].startswith("restored missing nbgrader metadata")
+
+
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.text(max_size=40)), max_size=6))
+def test_metadata_is_restored_around_code_cells_the_student_added(extra):
+    """Scratch code cells anywhere, answers solved, metadata stripped: every graded cell is found."""
+    nb = copy.deepcopy(SOLVED)
+    for where, text in extra:
+        nb.cells.insert(where % (len(nb.cells) + 1), nbformat.v4.new_code_cell(text))
+    expected = grade_ids(nb)
+    done = sanitise(without_nbgrader_metadata(nb), DISTRIBUTED)
+    assert grade_ids(done.nb) == expected
+
+
+def test_a_note_after_a_written_answer_is_not_taken_for_it(solved, distributed):
+    k = grade_ids(solved).index("question_b")
+    solved.cells.insert(k + 1, nbformat.v4.new_markdown_cell("# my notes"))
+    expected = grade_ids(solved)
+    assert grade_ids(sanitise(without_nbgrader_metadata(solved), distributed).nb) == expected
+
+
+def test_a_duplicated_answer_cell_keeps_its_code_and_is_graded_once(solved, distributed):
+    nb = with_cell(solved, "linear", "duplicate")
+    (first, second) = [i for i, g in enumerate(grade_ids(nb)) if g == "linear"]
+    nb.cells[second].source = nb.cells[second].source.replace("x.T @ grad_out", "np.dot(x.T, grad_out)")
+    done = sanitise(nb, distributed)
+    ids = grade_ids(done.nb)
+    assert ids.count("linear") == 1 and ids.index("linear") == second
+    assert [c.source for c in done.nb.cells] == [c.source for c in nb.cells]  # both copies still run
+    assert done.changes == [f"answer cell linear appeared 2 times: the copy at cell {second + 1} is graded,"
+                            " the others run as ordinary cells"]
+
+
+def test_a_duplicated_test_cell_is_removed(solved, distributed):
+    done = sanitise(with_cell(with_cell(solved, "test_relu_forward", "duplicate"), "test_relu_forward", "duplicate"),
+                    distributed)
+    assert grade_ids(done.nb) == grade_ids(solved)
+    assert done.changes == ["removed 2 copies of the locked cell test_relu_forward"]
+
+
+def test_edited_and_deleted_test_cells_are_reported(solved, distributed):
+    nb = with_cell(with_cell(solved, "test_sequential", "append", "\nprint('mine')"), "test_train_step", "delete")
+    done = sanitise(nb, distributed)
+    assert done.changes == ["test cell test_train_step was deleted: nbgrader puts it back",
+                            "edited locked cell(s) test_sequential: graded with the original text"]
+
+
+def test_another_kernel_is_replaced(solved, distributed):
+    nb = copy.deepcopy(solved)
+    nb.metadata.kernelspec = {"name": "conda-env-old-py", "display_name": "old"}
+    done = sanitise(nb, distributed)
+    assert done.nb.metadata.kernelspec == distributed.metadata.kernelspec
+    assert done.changes == ["kernel 'conda-env-old-py' replaced by 'python3'"]
+
+
+# --- file names and students -------------------------------------------------------------
+
+@pytest.mark.parametrize("name, expected", [
+    ("ps1_layers.ipynb", "ps1_layers"), ("Copy of ps1_layers.ipynb", "ps1_layers"),
+    ("ps1_layers (1).ipynb", "ps1_layers"), ("Copy of Copy of ps1_layers (2).ipynb", "ps1_layers"),
+    ("ps1_layers-1.ipynb", "ps1_layers"), ("ps1_layers2.ipynb", None), ("layers.ipynb", None),
+])
+def test_download_marks_are_removed_from_notebook_names(name, expected):
+    assert notebook_name(name, NOTEBOOKS) == expected
+
+
+def put(folder: Path, name: str, nb) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nb if isinstance(nb, str) else nbformat.writes(nb), encoding="utf-8")
+    return path
+
+
+def test_the_usual_naming_conventions(course, solved, tmp_path):
+    download = tmp_path / "download"
+    names = {
+        "ann_1001_2001_ps1_layers.ipynb": "ann",                        # Canvas
+        "bob_LATE_1002_2002_Copy of ps1_layers-1.ipynb": "bob",          # Canvas, late, resubmitted
+        "Cy Young_31337_assignsubmission_file_/ps1_layers.ipynb": "31337",  # Moodle
+        "dee/Copy of ps1_layers (1).ipynb": "dee",                       # a folder per student
+        "eve/whatever.ipynb": "eve",                                     # a folder per student, any name
+        "fay_ps1_layers.ipynb": "fay",                                   # <student>_<notebook>
+    }
+    for name in names:
+        put(download, name, solved)
+    put(download, "Copy of ps1_layers.ipynb", solved)                   # whose?
+    result = ingest("ps1", download, course, NOTEBOOKS)
+    assert {i.path: i.student for i in result.items} == {**names, "Copy of ps1_layers.ipynb": None}
+    assert sorted(p.parent.parent.name for p in (course / "submitted").glob("*/ps1/ps1_layers.ipynb")) == sorted(names.values())
+    (lost,) = [i for i in result.items if i.student is None]
+    assert "cannot tell whose file this is" in lost.problem
+
+
+def test_a_zip_gives_what_its_folder_gives_and_the_download_is_only_read(course, solved, tmp_path):
+    download = tmp_path / "download"
+    put(download, "ann_1001_2001_ps1_layers.ipynb", solved)
+    put(download, "bob/ps1_layers.ipynb", solved)
+    archive = tmp_path / "lms.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in sorted(download.rglob("*.ipynb")):
+            z.write(path, f"submissions/{path.relative_to(download).as_posix()}")
+    before = archive.read_bytes(), archive.stat().st_mtime_ns
+    result = ingest("ps1", archive, course, NOTEBOOKS)
+    assert sorted(i.student for i in result.items) == ["ann", "bob"]
+    assert (archive.read_bytes(), archive.stat().st_mtime_ns) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course", "download", "lms.zip"]  # nothing unpacked beside it
+
+
+def test_of_two_files_the_latest_copy_is_used(course, solved, released, tmp_path):
+    download = tmp_path / "download"
+    put(download, "ann/ps1_layers.ipynb", submission(MASTER, released[1], solved=False))
+    put(download, "ann/ps1_layers (1).ipynb", solved)
+    result = ingest("ps1", download, course, NOTEBOOKS)
+    record = result.students["ann"]
+    assert any("used 'ps1_layers (1).ipynb', the latest of 2 files" in c for c in record["changes"])
+    used = nbformat.read(course / "submitted" / "ann" / "ps1" / "ps1_layers.ipynb", as_version=4)
+    assert used.cells == solved.cells
+
+
+def test_a_roster_maps_files_and_refuses_strangers(course, solved, tmp_path):
+    download = tmp_path / "download"
+    put(download, "upload-17.ipynb", solved)
+    put(download, "zed_ps1_layers.ipynb", solved)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,file\ns123,upload-17.ipynb\ns456,\n", encoding="utf-8")
+    result = ingest("ps1", download, course, NOTEBOOKS, roster=roster)
+    assert {i.path: (i.student, i.problem) for i in result.items} == {
+        "upload-17.ipynb": ("s123", None), "zed_ps1_layers.ipynb": (None, "not listed in the roster's file column")}
+    saved = json.loads((course / "reports" / "ps1" / "ingest.json").read_text())
+    assert [r["student_id"] for r in saved["roster"]] == ["s123", "s456"]
+
+
+def test_a_roster_without_student_ids_is_refused(course, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,email\nann,a@b\n", encoding="utf-8")
+    (tmp_path / "d").mkdir()
+    with pytest.raises(SystemExit, match="'student_id' column"):
+        ingest("ps1", tmp_path / "d", course, NOTEBOOKS, roster=roster)
+
+
+def test_ingest_needs_the_release(tmp_path):
+    (tmp_path / "d").mkdir()
+    with pytest.raises(SystemExit, match="release the assignment first"):
+        ingest("ps1", tmp_path / "d", tmp_path / "course", NOTEBOOKS)
