@@ -4,13 +4,23 @@
 # make torch    optional: PyTorch 2.13.0 (CPU) into .venv, only from a local wheel, never a download
 # make release  instructors: the student notebooks of every assignment, from the masters (nbgrader)
 # make lab      JupyterLab on the notebooks, with the project's environment
+#
+# The instructor's grading loop (A=ps1 by default; see README "Grading"):
+# make ingest FROM=downloads.zip [ROSTER=roster.csv]   the students' notebooks into grading/submitted, sanitised
+# make autograde [WORKERS=2]                           nbgrader autograde, WORKERS students at a time
+# make report                                          grading/reports/$(A)/grades.csv and a summary
+# make feedback                                        HTML feedback per student, checked for hidden tests
+# make publish DEST=../course-public                   the student edition, checked for secrets
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo bench torch venv release lab clean
+.PHONY: test demo bench torch venv release lab clean ingest autograde report feedback publish bench-grading
+
+A       ?= ps1
+WORKERS ?= 2
 
 venv: $(STAMP)
 
@@ -35,6 +45,26 @@ bench: $(STAMP) torch
 
 release: $(STAMP)
 	$(RUN) -m grading release all
+
+ingest: $(STAMP)
+	$(if $(FROM),,$(error give the downloads: make ingest FROM=path/to/folder-or.zip [ROSTER=roster.csv]))
+	$(RUN) -m grading ingest $(A) "$(FROM)" $(if $(ROSTER),--roster "$(ROSTER)")
+
+autograde: $(STAMP)
+	$(RUN) -m grading autograde $(A) --workers $(WORKERS)
+
+report: $(STAMP)
+	$(RUN) -m grading report $(A)
+
+feedback: $(STAMP)
+	$(RUN) -m grading feedback $(A)
+
+publish: $(STAMP) release
+	$(if $(DEST),,$(error give the folder: make publish DEST=../course-public))
+	$(RUN) -m grading publish "$(DEST)"
+
+bench-grading: $(STAMP)
+	$(RUN) benchmarks/bench_grading.py
 
 lab: $(STAMP)
 	$(ENV) $(BIN)/jupyter lab notebooks/

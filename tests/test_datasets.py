@@ -6,7 +6,6 @@ import gzip
 import hashlib
 import http.server
 import os
-import sys
 import threading
 from pathlib import Path
 
@@ -410,10 +409,30 @@ def test_digits(digits):
     assert not np.array_equal(np.sort(other.y_test[:50]), np.sort(digits.y_test[:50]))
 
 
+def _find_spec_in(monkeypatch, folders):
+    import importlib.util
+    import types
+
+    real = importlib.util.find_spec
+    fake = None if folders is None else types.SimpleNamespace(submodule_search_locations=folders)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: fake if name == "sklearn" else real(name, *a))
+
+
 def test_digits_without_scikit_learn(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # makes the import fail
+    _find_spec_in(monkeypatch, None)
     with pytest.raises(ImportError, match=r"pip install 'framework\[course\]'"):
         load_digits()
+
+
+def test_digits_are_scikit_learns_read_without_importing_it(monkeypatch, tmp_path):
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    from framework.datasets import _digits_array
+
+    bunch = sklearn_datasets.load_digits()
+    expected = np.column_stack([bunch.data, bunch.target])
+    np.testing.assert_array_equal(_digits_array(), expected)
+    _find_spec_in(monkeypatch, [str(tmp_path)])  # no digits.csv.gz where it used to be: ask scikit-learn
+    np.testing.assert_array_equal(_digits_array(), expected)
 
 
 # ---------------------------------------------------------------- toy sets
