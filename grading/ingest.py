@@ -27,6 +27,7 @@ import json
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -246,7 +247,7 @@ def _place(assignment: str, course_root: Path, items: list[Found], rows: list[di
         if item.student:
             by_student.setdefault(item.student, {}).setdefault(item.notebook or "?", []).append(item)
     for sid, per_notebook in sorted(by_student.items()):
-        record = {"files": [], "changes": [], "rejected": [], "notebooks": []}
+        record = {"files": [], "changes": [], "rejected": [], "notebooks": [], "ingested": time.time()}
         chosen = {}
         for name, candidates in per_notebook.items():
             candidates.sort(key=_rank, reverse=True)

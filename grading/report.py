@@ -78,7 +78,7 @@ def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row]
                     row.status, row.detail = "failed to run", "; ".join(record["rejected"])
                 rows.append(row)
                 continue
-            if outcome is None:
+            if outcome is None or outcome.get("when", 0) < record.get("ingested", 0):  # handed in again since
                 row.status = "not graded yet"
                 rows.append(row)
                 continue

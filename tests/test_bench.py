@@ -29,3 +29,16 @@ def test_epoch_benchmark_prints_table():
     row = lines[header + 2].split()
     assert row[0] == "32" and row[3].endswith("%") and row[-1] == "n/a"
     assert "2000 examples" in proc.stdout
+
+
+def test_grading_benchmark_prints_table():
+    pytest.importorskip("nbgrader")
+    script = SCRIPT.with_name("bench_grading.py")
+    proc = subprocess.run([sys.executable, str(script), "--students", "2", "--workers", "1", "2"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["workers", "wall"])
+    rows = [lines[header + 1].split(), lines[header + 2].split()]
+    assert [r[0] for r in rows] == ["1", "2"] and all(float(r[2]) > 0 for r in rows)
+    assert "speed-up of 2 workers over 1" in proc.stdout

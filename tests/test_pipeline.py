@@ -224,3 +224,18 @@ def test_autograde_fails_only_for_pipeline_problems(tmp_path):
     result = run("autograde", "ps1", "--course", str(tmp_path))
     assert result.returncode == 1
     assert "ps1 has not been released" in result.stderr
+
+
+def test_a_submission_handed_in_again_waits_for_autograde(graded, tmp_path):
+    """Run last: it changes the course. A student's new file is 'not graded yet' until autograded."""
+    again = tmp_path / "again"
+    again.mkdir()
+    shutil.copy(graded["download"] / "warns_ps1_layers.ipynb", again / "warns_ps1_layers.ipynb")
+    assert run("ingest", "ps1", str(again), "--course", str(graded["course"])).returncode == 0
+    report = run("report", "ps1", "--course", str(graded["course"]), "--out", str(tmp_path / "r.csv"))
+    assert report.returncode == 0, report.stderr
+    with open(tmp_path / "r.csv", newline="") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    assert rows["warns"]["status"] == "not graded yet"
+    others = set(rows) - {"warns", "correct"}  # correct's written answers may have been scored by an earlier test
+    assert {s: rows[s]["status"] for s in others} == {s: graded["rows"][s]["status"] for s in others}
