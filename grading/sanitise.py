@@ -105,7 +105,7 @@ def _kernel(nb, release, changes: list[str]) -> None:
         changes.append(f"kernel {have.get('name') if have else '(none)'!r} replaced by {want.get('name')!r}")
 
 
-def _duplicates(nb, release_meta: dict[str, dict], changes: list[str]) -> None:
+def _duplicates(nb, release_meta: dict[str, dict], release_text: dict[str, str], changes: list[str]) -> None:
     positions: dict[str, list[int]] = {}
     for i, cell in enumerate(nb.cells):
         gid = _gid(cell)
@@ -121,8 +121,8 @@ def _duplicates(nb, release_meta: dict[str, dict], changes: list[str]) -> None:
             copies = "a copy" if len(where) == 2 else f"{len(where) - 1} copies"
             changes.append(f"removed {copies} of the locked cell {gid}")
         else:
-            stub_edited = [i for i in where if _text(nb.cells[i])]
-            keep = stub_edited[-1] if stub_edited else where[-1]
+            answered = [i for i in where if _text(nb.cells[i]) != release_text.get(gid)]  # not the bare stub
+            keep = answered[-1] if answered else where[-1]
             for i in where:
                 if i != keep:
                     del nb.cells[i].metadata["nbgrader"]
@@ -222,7 +222,7 @@ def sanitise(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Sanit
     _upgrade(nb, changes)
     _kernel(nb, release, changes)
     _unknown(nb, release_meta, changes)
-    _duplicates(nb, release_meta, changes)
+    _duplicates(nb, release_meta, release_text, changes)
     _restore(nb, release, changes)
     _edited(nb, release_meta, release_text, changes)
     nbformat.validate(nb)

@@ -245,3 +245,11 @@ def test_ingest_needs_the_release(tmp_path):
     (tmp_path / "d").mkdir()
     with pytest.raises(SystemExit, match="release the assignment first"):
         ingest("ps1", tmp_path / "d", tmp_path / "course", NOTEBOOKS)
+
+
+def test_of_two_copies_of_a_written_answer_the_answered_one_is_graded(distributed):
+    nb = with_cell(copy.deepcopy(DISTRIBUTED), "question_a", "duplicate")
+    first, second = [i for i, g in enumerate(grade_ids(nb)) if g == "question_a"]
+    nb.cells[first].source = "The error of the central difference is O(h^2) because ..."
+    done = sanitise(nb, distributed)
+    assert grade_ids(done.nb).index("question_a") == first
