@@ -86,6 +86,7 @@ PS1_HANGS = {"numerical_gradient": [("    grad = np.zeros(x.shape, dtype=np.floa
 PS1_IGNORES_CTRL_C = {"numerical_gradient": [("    grad = np.zeros(x.shape, dtype=np.float64)\n",
                                               "    while True:\n        try:\n            sum(range(10 ** 6))\n"
                                               "        except KeyboardInterrupt:\n            pass\n")]}
+PS1_KILLS_KERNEL = {"relu": [("self.mask = x > 0\n", "self.mask = x > 0\n        import os; os._exit(3)\n")]}
 PS1_NUMPY_WARNING = {"relu": [("self.mask = x > 0\n", "self.mask = x > 0\n        _ = np.log(np.zeros(1))  # RuntimeWarning\n")]}
 
 

@@ -19,7 +19,7 @@ pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -
 
 from grading.course import GRADING, ROOT  # noqa: E402
 from grading.fixtures import (  # noqa: E402
-    PS1_BUGS, PS1_HANGS, PS1_IGNORES_CTRL_C, PS1_NUMPY_WARNING, PS1_UNUSUAL, as_colab_download, submission,
+    PS1_BUGS, PS1_HANGS, PS1_IGNORES_CTRL_C, PS1_KILLS_KERNEL, PS1_NUMPY_WARNING, PS1_UNUSUAL, as_colab_download, submission,
     with_cell, without_nbgrader_metadata,
 )
 from grading.leaks import HIDDEN, find_leaks  # noqa: E402
@@ -57,6 +57,7 @@ EXPECTED = {
     "hangs": ("needs manual grading", {"test_numerical_gradient"}, {"notes": ["stopped by the time limit: test_numerical_gradient"]}),
     "ignores-ctrl-c": ("failed to run", None, {"detail": [f"still running {TIMEOUT} s after it started and ignored the interrupt"]}),
     "warns": ("needs manual grading", set(), {}),
+    "exits": ("failed to run", None, {"detail": ["the kernel died while running it"]}),
     "corrupt": ("failed to run", None, {"detail": ["corrupt JSON: the file stops in the middle"]}),
     "empty": ("failed to run", None, {"detail": ["empty file"]}),
     "absent": ("not submitted", None, {}),
@@ -88,6 +89,7 @@ def build_download(folder: Path, student_nb: Path) -> None:
     put("hangs_ps1_layers.ipynb", submission(MASTER, student_nb, PS1_HANGS))
     put("ignores-ctrl-c_ps1_layers.ipynb", submission(MASTER, student_nb, PS1_IGNORES_CTRL_C))
     put("warns_ps1_layers.ipynb", submission(MASTER, student_nb, PS1_NUMPY_WARNING))
+    put("exits_ps1_layers.ipynb", submission(MASTER, student_nb, PS1_KILLS_KERNEL))
     put("corrupt_ps1_layers.ipynb", nbformat.writes(solved)[:5000])
     (folder / "empty_ps1_layers.ipynb").write_bytes(b"")
     (folder / "notes_1099_5099_report.pdf").write_bytes(b"%PDF-1.4\n")
@@ -133,7 +135,7 @@ def test_every_step_succeeds_despite_broken_submissions(graded):
     out = graded["steps"]["ingest"].stdout
     assert "skipped notes_1099_5099_report.pdf: not a notebook (.pdf)" in out
     assert "corrupt: rejected corrupt_ps1_layers.ipynb: corrupt JSON" in out
-    assert "autograded 15 of 16 submission(s) of ps1 (1 failed to run)" in graded["steps"]["autograde"].stdout
+    assert "autograded 15 of 17 submission(s) of ps1 (2 failed to run)" in graded["steps"]["autograde"].stdout
 
 
 def test_the_downloads_are_never_modified(graded):
