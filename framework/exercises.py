@@ -530,3 +530,253 @@ def require_own_function(fn, name, advice="write it yourself with NumPy"):
     if uses:
         raise AssertionError(f"{uses[0]}: {advice}")
 
+
+
+# --------------------------------------------------------------------------- training loops (assignment 2)
+from typing import Any, Iterable, Iterator, Sequence  # noqa: E402
+
+from .module import Module as _Module  # noqa: E402
+
+__all__ += [
+    "substitute", "ScriptedRun", "check_scripted_run", "ProbeDataset", "batch_indices", "check_epoch_batches",
+    "ModeProbe",
+]
+
+
+@contextlib.contextmanager
+def substitute(function: types.FunctionType, **replacements: object) -> Iterator[None]:
+    """Runs the block with global names of ``function``'s module (the notebook) bound to ``replacements``,
+    e.g. ``substitute(run_training, evaluate=stand_in)``, then puts back what was there (and removes a
+    name that was not). A function that calls ``evaluate`` by name then calls the stand-in."""
+    if not isinstance(function, types.FunctionType):
+        raise AssertionError(f"expected a function defined in this notebook, got {describe(function)}")
+    namespace, missing = function.__globals__, object()
+    saved = {name: namespace.get(name, missing) for name in replacements}
+    namespace.update(replacements)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is missing:
+                namespace.pop(name, None)
+            else:
+                namespace[name] = value
+
+
+class ScriptedRun:
+    """Stands in for ``train_one_epoch`` and ``evaluate`` while ``run_training`` is checked.
+
+    Epoch e (counted from 1) of training returns ``(train_loss[e-1], train_acc[e-1])``, the evaluation
+    after it ``(val_loss[e-1], val_acc[e-1])``, with ``val_loss`` the scripted validation losses (one per
+    epoch, as many as ``max_epochs``) and the other three made up. Training also sets every weight of the
+    model to e, so the weights a model ends with tell which epoch they come from (``weights_epoch``).
+    ``calls`` lists ("train", e) and ("evaluate", e) in order; ``lrs`` the learning rate of each epoch;
+    ``given`` (function, model, loss, loader) of each call.
+    """
+
+    def __init__(self, val_losses: Sequence[float], seed: int = 0) -> None:
+        self.val_loss = [float(v) for v in val_losses]
+        n = len(self.val_loss)
+        rng = np.random.default_rng(seed)
+        self.train_loss = [float(v) for v in np.round(np.sort(rng.uniform(0.1, 1.0, n))[::-1], 4)]
+        self.train_acc = [float(v) for v in np.round(np.sort(rng.uniform(0.5, 1.0, n)), 4)]
+        self.val_acc = [float(v) for v in np.round(rng.uniform(0.5, 1.0, n), 4)]
+        self.calls: list[tuple[str, int]] = []
+        self.lrs: list[object] = []
+        self.given: list[tuple[str, object, object, object]] = []
+        self.epoch = 0
+
+    def train_one_epoch(self, model: Any, loss: Any, loader: Any, lr: float) -> tuple[float, float]:
+        """The next epoch: (train_loss, train_acc) of the script; every weight of model set to the epoch."""
+        if self.epoch == len(self.val_loss):
+            raise AssertionError(f"run_training trained more than max_epochs={len(self.val_loss)} epochs")
+        self.epoch += 1
+        self.calls.append(("train", self.epoch))
+        self.lrs.append(lr)
+        self.given.append(("train_one_epoch", model, loss, loader))
+        for _, value, _ in model.parameters():
+            value[...] = self.epoch
+        return self.train_loss[self.epoch - 1], self.train_acc[self.epoch - 1]
+
+    def evaluate(self, model: Any, loss: Any, loader: Any) -> tuple[float, float]:
+        """(val_loss, val_acc) of the script for the epoch just trained."""
+        self.calls.append(("evaluate", self.epoch))
+        self.given.append(("evaluate", model, loss, loader))
+        if self.epoch == 0:
+            raise AssertionError("run_training called evaluate before the first epoch of training")
+        return self.val_loss[self.epoch - 1], self.val_acc[self.epoch - 1]
+
+    @staticmethod
+    def weights_epoch(model: Any) -> int | None:
+        """The epoch whose weights ``model`` holds, or None when they are not one epoch's."""
+        values = np.concatenate([np.ravel(value) for _, value, _ in model.parameters()])
+        first = values[0] if values.size else np.nan
+        return int(first) if np.all(values == first) and first == np.round(first) else None
+
+
+class _Named:
+    """A stand-in object that only has a name (a loader run_training should pass on untouched)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _numbers(values: Sequence[float]) -> str:
+    return ", ".join(f"{v:g}" for v in values)
+
+
+def check_scripted_run(run_training: types.FunctionType, val_losses: Sequence[float],
+                       expected: tuple[int, int, int | None], *, lr: float = 0.1, lr_decay: float = 1.0,
+                       min_delta: float = 0.0, patience: int = 1, show: bool = True) -> None:
+    """Runs the notebook's ``run_training`` with a :class:`ScriptedRun` in place of ``train_one_epoch`` and
+    ``evaluate`` (max_epochs = len(val_losses)), and checks it against ``expected`` = (epochs trained, best
+    epoch, stopped epoch or None): the calls, the learning rates, the history and the restored weights."""
+    from .layers import Linear
+    from .losses import SoftmaxCrossEntropy
+    from .sequential import Sequential
+
+    script = ScriptedRun(val_losses)
+    model, loss = Sequential(Linear(2, 2, seed=0, dtype=np.float64)), SoftmaxCrossEntropy()
+    train_loader, val_loader = _Named("train_loader"), _Named("val_loader")
+    max_epochs = len(script.val_loss)
+    with substitute(run_training, train_one_epoch=script.train_one_epoch, evaluate=script.evaluate):
+        history = run_training(model, loss, train_loader, val_loader, lr=lr, max_epochs=max_epochs,
+                               min_delta=min_delta, patience=patience, lr_decay=lr_decay)
+    epochs, best, stopped = expected
+    setting = f"validation losses {_numbers(script.val_loss)}, min_delta={min_delta:g}, patience={patience}"
+    should = (f"stop after epoch {stopped} (best epoch {best}, then {patience} epoch(s) without an improvement "
+              f"of more than {min_delta:g})" if stopped else f"train all {max_epochs} epochs")
+    trained = [e for kind, e in script.calls if kind == "train"]
+    expect(trained, "run_training never called train_one_epoch(model, loss, train_loader, lr)")
+    for function, *args in script.given:
+        loader = train_loader if function == "train_one_epoch" else val_loader
+        for what, got, given in zip(("model", "loss", "loader"), args, (model, loss, loader)):
+            if got is not given:
+                hint = (" (the history's train_loss and train_acc are what train_one_epoch returns)"
+                        if got is train_loader else "")
+                raise AssertionError(f"run_training called {function} with {got!r} as the {what}; expected the "
+                                     f"{what} it was given, {given!r}{hint}")
+    order = [call for e in range(1, len(trained) + 1) for call in (("train", e), ("evaluate", e))]
+    expect(script.calls == order, "run_training must call evaluate exactly once after each epoch of training, "
+                                  f"got the calls {', '.join(f'{k} {e}' for k, e in script.calls[:8])}")
+    expect(len(trained) == epochs, f"with {setting}, run_training trained {len(trained)} epoch(s); it should {should}")
+    rates = [lr * lr_decay ** (e - 1) for e in range(1, epochs + 1)]
+    try:
+        ok = np.allclose(np.asarray(script.lrs, dtype=np.float64), rates, rtol=1e-9, atol=0)
+    except (TypeError, ValueError):
+        ok = False
+    expect(ok, f"the learning rates of epochs 1, 2, ... should be lr * lr_decay ** (epoch - 1) = {_numbers(rates[:5])}"
+               f"{', ...' if epochs > 5 else ''}; got {', '.join(map(str, script.lrs[:5]))}")
+    expect(isinstance(history, dict), f"run_training must return the history as a dict, got {describe(history)}")
+    for key, values in (("train_loss", script.train_loss), ("train_acc", script.train_acc),
+                        ("val_loss", script.val_loss), ("val_acc", script.val_acc)):
+        got = history.get(key)
+        expect(got is not None, f"the history has no {key!r}: expected keys train_loss, train_acc, val_loss, "
+                                "val_acc, best_epoch, stopped_epoch")
+        try:
+            same = len(got) == epochs and all(float(a) == b for a, b in zip(got, values))
+        except (TypeError, ValueError):
+            same = False
+        expect(same, f"history[{key!r}] should hold the {epochs} numbers of the epochs run, "
+                     f"{_numbers(values[:epochs][:6])}{', ...' if epochs > 6 else ''}; got {one_line(got)[:80]}")
+    for key, value in (("best_epoch", best), ("stopped_epoch", stopped)):
+        expect(key in history, f"the history has no {key!r}")
+        expect(history[key] == value and (value is None) == (history[key] is None),
+               f"with {setting}, history[{key!r}] is {history[key]!r}, expected {value!r}: it should {should}")
+    restored = script.weights_epoch(model)
+    expect(restored == best, f"the model ends with the weights of {'epoch %d' % restored if restored else 'no single epoch'}, "
+                             f"expected those of the best epoch {best}: keep a copy of them (model.state_dict()) "
+                             "when an epoch improves, and load it (model.load_state_dict) at the end")
+    if show:
+        print(f"  {setting}: {'stopped after epoch %d' % stopped if stopped else 'all %d epochs' % epochs}, "
+              f"best epoch {best}, its weights restored")
+
+
+class ProbeDataset:
+    """A data set for checking loaders: example i is ``(x, y)`` with x = [i] (float32) and y the one-hot
+    row of class i % num_classes, so a batch tells which examples it holds (``batch_indices``).
+    ``dataset[idx]`` with an index array gives a batch ``(x: (B, 1), y: (B, C))``. ``calls`` counts the
+    calls of ``__getitem__``."""
+
+    batch_indexing = True
+
+    def __init__(self, n: int, num_classes: int = 3) -> None:
+        self.n, self.num_classes, self.calls = int(n), int(num_classes), 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index: Any) -> tuple[np.ndarray, np.ndarray]:
+        self.calls += 1
+        i = np.arange(self.n)[index]
+        y = np.zeros(np.shape(i) + (self.num_classes,), dtype=np.float32)
+        np.put_along_axis(y, (np.asarray(i) % self.num_classes)[..., None], 1.0, axis=-1)
+        return np.asarray(i, dtype=np.float32)[..., None], y
+
+
+def batch_indices(loader: Iterable, epochs: int = 1) -> list[list[np.ndarray]]:
+    """The examples of each batch of ``epochs`` passes over a loader of a :class:`ProbeDataset`: a list
+    (one per epoch) of lists of index arrays. Fails with one line when a batch is not a pair (x, y)."""
+    result = []
+    for _ in range(epochs):
+        batches = []
+        for batch in loader:
+            expect(isinstance(batch, (tuple, list)) and len(batch) == 2,
+                   f"each batch must be a pair (x, y), as dataset[idx] returns it; got {describe(batch)}")
+            x, y = batch
+            expect(isinstance(x, np.ndarray) and x.ndim == 2 and isinstance(y, np.ndarray) and len(y) == len(x),
+                   f"a batch must be (x: (B, D), y: (B, C)) as dataset[idx] returns it, got x {describe(x)} and "
+                   f"y {describe(y)}")
+            batches.append(x[:, 0].astype(np.int64))
+        result.append(batches)
+    return result
+
+
+def check_epoch_batches(batches: list[np.ndarray], n: int, batch_size: int, *, in_order: bool = False,
+                        what: str = "an epoch") -> np.ndarray:
+    """Checks one epoch of index arrays (from ``batch_indices``): batches of ``batch_size`` examples with a
+    smaller last one, every one of the ``n`` examples exactly once, and with ``in_order`` in order 0..n-1.
+    Returns the order of the examples (n,)."""
+    sizes = [len(b) for b in batches]
+    full, rest = divmod(n, batch_size)
+    expected = [batch_size] * full + ([rest] if rest else [])
+    expect(sizes == expected, f"{what} over {n} examples in batches of {batch_size} should give batches of "
+                              f"{_sizes(expected)}, got {_sizes(sizes)}")
+    order = np.concatenate(batches) if batches else np.zeros(0, dtype=np.int64)
+    counts = np.bincount(order, minlength=n)
+    twice, never = np.flatnonzero(counts > 1), np.flatnonzero(counts == 0)
+    if len(twice) or len(never):
+        first = int((twice if len(twice) else never)[0])
+        raise AssertionError(f"{what} must visit each of the {n} examples exactly once; example {first} came "
+                             f"{int(counts[first])} times ({len(twice)} came more than once, {len(never)} never)")
+    if in_order:
+        expect(np.array_equal(order, np.arange(n)), f"without shuffle, {what} must give the examples in order "
+                                                    f"0, 1, 2, ...; got {', '.join(map(str, order[:6]))}, ...")
+    return order
+
+
+def _sizes(sizes: list[int]) -> str:
+    if not sizes:
+        return "no batch at all"
+    shown = ", ".join(map(str, sizes[:6]))
+    return shown + (f", ... ({len(sizes)} batches)" if len(sizes) > 6 else "")
+
+
+class ModeProbe(_Module):
+    """An identity layer that records, at each forward, whether it was in training mode (``modes``):
+    inside a Sequential, it tells in which mode the model was run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.modes: list[bool] = []
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.modes.append(bool(self.training))
+        self._cache = True
+        return x
+
+    def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
+        return grad_out

@@ -3,6 +3,8 @@ fail only by NotImplementedError, and nbgrader grades a solved and a blank submi
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
 from pathlib import Path
 
@@ -36,6 +38,47 @@ def kernel_on_path():
     nbapi._venv_on_path()  # the kernel and alembic come from this environment
 
 
+# The data set each assignment's notebooks read through the framework's loaders, as students do.
+# Their kernels find the files through $FRAMEWORK_DATA_DIR, which defaults here to the shared
+# folder beside the checkout (as in test_accuracy.py); without the files, the tests that run
+# those notebooks skip and say why.
+DATA_SETS = {"ps2": "fashion-mnist"}
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def data_folder():
+    if os.environ.get("FRAMEWORK_DATA_DIR") or not SHARED_DATA.is_dir():
+        yield
+        return
+    os.environ["FRAMEWORK_DATA_DIR"] = str(SHARED_DATA)
+    try:
+        yield
+    finally:
+        os.environ.pop("FRAMEWORK_DATA_DIR", None)
+
+
+@functools.cache
+def missing_data(assignment: str) -> str | None:
+    """Why the notebooks of ``assignment`` cannot run here (their data files are not found), or None."""
+    name = DATA_SETS.get(assignment)
+    if name is None:
+        return None
+    from framework.datasets import DatasetNotFoundError, data_root, dataset_files
+
+    try:
+        dataset_files(name, download=False)
+    except DatasetNotFoundError:
+        return f"{assignment} reads the {name} files, not found in {data_root()}: set FRAMEWORK_DATA_DIR to a folder holding them"
+    return None
+
+
+def needs_data(assignment: str) -> None:
+    reason = missing_data(assignment)
+    if reason:
+        pytest.skip(reason)
+
+
 @pytest.mark.parametrize("assignment, master", MASTERS, ids=IDS)
 def test_master_is_committed_without_outputs(assignment, master):
     nb = nbformat.read(master, as_version=4)
@@ -49,6 +92,8 @@ def test_master_is_committed_without_outputs(assignment, master):
 @pytest.mark.parametrize("assignment, master", MASTERS, ids=IDS)
 def test_master_passes_its_own_tests(assignment, master):
     from nbgrader.validator import Validator
+
+    needs_data(assignment)
 
     result = Validator(config=nbapi.load_config(assignment=assignment)).validate(str(master))
     assert result == {}, f"{master.name} fails its own tests: {result}"
@@ -82,6 +127,8 @@ def test_the_leak_check_finds_a_leaked_line(tmp_path):
 def test_student_notebook_fails_only_by_not_implemented(assignment, master):
     from nbclient import NotebookClient
 
+    needs_data(assignment)
+
     nb = nbformat.read(NOTEBOOKS / master.name, as_version=4)
     NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
@@ -96,9 +143,9 @@ def test_student_notebook_fails_only_by_not_implemented(assignment, master):
     assert not stderr, f"graded cells writing to stderr (nbgrader scores them 0): {stderr}"
 
 
-# Submissions of ps1 with their exact expected outcome: the cells that must lose all their
-# points (every other autograded cell keeps full marks). Each is built from the master's
-# solution with text edits per answer cell (grading/fixtures.py).
+# Submissions with their exact expected outcome: the cells that must lose all their points
+# (every other autograded cell keeps full marks). Each is built from the master's solution
+# with text edits per answer cell (grading/fixtures.py).
 VARIANTS = {
     # a student's own helpers named like the test cells' and a star import of NumPy, whose max
     # the student's softmax then uses: a correct solution, so full marks
@@ -120,6 +167,24 @@ VARIANTS = {
     "dW_transposed": ("ps1", {
         "linear": [("self.dW = x.T @ grad_out", "self.dW = (x.T @ grad_out).T")],
     }, {"test_linear_backward", "test_closing_run"}),
+    # ps2: every epoch in the same order; the real run still reaches the target
+    "ps2_never_shuffles": ("ps2", {
+        "batch_loader": [("order = self.rng.permutation(n) if self.shuffle else np.arange(n)", "order = np.arange(n)")],
+    }, {"test_batch_loader"}),
+    # evaluate without model.eval(): Dropout stays on while evaluating
+    "ps2_evaluates_in_training_mode": ("ps2", {
+        "evaluate": [("    model.eval()\n", "")],
+    }, {"test_evaluate"}),
+    # evaluate's loss as the plain mean of the batches' losses: wrong when the last batch is smaller
+    "ps2_unweighted_mean_loss": ("ps2", {
+        "evaluate": [("total_loss, correct, seen = 0.0, 0, 0", "batch_losses, correct, seen = [], 0, 0"),
+                     ("total_loss += loss(logits, y) * len(x)", "batch_losses.append(loss(logits, y))"),
+                     ("return total_loss / seen, correct / seen", "return float(np.mean(batch_losses)), correct / seen")],
+    }, {"test_evaluate"}),
+    # backward without the learning rate: gradients, but no update; nothing learns, so the real run fails too
+    "ps2_never_updates": ("ps2", {
+        "train_one_epoch": [("model.backward(loss.backward(), lr=lr)", "model.backward(loss.backward())")],
+    }, {"test_train_one_epoch", "test_final_run"}),
 }
 
 
@@ -131,6 +196,8 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     scores = {}
     for assignment in ASSIGNMENTS:
+        if missing_data(assignment):
+            continue
         api = nbapi.api(root, assignment)
         shutil.copytree(GRADING / "source" / assignment, root / "source" / assignment)
         nbapi.check(api.generate_assignment(assignment, force=True, create=True), "generate_assignment")
@@ -144,6 +211,8 @@ def graded(tmp_path_factory):
             nbapi.check(api.autograde(assignment, student, force=True, create=True), f"autograde {student}")
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE.course_id) as gb:
         for assignment, master in MASTERS:
+            if missing_data(assignment):
+                continue
             for student in ["solution", "blank", *(v for v, (a, _, _) in VARIANTS.items() if a == assignment)]:
                 nb = gb.find_submission_notebook(master.stem, assignment, student)
                 scores[assignment, master.stem, student] = {
@@ -154,6 +223,7 @@ def graded(tmp_path_factory):
 
 @pytest.mark.parametrize("assignment, master", MASTERS, ids=IDS)
 def test_autograde_gives_the_solution_full_marks_and_the_blank_zero(graded, assignment, master):
+    needs_data(assignment)
     solution, blank = graded[assignment, master.stem, "solution"], graded[assignment, master.stem, "blank"]
     auto = [name for name, (_, _, kind, _) in solution.items() if kind == "code"]
     manual = [name for name, (_, _, kind, _) in solution.items() if kind == "markdown"]
@@ -169,6 +239,7 @@ def test_autograde_gives_the_solution_full_marks_and_the_blank_zero(graded, assi
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_autograde_scores_typical_submissions_exactly(graded, variant):
     assignment, _, losing = VARIANTS[variant]
+    needs_data(assignment)
     (master,) = [m for a, m in MASTERS if a == assignment]
     scores = graded[assignment, master.stem, variant]
     auto = {name: (score, top) for name, (score, top, kind, _) in scores.items() if kind == "code"}
