@@ -62,6 +62,10 @@ def _init(course_root: str, assignment: str, timeout: float | None) -> None:
     from . import nbapi
 
     nbapi._venv_on_path()
+    # one BLAS thread per kernel: N kernels on N cores do not fight over them, and a
+    # notebook's run (its rounding, so an early-stopping epoch) does not depend on the machine
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     config = nbapi.load_config(Path(course_root), assignment)
     if timeout is not None:
         config.Execute.timeout = int(timeout)
