@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     auto.add_argument("assignment")
     auto.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     auto.add_argument("--timeout", type=float, default=None, help="seconds per cell (default: course.toml [timeouts])")
-    auto.add_argument("--student", action="append", help="only this student (repeatable)")
+    auto.add_argument("--student", action="append", help="only this student (repeatable), graded again if graded before")
+    auto.add_argument("--all", action="store_true", dest="everyone",
+                      help="grade every submission again (default: those not graded since they were ingested)")
     rep = sub.add_parser("report", parents=[course_opt], help="CSV of scores and statuses, and a summary")
     rep.add_argument("assignment")
     rep.add_argument("--out", type=Path, help="CSV file (default: <course>/reports/<assignment>/grades.csv)")
@@ -96,12 +98,16 @@ def _grading_step(args, course, root: Path) -> int:
         result = ingest(assignment, args.download, root, course.notebooks(assignment), roster=args.roster, regexp=args.regexp)
         for line in summary_lines(result):
             print(line)
+        if not any(r["notebooks"] for r in result.students.values()):
+            print(f"ingest {assignment}: no notebook of {assignment} found in {args.download}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "autograde":
         from .autograde import PipelineError, autograde
 
         try:
-            outcomes = autograde(assignment, root, workers=args.workers, timeout=args.timeout, students=args.student)
+            outcomes = autograde(assignment, root, workers=args.workers, timeout=args.timeout, students=args.student,
+                                 everyone=args.everyone)
         except PipelineError as err:
             print(f"autograde {assignment}: {err}", file=sys.stderr)
             return 1
@@ -110,6 +116,10 @@ def _grading_step(args, course, root: Path) -> int:
                 print(f"{o.student}: failed to run: {o.reason}")
             elif o.timed_out:
                 print(f"{o.student}: stopped by the time limit in {', '.join(o.timed_out)}")
+        if not outcomes:
+            print(f"nothing to grade: every submission of {assignment} was graded after it was ingested"
+                  " (--all grades them again, --student ID one student)")
+            return 0
         seconds = sorted(o.seconds for o in outcomes)
         median = seconds[len(seconds) // 2] if seconds else 0.0
         print(f"autograded {sum(o.ok for o in outcomes)} of {len(outcomes)} submission(s) of {assignment}"

@@ -18,6 +18,7 @@ import concurrent.futures as cf
 import contextlib
 import fcntl
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -34,6 +35,9 @@ from .ingest import reports_dir
 # Python's warnings on stderr ("file.py:12: RuntimeWarning: overflow ...") must not cost a
 # test its points (nbgrader scores any stderr output of a test cell 0): they are dropped.
 WARNING_LINE = r"(?m)^.*:\d+: [A-Za-z]*Warning: "
+
+
+BUSY = "another autograde run was grading this student"
 
 
 @dataclass
@@ -68,7 +72,7 @@ def _init(course_root: str, assignment: str, timeout: float | None) -> None:
         os.environ.setdefault(name, "1")
     config = nbapi.load_config(Path(course_root), assignment)
     if timeout is not None:
-        config.Execute.timeout = int(timeout)
+        config.Execute.timeout = math.ceil(timeout)  # nbclient takes whole seconds; 0 would mean no limit
     sockets = tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-")
     config.KernelManager.transport = "ipc"
     config.KernelManager.ip = os.path.join(sockets, "kernel")
@@ -117,7 +121,7 @@ def _grade(student: str) -> Outcome:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return Outcome(student, False, 0.0, "another autograde run was grading this student", when=time.time())
+            return Outcome(student, False, 0.0, BUSY, when=time.time())
         try:
             result = _API.autograde(assignment, student, force=True, create=True)
         except Exception as err:  # the API returns errors, but a bug of ours must not stop the pool
@@ -138,19 +142,32 @@ class PipelineError(RuntimeError):
     """The grading itself cannot run (not a student's fault)."""
 
 
+def pending(course_root: Path, assignment: str) -> list[str]:
+    """Students whose submission was never autograded, or was ingested again since."""
+    from .ingest import ingested_at
+
+    outcomes = load_outcomes(course_root, assignment)
+    return [s for s in submitted_students(course_root, assignment)
+            if s not in outcomes or outcomes[s].get("when", 0) < ingested_at(course_root, assignment, s)]
+
+
 def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: float | None = None,
-              students: list[str] | None = None, progress: bool = True) -> list[Outcome]:
-    """Autograde ``students`` (default: every submitted one) with ``workers`` processes."""
+              students: list[str] | None = None, everyone: bool = False, progress: bool = True) -> list[Outcome]:
+    """Autograde ``students``, or every submitted student (``everyone``), or by default those
+    not graded since their last ingest (a regrade asks nbgrader to look at written answers
+    again, so students already graded are left alone), with ``workers`` processes."""
     course_root = Path(course_root).resolve()
     if not (course_root / "release" / assignment).is_dir():
         raise PipelineError(f"{assignment} has not been released in {course_root}: run `python -m grading release {assignment}`")
-    everyone = submitted_students(course_root, assignment)
-    todo = sorted(set(students)) if students else everyone
-    unknown = sorted(set(todo) - set(everyone))
+    submitted = submitted_students(course_root, assignment)
+    todo = sorted(set(students)) if students else submitted if everyone else pending(course_root, assignment)
+    unknown = sorted(set(todo) - set(submitted))
     if unknown:
         raise PipelineError(f"no submission of {assignment} for {', '.join(unknown)} in {course_root / 'submitted'}")
     if workers < 1:
         raise PipelineError(f"--workers must be at least 1, got {workers}")
+    if timeout is not None and not timeout >= 1:
+        raise PipelineError(f"--timeout must be at least 1 second, got {timeout}")
     outcomes: dict[str, Outcome] = {}
     bar = progress_bar(total=len(todo), unit="student", desc=f"autograde {assignment}", disable=not progress or not todo)
     pending = list(todo)
@@ -178,10 +195,11 @@ def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: 
         outcomes[student] = Outcome(student, False, 0.0, "the grading process died while grading it", when=time.time())
     if bar is not None:
         bar.close()
-    _record(course_root, assignment, outcomes)
+    busy = {s for s, o in outcomes.items() if o.reason == BUSY}  # the other run records those
+    _record(course_root, assignment, {s: o for s, o in outcomes.items() if s not in busy})
     result = [outcomes[s] for s in todo]
     reasons = {o.reason for o in result}
-    if len(result) >= 2 and not any(o.ok for o in result) and len(reasons) == 1:
+    if len(result) >= 3 and not any(o.ok for o in result) and len(reasons) == 1:
         raise PipelineError(f"every submission failed the same way, so the grading set-up is likely at fault: {reasons.pop()}")
     if any("no Jupyter kernel" in o.reason for o in result):
         raise PipelineError("no Jupyter kernel to run the notebooks: install ipykernel in the grading environment")
@@ -191,10 +209,12 @@ def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: 
 def _record(course_root: Path, assignment: str, outcomes: dict[str, Outcome]) -> None:
     path = reports_dir(course_root, assignment) / "autograde.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    old = json.loads(path.read_text()) if path.is_file() else {}
-    old.update({s: asdict(o) for s, o in outcomes.items()})
-    with atomic_write(path) as f:
-        f.write(json.dumps(old, indent=1, sort_keys=True).encode("utf-8"))
+    with open(path.with_name(".autograde.json.lock"), "w") as lock:  # two runs ending at once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        old = json.loads(path.read_text()) if path.is_file() else {}
+        old.update({s: asdict(o) for s, o in outcomes.items()})
+        with atomic_write(path) as f:
+            f.write(json.dumps(old, indent=1, sort_keys=True).encode("utf-8"))
 
 
 def load_outcomes(course_root: Path, assignment: str) -> dict[str, dict]:

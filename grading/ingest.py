@@ -6,17 +6,22 @@ Whose file is it? In this order:
 2. ``--regexp``: nbgrader's ``FileNameCollectorPlugin.named_regexp``, with the groups
    ``student_id`` and ``file_id`` (and optionally ``timestamp``), matched against the
    file's path inside the download;
-3. the usual conventions, tried in this order, on the last two parts of the path:
-   ``<student>_<number>_assignsubmission_file_/<notebook>.ipynb`` (Moodle),
-   ``<student>_[LATE_]<number>_<number>_<notebook>.ipynb`` (Canvas),
-   ``<student>/<notebook>.ipynb`` (one folder per student) and ``<student>_<notebook>.ipynb``.
+3. the usual conventions, tried in this order on the file's path (a single folder that
+   holds the whole download, such as the root folder of an LMS zip, is left out):
+   Moodle ``<full name>_<n>_assignsubmission_file_/<notebook>.ipynb`` (or the same without
+   the folder), Canvas ``<name>_[LATE_]<user id>_<n>_<notebook>.ipynb`` (or a zip of that
+   name holding the notebook), one folder per student ``<student>/.../<notebook>.ipynb``, and
+   ``<student>_<notebook>.ipynb``. Two Canvas students with the same name part get their
+   Canvas user id appended. Ids keep letters of any script; other characters become ``-``.
 
 ``<notebook>`` may carry the marks of a download (``Copy of ps1_layers``,
-``ps1_layers (1)``, ``ps1_layers-1``); a name that is none of the assignment's notebooks is
-matched to the notebook it resembles. Archives are unpacked with nbgrader's
-``ExtractorPlugin`` into a temporary folder: the downloads themselves are only read.
-Each notebook is then repaired by :mod:`grading.sanitise`, and every change, rejection
-and skipped file is recorded in ``reports/<assignment>/ingest.json`` and printed.
+``ps1_layers (1)``, ``ps1_layers-1``, ``ps1_layers - Copy``); a name that is none of the
+assignment's notebooks is matched to the notebook it resembles, and refused if it resembles
+none. Archives (nested ones too) are unpacked with nbgrader's ``unzip`` into a temporary
+folder, each on its own, so one corrupt archive is one report line: the downloads themselves
+are only read. Each notebook is then repaired by :mod:`grading.sanitise`, and every change,
+rejection and skipped file is recorded in ``reports/<assignment>/ingest.json`` and printed.
+A student whose new file is rejected keeps the submission ingested before.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import re
 import shutil
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,15 +46,18 @@ from .release import student_notebook
 from .sanitise import Rejected, read_notebook, resemblance, sanitise
 
 CONVENTIONS = [
-    r"(?:.*/)?(?P<name>[^/]+?)_(?P<student_id>\d+)_assignsubmission_file_/(?:.*/)?(?P<file_id>[^/]+)$",
-    r"(?:.*/)?(?P<student_id>[^_/]+)_(?:LATE_)?\d+_\d+_(?P<file_id>[^/]+)$",
-    r"(?:.*/)?(?P<student_id>[^/]+)/(?P<file_id>[^/]+)$",
-    r"(?:.*/)?(?P<student_id>[^_/]+)_(?P<file_id>[^/]+)$",
+    r"(?P<student_id>[^/]+?)_\d+_assignsubmission_\w+?_/(?:.*/)?(?P<file_id>[^/]+)$",           # Moodle, folders
+    r"(?:.*/)?(?P<student_id>[^/]+?)_\d+_assignsubmission_file_(?P<file_id>[^/]+)$",          # Moodle, flat
+    r"(?P<student_id>[^_/]+)_(?:LATE_)?(?P<canvas_id>\d+)_\d+_[^/]*/(?:.*/)?(?P<file_id>[^/]+)$",  # Canvas, a zip
+    r"(?:.*/)?(?P<student_id>[^_/]+)_(?:LATE_)?(?P<canvas_id>\d+)_\d+_(?P<file_id>[^/]+)$",    # Canvas
+    r"(?P<student_id>[^/]+)/(?:.*/)?(?P<file_id>[^/]+)$",                                    # a folder per student
+    r"(?P<student_id>[^_/]+)_(?P<file_id>[^/]+)$",                                           # <student>_<notebook>
 ]
-STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]*")
-DOWNLOAD_MARKS = [re.compile(r"^(?:copy of\s+)+", re.I), re.compile(r"\s*\(\d+\)$"), re.compile(r"-\d+$"),
-                  re.compile(r"\s+$")]
+STUDENT_ID = re.compile(r"[^\W_][\w.@+-]*")  # letters of any script, digits, and . _ @ + -
+DOWNLOAD_MARKS = [re.compile(r"^(?:copy[ _]of[ _]+)+", re.I), re.compile(r"\s*\(\d+\)$"), re.compile(r"[-_]\d+$"),
+                  re.compile(r"\s*-?\s*copy$", re.I), re.compile(r"\.ipynb$", re.I), re.compile(r"\s+$")]
 SKIP = re.compile(r"(^|/)(__MACOSX|\.ipynb_checkpoints)(/|$)|(^|/)\.[^/]*$")
+ARCHIVES = (".zip",)
 
 
 @dataclass
@@ -61,10 +70,22 @@ class Found:
     problem: str | None = None     # why it was not used
     timestamp: str | None = None
     nb: nbformat.NotebookNode | None = None
+    guessed: bool = False          # the notebook was not named by the file name
+    canvas_id: str | None = None   # Canvas's user id, when the name came from Canvas
+    mtime: float = 0.0
 
 
 def reports_dir(course_root: Path, assignment: str) -> Path:
     return Path(course_root) / "reports" / assignment
+
+
+def ingested_at(course_root: Path, assignment: str, student: str) -> float:
+    """When ``student``'s submission of ``assignment`` was last ingested (0: never, e.g. put
+    into submitted/ by hand)."""
+    path = reports_dir(course_root, assignment) / "ingest.json"
+    if not path.is_file():
+        return 0.0
+    return float(json.loads(path.read_text()).get("students", {}).get(student, {}).get("ingested", 0.0))
 
 
 def read_roster(path: Path) -> list[dict[str, str]]:
@@ -90,7 +111,7 @@ def notebook_name(file_id: str, notebooks: list[str]) -> str | None:
     """The assignment notebook a downloaded file's name stands for, or None."""
     stem = Path(file_id).name
     stem = stem[: -len(".ipynb")] if stem.lower().endswith(".ipynb") else stem
-    for _ in range(3):
+    for _ in range(4):
         if stem in notebooks:
             return stem
         for mark in DOWNLOAD_MARKS:
@@ -98,13 +119,20 @@ def notebook_name(file_id: str, notebooks: list[str]) -> str | None:
     return stem if stem in notebooks else None
 
 
+def clean_student_id(raw: str) -> str | None:
+    """``raw`` as a student id: letters of any script, digits and . _ @ + - (others become -)."""
+    clean = re.sub(r"[^\w.@+-]+", "-", unicodedata.normalize("NFC", raw.strip())).strip("-._")
+    return clean if STUDENT_ID.fullmatch(clean) else None
+
+
 def _collect(rel: str, regexps: list[str]) -> list[tuple[int, dict]]:
     """(index of the regexp, nbgrader's match) for every regexp that matches ``rel``."""
     from nbgrader.plugins import FileNameCollectorPlugin
 
+    ext = Path(rel).suffix
     matches = []
     for k, regexp in enumerate(regexps):
-        found = FileNameCollectorPlugin(named_regexp=regexp, valid_ext=[".ipynb"]).collect(rel)
+        found = FileNameCollectorPlugin(named_regexp=regexp, valid_ext=[ext]).collect(rel) if ext else None
         if found and found.get("student_id") and found.get("file_id"):
             matches.append((k, found))
     return matches
@@ -130,41 +158,80 @@ def _identify(item: Found, notebooks: list[str], regexps: list[str], roster_file
         item.problem = ("cannot tell whose file this is: name it <student>_<notebook>.ipynb, put it in a folder"
                         " named after the student, give --regexp, or list it in a roster")
         return
-    sid = match["student_id"].strip()
-    if not STUDENT_ID.fullmatch(sid):
-        clean = re.sub(r"[^A-Za-z0-9._@+-]+", "-", sid).strip("-._")
-        if not clean:
-            item.problem = f"the student id {sid!r} taken from the file name has no letters or digits"
-            return
-        item.changes.append(f"student id {sid!r} written as {clean!r}")
-        sid = clean
+    raw = str(match["student_id"])
+    sid = clean_student_id(raw)
+    if sid is None:
+        item.problem = f"the student id {raw!r} taken from the file name has no letter or digit"
+        return
+    if sid != raw:
+        item.changes.append(f"student id {raw!r} written as {sid!r}")
     item.student = sid
+    item.canvas_id = match.get("canvas_id")
     item.notebook = notebook_name(match["file_id"], notebooks)
+    item.guessed = item.notebook is None
     if match.get("timestamp"):
         item.timestamp = str(match["timestamp"])
     if item.notebook is None and len(notebooks) == 1:
         item.notebook = notebooks[0]
-    if item.notebook and Path(match["file_id"]).stem != item.notebook:
+    if item.notebook and Path(match["file_id"]).name != f"{item.notebook}.ipynb":
         item.changes.append(f"renamed {Path(match['file_id']).name!r} to {item.notebook}.ipynb")
 
 
-def _extract(source: Path, into: Path) -> Path:
-    """Unpack (nbgrader's ExtractorPlugin) or copy the download into ``into``; return the folder to read."""
-    from nbgrader.plugins import ExtractorPlugin
+def _extract(source: Path, into: Path) -> tuple[Path, list[Found]]:
+    """Copy the download into ``into`` and unpack every archive in it, nested ones too, each
+    with nbgrader's ``unzip``; return the folder to read and a report line per bad archive."""
+    from nbgrader.utils import unzip
 
-    archive = into / "archive"
-    archive.mkdir(parents=True)
+    top = into / "download"
     if source.is_dir():
-        shutil.copytree(source, archive / source.name, symlinks=False)
+        shutil.copytree(source, top, symlinks=False)
     else:
-        shutil.copy2(source, archive / source.name)
-    extracted = into / "extracted"
-    extracted.mkdir()
-    ExtractorPlugin(zip_ext=[".zip"]).extract(str(archive), str(extracted))
-    top = extracted / source.name
-    if not top.is_dir() and source.suffix.lower() == ".zip":
-        top = extracted / source.stem
-    return top if top.is_dir() else extracted
+        top.mkdir()
+        shutil.copy2(source, top / source.name)
+    problems = []
+    for _ in range(5):  # archives inside archives, five deep at most
+        archives = [p for p in sorted(top.rglob("*")) if p.is_file() and p.suffix.lower() in ARCHIVES]
+        if not archives:
+            break
+        for archive in archives:
+            rel = archive.relative_to(top).as_posix()
+            folder = archive.with_name(archive.stem)
+            try:
+                folder.mkdir(exist_ok=True)
+                unzip(str(archive), str(folder), zip_ext=[archive.suffix])
+            except Exception as err:  # corrupt, unsafe member names, ...: one line, the others go on
+                problems.append(Found(str(archive), problem=f"archive not unpacked: {type(err).__name__}: {err}"[:300]))
+            archive.unlink()
+    return top, problems
+
+
+def _roots(top: Path) -> list[Path]:
+    """``top`` and the folders below it that hold everything (an LMS zip's root folder, the
+    folder a zip was unpacked into), outermost first."""
+    roots = [top]
+    while True:
+        entries = [p for p in roots[-1].iterdir() if not SKIP.search(p.name)]
+        if len(entries) != 1 or not entries[0].is_dir():
+            return roots
+        roots.append(entries[0])
+
+
+def _choose_root(top: Path, notebooks: list[str], regexps: list[str], roster_files: dict[str, str]) -> Path:
+    """The root under which paths name the most students: ``submissions/ann/...`` and
+    ``submissions/bob/...`` are two students under ``submissions/``, while ``ann/...`` alone
+    is one student whose folder must stay part of the path."""
+    files = [p for p in top.rglob("*") if p.is_file() and not SKIP.search(p.relative_to(top).as_posix())]
+
+    def score(root: Path) -> tuple[int, int, int]:
+        found = []
+        for path in files:
+            item = Found(path.relative_to(root).as_posix())
+            _identify(item, notebooks, regexps, roster_files)
+            if item.student:
+                found.append(item.student)
+        return len(set(found)), len(found), len(root.parts)
+
+    return max(_roots(top), key=score)
 
 
 def _read(item: Found, data: bytes, releases: dict[str, nbformat.NotebookNode]) -> None:
@@ -173,22 +240,34 @@ def _read(item: Found, data: bytes, releases: dict[str, nbformat.NotebookNode]) 
     except Rejected as err:
         item.problem = str(err)
         return
-    if item.notebook is None:  # several notebooks and an unrecognised name: which one does it look like?
-        best = max(releases, key=lambda name: resemblance(nb, releases[name]))
+    # the notebook its name says, or the one it resembles; refused if it resembles none
+    # (a scratch notebook, another assignment's)
+    if True:  # whatever its name says, and so also for a single-notebook assignment's any name
+        best = item.notebook if item.notebook and not item.guessed else max(
+            releases, key=lambda name: resemblance(nb, releases[name]))
         if resemblance(nb, releases[best]) < 0.3:
-            item.problem = "a notebook, but none of the assignment's: its cells match none of the released notebooks"
+            item.problem = ("a notebook, but none of this assignment's: few of its cells are those of"
+                            f" {', '.join(n + '.ipynb' for n in releases)}")
             return
-        item.changes.append(f"taken for {best}.ipynb by its content")
+        if item.notebook != best:
+            item.changes = [c for c in item.changes if not c.startswith("renamed ")]
+            item.changes.append(f"taken for {best}.ipynb by its content")
         item.notebook = best
-    done = sanitise(nb, releases[item.notebook])
+    try:
+        done = sanitise(nb, releases[item.notebook])
+    except Exception as err:  # a notebook too broken to repair: reported, never a crash of the whole class
+        item.problem = f"not a valid notebook: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"[:300]
+        return
     item.nb = done.nb
     item.changes += done.changes
 
 
 def _rank(item: Found) -> tuple:
+    """Which of a student's files for one notebook to grade: a readable notebook; named as the
+    notebook rather than guessed; then the latest (timestamp, "(n)" copy number, file time)."""
     copies = re.findall(r"\((\d+)\)|-(\d+)\.ipynb$", Path(item.path).name)
     number = max((int(a or b) for a, b in copies), default=0)
-    return (item.nb is not None, item.timestamp or "", number, item.path)
+    return (item.nb is not None, not item.guessed, item.timestamp or "", number, item.mtime, item.path)
 
 
 @dataclass
@@ -201,7 +280,7 @@ class Ingested:
 def ingest(assignment: str, source: Path, course_root: Path, notebooks: list[str], *,
            roster: Path | None = None, regexp: str | None = None) -> Ingested:
     """Put the notebooks of ``source`` (a folder or a .zip) into ``course_root/submitted``."""
-    source = Path(source)
+    source = Path(source).resolve()
     course_root = Path(course_root)
     if not source.exists():
         raise SystemExit(f"ingest {assignment}: {source} does not exist")
@@ -221,23 +300,48 @@ def ingest(assignment: str, source: Path, course_root: Path, notebooks: list[str
 
     items: list[Found] = []
     with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
-        top = _extract(source, Path(tmp)) if source.is_dir() or source.suffix.lower() == ".zip" else None
-        files = sorted(p for p in top.rglob("*") if p.is_file()) if top else [source]
-        for path in files:
-            rel = path.relative_to(top).as_posix() if top else path.name
+        top, bad_archives = _extract(source, Path(tmp))
+        download = top
+        top = _choose_root(top, notebooks, regexps, roster_files)
+        for item in bad_archives:  # whose archive was it? (it may name its student)
+            path = Path(item.path)
+            item.path = (path.relative_to(top) if top in path.parents else path.relative_to(download)).as_posix()
+            problem = item.problem
+            _identify(item, notebooks, regexps, roster_files)
+            item.problem, item.nb = problem, None
+            items.append(item)
+        for path in sorted(p for p in top.rglob("*") if p.is_file()):
+            rel = path.relative_to(top).as_posix()
             if SKIP.search(rel):
                 continue
-            item = Found(rel)
+            item = Found(rel, mtime=path.stat().st_mtime)
             items.append(item)
+            _identify(item, notebooks, regexps, roster_files)
             if path.suffix.lower() != ".ipynb":
                 item.problem = f"not a notebook ({path.suffix or 'no extension'}): ignored"
-                continue
-            _identify(item, notebooks, regexps, roster_files)
+                item.changes = []
+        _disambiguate_canvas(items)
+        for item in items:
             if item.student and known and item.student not in known:
                 item.problem = f"student {item.student!r} is not in the roster"
             if item.student and not item.problem:
-                _read(item, path.read_bytes(), releases)
+                _read(item, (top / item.path).read_bytes(), releases)
     return _place(assignment, course_root, items, rows)
+
+
+def _disambiguate_canvas(items: list[Found]) -> None:
+    """Canvas's name part is not unique (two John Smiths are both 'smithjohn'): when one name
+    comes with several Canvas user ids, each student becomes '<name>-<user id>'."""
+    ids: dict[str, set[str]] = {}
+    for item in items:
+        if item.student and item.canvas_id:
+            ids.setdefault(item.student, set()).add(item.canvas_id)
+    for item in items:
+        if item.student and item.canvas_id and len(ids[item.student]) > 1:
+            shared = ", ".join(sorted(ids[item.student]))
+            item.changes.append(f"two or more Canvas students are named {item.student!r} (user ids {shared}):"
+                                f" ingested as {item.student}-{item.canvas_id}; a roster with a file column avoids this")
+            item.student = f"{item.student}-{item.canvas_id}"
 
 
 def _place(assignment: str, course_root: Path, items: list[Found], rows: list[dict]) -> Ingested:
@@ -286,7 +390,17 @@ def _record(assignment: str, course_root: Path, items: list[Found], students: di
     out.mkdir(parents=True, exist_ok=True)
     path = out / "ingest.json"
     old = json.loads(path.read_text()) if path.is_file() else {}
-    merged = {**old.get("students", {}), **students}
+    merged = dict(old.get("students", {}))
+    for sid, record in students.items():
+        before = merged.get(sid)
+        if before and before.get("notebooks") and not record["notebooks"]:
+            # every new file was rejected: the submission ingested before stays, and is graded
+            before = dict(before)
+            before["rejected"] = before.get("rejected", []) + record["rejected"]
+            before["changes"] = before.get("changes", []) + [
+                f"new file(s) rejected, the submission ingested before is kept: {'; '.join(record['rejected'])}"]
+            record = before
+        merged[sid] = record
     unmatched = [{"file": i.path, "problem": i.problem} for i in items if not i.student]
     roster = rows or old.get("roster", [])
     data = {"students": merged, "unmatched": unmatched, "roster": roster}

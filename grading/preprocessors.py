@@ -70,7 +70,7 @@ class FeedbackSummary(NbGraderPreprocessor):
         try:
             with Gradebook(info["db_url"]) as gb:  # as nbgrader's GetGrades opens it
                 notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
-                return {g.name for g in notebook.grades if g.needs_manual_grade}
+                return {g.name for g in notebook.grades if g.needs_manual_grade and g.manual_score is None}
         except Exception:  # no gradebook entry: nothing is known to be waiting
             return set()
 

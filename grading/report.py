@@ -63,7 +63,14 @@ def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row]
     outcomes = load_outcomes(course_root, assignment)
     submitted = {p.parent.name for p in (course_root / "submitted").glob(f"*/{assignment}") if p.is_dir()}
     rows = []
+    if not (course_root / "gradebook.db").is_file():
+        raise SystemExit(f"report {assignment}: no gradebook in {course_root}: release, ingest and autograde first")
     with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}", course_id) as gb:
+        try:
+            gb.find_assignment(assignment)
+        except MissingEntry:
+            raise SystemExit(f"report {assignment}: {assignment} is not in the gradebook of {course_root};"
+                             f" release it first (python -m grading release {assignment})") from None
         cells, total_max = _cells(gb, assignment)
         several = len({nb for nb, _, _ in cells}) > 1
         names = [f"{nb}:{gid}" if several else gid for nb, gid, _ in cells]
@@ -92,17 +99,21 @@ def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row]
                 row.status, row.detail = "failed to run", "autograded, but not in the gradebook"
                 rows.append(row)
                 continue
-            waiting = []
+            waiting, recheck = [], []
             for (nb, gid, _), name in zip(cells, names):
                 grade = gb.find_grade(gid, nb, assignment, sid)
-                if grade.needs_manual_grade:
+                if grade.needs_manual_grade and grade.manual_score is None:
                     row.cells[name] = None
                     waiting.append(gid)
-                else:
+                else:  # nbgrader's score: the grader's if there is one, else the autograder's
                     row.cells[name] = float(grade.score)
+                    if grade.needs_manual_grade:  # scored, then autograded again: nbgrader asks to look again
+                        recheck.append(gid)
             row.score = sum(v for v in row.cells.values() if v is not None)
-            row.status = "needs manual grading" if waiting else "graded"
-            row.detail = f"waiting for a grader: {', '.join(waiting)}" if waiting else ""
+            row.status = "needs manual grading" if waiting or recheck else "graded"
+            row.detail = "; ".join(([f"waiting for a grader: {', '.join(waiting)}"] if waiting else [])
+                                   + ([f"scored, then autograded again (confirm the score): {', '.join(recheck)}"]
+                                      if recheck else []))
             if outcome.get("timed_out"):
                 row.notes = f"stopped by the time limit: {', '.join(outcome['timed_out'])}"
             rows.append(row)

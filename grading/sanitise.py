@@ -51,17 +51,44 @@ def read_notebook(data: bytes) -> nbformat.NotebookNode:
                            " (a download cut short? download the notebook again)") from None
         raise Rejected(f"corrupt JSON: {err.msg} (line {err.lineno}, column {err.colno} of {lines});"
                        " was the notebook edited as text?") from None
+    if isinstance(raw, dict) and raw.get("nbformat") in (1, 2, 3) and isinstance(raw.get("worksheets", []), list):
+        try:  # an old notebook (IPython 1-3): nbformat converts it
+            return nbformat.reads(text, as_version=4)
+        except Exception as err:  # nbformat's converters raise many kinds
+            raise Rejected(f"an nbformat {raw['nbformat']} notebook that cannot be converted to version 4: {err}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or "nbformat" not in raw:
         raise Rejected("JSON, but not a Jupyter notebook (no 'cells' list and 'nbformat' version)")
     if raw["nbformat"] != 4:
-        try:
-            return nbformat.reads(text, as_version=4)
-        except Exception as err:  # nbformat's converters raise many kinds
-            raise Rejected(f"nbformat {raw['nbformat']} notebook that cannot be converted to version 4: {err}") from None
+        raise Rejected(f"a notebook of format version {raw['nbformat']!r}, which this course cannot read (expected 4)")
+    _repair_cells(raw)
     try:
         return nbformat.from_dict(raw)
     except Exception as err:
         raise Rejected(f"not a valid notebook: {err}") from None
+
+
+def _repair_cells(raw: dict) -> None:
+    """What editors get wrong and nbformat refuses, put right in place: a missing or null
+    source or metadata, a code cell without outputs, outputs on a markdown cell."""
+    for k, cell in enumerate(raw["cells"]):
+        if not isinstance(cell, dict) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            raise Rejected(f"not a valid notebook: cell {k + 1} is not a code, markdown or raw cell")
+        source = cell.get("source")
+        if source is None:
+            cell["source"] = ""
+        elif isinstance(source, list):
+            cell["source"] = "".join(str(line) for line in source)
+        elif not isinstance(source, str):
+            cell["source"] = str(source)
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = {}
+        if cell["cell_type"] == "code":
+            if not isinstance(cell.get("outputs"), list):
+                cell["outputs"] = []
+            cell.setdefault("execution_count", None)
+        else:
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
 
 
 def _meta(cell) -> dict:
@@ -105,7 +132,18 @@ def _kernel(nb, release, changes: list[str]) -> None:
         changes.append(f"kernel {have.get('name') if have else '(none)'!r} replaced by {want.get('name')!r}")
 
 
-def _duplicates(nb, release_meta: dict[str, dict], release_text: dict[str, str], changes: list[str]) -> None:
+def _in_place(nb, gid: str, where: list[int], release_order: list[str]) -> int:
+    """Of the copies of a locked cell at ``where``, the one where the release has it: the first
+    after the cell that precedes it in the release (a test pasted above its answer would run
+    before the answer is defined)."""
+    before = release_order[: release_order.index(gid)] if gid in release_order else []
+    positions = {_gid(c): i for i, c in enumerate(nb.cells) if _gid(c)}
+    anchor = next((positions[g] for g in reversed(before) if g in positions and g != gid), -1)
+    return next((i for i in where if i > anchor), where[-1])
+
+
+def _duplicates(nb, release_meta: dict[str, dict], release_text: dict[str, str], release_order: list[str],
+                changes: list[str]) -> None:
     positions: dict[str, list[int]] = {}
     for i, cell in enumerate(nb.cells):
         gid = _gid(cell)
@@ -116,7 +154,7 @@ def _duplicates(nb, release_meta: dict[str, dict], release_text: dict[str, str],
         if len(where) < 2:
             continue
         if release_meta.get(gid, _meta(nb.cells[where[0]])).get("locked"):
-            keep = where[0]
+            keep = _in_place(nb, gid, where, release_order)
             drop.update(i for i in where if i != keep)
             copies = "a copy" if len(where) == 2 else f"{len(where) - 1} copies"
             changes.append(f"removed {copies} of the locked cell {gid}")
@@ -222,7 +260,7 @@ def sanitise(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Sanit
     _upgrade(nb, changes)
     _kernel(nb, release, changes)
     _unknown(nb, release_meta, changes)
-    _duplicates(nb, release_meta, release_text, changes)
+    _duplicates(nb, release_meta, release_text, [g for c in release.cells if (g := _gid(c))], changes)
     _restore(nb, release, changes)
     _edited(nb, release_meta, release_text, changes)
     nbformat.validate(nb)

@@ -179,7 +179,8 @@ def test_the_usual_naming_conventions(course, solved, tmp_path):
     names = {
         "ann_1001_2001_ps1_layers.ipynb": "ann",                        # Canvas
         "bob_LATE_1002_2002_Copy of ps1_layers-1.ipynb": "bob",          # Canvas, late, resubmitted
-        "Cy Young_31337_assignsubmission_file_/ps1_layers.ipynb": "31337",  # Moodle
+        "Cy Young_31337_assignsubmission_file_/ps1_layers.ipynb": "Cy-Young",  # Moodle (its number changes per assignment)
+        "Di Ro_31338_assignsubmission_file_ps1_layers.ipynb": "Di-Ro",       # Moodle, without folders
         "dee/Copy of ps1_layers (1).ipynb": "dee",                       # a folder per student
         "eve/whatever.ipynb": "eve",                                     # a folder per student, any name
         "fay_ps1_layers.ipynb": "fay",                                   # <student>_<notebook>
@@ -253,3 +254,120 @@ def test_of_two_copies_of_a_written_answer_the_answered_one_is_graded(distribute
     nb.cells[first].source = "The error of the central difference is O(h^2) because ..."
     done = sanitise(nb, distributed)
     assert grade_ids(done.nb).index("question_a") == first
+
+
+def ingested(result) -> dict[str, str | None]:
+    return {i.path: i.student for i in result.items}
+
+
+def test_nested_folders_and_archives(course, solved, tmp_path):
+    """An LMS zip with a root folder, per-student zips inside (one of them corrupt), and
+    per-student folders with sub-folders: the first folder under the root is the student."""
+    inner = tmp_path / "ann_1001_2001_ps1.zip"
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("ps1_layers.ipynb", nbformat.writes(solved))
+    archive = tmp_path / "lms.ZIP"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(inner, "submissions/ann_1001_2001_ps1.zip")
+        z.writestr("submissions/bob/ps1/ps1_layers.ipynb", nbformat.writes(solved))
+        z.writestr("submissions/cy/Downloads/ps1_layers (1).ipynb", nbformat.writes(solved))
+        z.writestr("submissions/dee_1004_2004_ps1.zip", b"PK\x03\x04 this is not a zip")
+    result = ingest("ps1", archive, course, NOTEBOOKS)
+    assert ingested(result) == {"dee_1004_2004_ps1.zip": "dee", "ann_1001_2001_ps1/ps1_layers.ipynb": "ann",
+                                "bob/ps1/ps1_layers.ipynb": "bob", "cy/Downloads/ps1_layers (1).ipynb": "cy"}
+    assert sorted(p.parent.parent.name for p in (course / "submitted").glob("*/ps1/*.ipynb")) == ["ann", "bob", "cy"]
+    assert result.students["dee"]["rejected"][0].startswith("dee_1004_2004_ps1.zip: archive not unpacked")
+
+
+def test_two_canvas_students_with_one_name_stay_two(course, solved, tmp_path):
+    download = tmp_path / "download"
+    put(download, "smithjohn_1111_2222_ps1_layers.ipynb", solved)
+    put(download, "smithjohn_3333_4444_ps1_layers.ipynb", solved)
+    put(download, "smithjohn_LATE_1111_2229_ps1_layers-1.ipynb", solved)
+    result = ingest("ps1", download, course, NOTEBOOKS)
+    assert sorted(result.students) == ["smithjohn-1111", "smithjohn-3333"]
+    assert any("user ids 1111, 3333" in c for c in result.students["smithjohn-1111"]["changes"])
+
+
+def test_student_ids_keep_letters_of_any_script(course, solved, tmp_path):
+    download = tmp_path / "download"
+    put(download, "Zoë Ångström/ps1_layers.ipynb", solved)
+    put(download, "李雷/ps1_layers.ipynb", solved)
+    put(download, "???/ps1_layers.ipynb", solved)
+    assert ingested(ingest("ps1", download, course, NOTEBOOKS)) == {
+        "Zoë Ångström/ps1_layers.ipynb": "Zoë-Ångström", "李雷/ps1_layers.ipynb": "李雷", "???/ps1_layers.ipynb": None}
+
+
+def test_a_notebook_of_another_assignment_or_a_scratch_notebook_is_refused(course, solved, tmp_path):
+    download = tmp_path / "download"
+    put(download, "ann/ps1_layers.ipynb", solved)
+    scratch = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import numpy as np\nnp.ones(3)")])
+    put(download, "ann/test.ipynb", scratch)                       # sorts after ps1_layers, must not win
+    put(download, "bob/Untitled.ipynb", scratch)
+    put(download, "cy/ps1_layers.ipynb", nbformat.read(NOTEBOOKS_DIR.parent / "grading" / "source" / "ps2" / "ps2_mlp.ipynb",
+                                                      as_version=4) if (GRADING / "source" / "ps2").is_dir() else scratch)
+    result = ingest("ps1", download, course, NOTEBOOKS)
+    problems = {i.path: i.problem for i in result.items}
+    assert problems["ann/ps1_layers.ipynb"] is None
+    assert problems["ann/test.ipynb"].startswith("a notebook, but none of this assignment's")
+    assert problems["bob/Untitled.ipynb"].startswith("a notebook, but none of this assignment's")
+    assert problems["cy/ps1_layers.ipynb"].startswith("a notebook, but none of this assignment's")
+    assert sorted(p.parent.parent.name for p in (course / "submitted").glob("*/ps1/*.ipynb")) == ["ann"]
+
+
+def test_broken_cells_are_repaired_or_the_file_refused_alone(course, solved, tmp_path):
+    download = tmp_path / "download"
+    raw = json.loads(nbformat.writes(solved))
+    raw["cells"].append({"cell_type": "code", "metadata": None})             # no source, no outputs
+    raw["cells"].append({"cell_type": "markdown", "source": 42, "metadata": {}, "outputs": []})
+    put(download, "ann_ps1_layers.ipynb", json.dumps(raw))
+    raw["cells"].append("not a cell")
+    put(download, "bob_ps1_layers.ipynb", json.dumps(raw))
+    result = ingest("ps1", download, course, NOTEBOOKS)
+    problems = {i.path: i.problem for i in result.items}
+    assert problems["ann_ps1_layers.ipynb"] is None
+    assert problems["bob_ps1_layers.ipynb"] == f"not a valid notebook: cell {len(raw['cells'])} is not a code, markdown or raw cell"
+
+
+def test_an_ipython_3_notebook_is_converted():
+    v3 = nbformat.v3.new_notebook(worksheets=[nbformat.v3.new_worksheet(cells=[nbformat.v3.new_code_cell(input="x = 1")])])
+    nb = read_notebook(nbformat.writes(v3, version=3).encode())
+    assert nb.nbformat == 4 and [(c.cell_type, c.source) for c in nb.cells] == [("code", "x = 1")]
+
+
+def test_a_relative_download_folder(course, solved, tmp_path, monkeypatch):
+    download = tmp_path / "download"
+    put(download, "ann_ps1_layers.ipynb", solved)
+    monkeypatch.chdir(download)
+    assert ingested(ingest("ps1", Path("."), course, NOTEBOOKS)) == {"ann_ps1_layers.ipynb": "ann"}
+
+
+def test_a_file_that_is_not_a_notebook_is_reported_for_its_student(course, tmp_path):
+    download = tmp_path / "download"
+    put(download, "ann_1001_2001_ps1_layers.py", "print('hello')\n")
+    result = ingest("ps1", download, course, NOTEBOOKS)
+    assert result.students["ann"]["rejected"] == ["ann_1001_2001_ps1_layers.py: not a notebook (.py): ignored"]
+    assert not (course / "submitted" / "ann").exists()
+
+
+def test_a_rejected_new_file_keeps_the_submission_before(course, solved, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    put(first, "ann_ps1_layers.ipynb", solved)
+    ingest("ps1", first, course, NOTEBOOKS)
+    put(second, "ann_ps1_layers.ipynb", "{broken")
+    ingest("ps1", second, course, NOTEBOOKS)
+    record = json.loads((course / "reports" / "ps1" / "ingest.json").read_text())["students"]["ann"]
+    assert record["notebooks"] == ["ps1_layers"] and len(record["rejected"]) == 1
+    assert record["changes"][-1].startswith("new file(s) rejected, the submission ingested before is kept")
+    assert (course / "submitted" / "ann" / "ps1" / "ps1_layers.ipynb").is_file()
+
+
+def test_a_test_cell_pasted_above_its_answer_keeps_its_place(solved, distributed):
+    nb = copy.deepcopy(solved)
+    ids = grade_ids(nb)
+    test = copy.deepcopy(nb.cells[ids.index("test_relu_forward")])
+    test["id"] = "pasted"
+    nb.cells.insert(ids.index("relu"), test)  # above the answer: would run before ReLU exists
+    done = sanitise(nb, distributed)
+    assert grade_ids(done.nb) == grade_ids(solved)
+    assert [c.id for c in done.nb.cells] == [c.id for c in solved.cells]
