@@ -142,7 +142,7 @@ class PipelineError(RuntimeError):
     """The grading itself cannot run (not a student's fault)."""
 
 
-def pending(course_root: Path, assignment: str) -> list[str]:
+def not_yet_graded(course_root: Path, assignment: str) -> list[str]:
     """Students whose submission was never autograded, or was ingested again since."""
     from .ingest import ingested_at
 
@@ -160,7 +160,7 @@ def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: 
     if not (course_root / "release" / assignment).is_dir():
         raise PipelineError(f"{assignment} has not been released in {course_root}: run `python -m grading release {assignment}`")
     submitted = submitted_students(course_root, assignment)
-    todo = sorted(set(students)) if students else submitted if everyone else pending(course_root, assignment)
+    todo = sorted(set(students)) if students else submitted if everyone else not_yet_graded(course_root, assignment)
     unknown = sorted(set(todo) - set(submitted))
     if unknown:
         raise PipelineError(f"no submission of {assignment} for {', '.join(unknown)} in {course_root / 'submitted'}")

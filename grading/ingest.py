@@ -322,8 +322,9 @@ def ingest(assignment: str, source: Path, course_root: Path, notebooks: list[str
                 item.changes = []
         _disambiguate_canvas(items)
         for item in items:
-            if item.student and known and item.student not in known:
-                item.problem = f"student {item.student!r} is not in the roster"
+            if item.student and known and item.student not in known:  # not a student of this course
+                item.problem = item.problem or f"student {item.student!r} is not in the roster"
+                item.student = None
             if item.student and not item.problem:
                 _read(item, (top / item.path).read_bytes(), releases)
     return _place(assignment, course_root, items, rows)
