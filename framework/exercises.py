@@ -11,10 +11,10 @@ of each test cell. The check functions of a cell run with Python's own ``max``, 
 even after a ``from numpy import *`` in the notebook, while the student's code keeps what it
 imported. A test cell then runs
 
-    @visible_check("Linear.forward", 4)        # registered, run now, "✓ ... passed" or one line why not
-    def visible_linear_forward(): ...
+    @visible_check("Layer.forward", 4)         # registered, run now, "✓ ... passed" or one line why not
+    def visible_layer_forward(): ...
 
-    @hidden_check("Linear.forward")            # only in the graded version of the cell
+    @hidden_check("Layer.forward")             # only in the graded version of the cell
     def hidden_forward_cases():
         for ...:
             with case("for x of shape (1, 7) float32"):   # any error is reported as this case's

@@ -187,6 +187,18 @@ def test_report_says_graded_once_the_written_answers_are_scored(graded):
     with open(course / "again.csv", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["student_id"] == "correct")
     assert (row["status"], float(row["score"])) == ("graded", 60.0)
+    # autograde again: nobody new, so nobody is graded again and the written scores stay
+    rerun = run("autograde", "ps1", "--course", str(course))
+    assert rerun.returncode == 0 and rerun.stdout.startswith("nothing to grade"), rerun.stdout
+    # regrading this student on purpose: nbgrader asks to look at the written answers again,
+    # the report keeps their scores and says so
+    rerun = run("autograde", "ps1", "--course", str(course), "--student", "correct")
+    assert rerun.returncode == 0 and "autograded 1 of 1" in rerun.stdout, rerun.stdout + rerun.stderr
+    assert run("report", "ps1", "--course", str(course), "--out", str(course / "again.csv")).returncode == 0
+    with open(course / "again.csv", newline="") as f:
+        row = next(r for r in csv.DictReader(f) if r["student_id"] == "correct")
+    assert (row["status"], float(row["score"])) == ("needs manual grading", 60.0)
+    assert row["detail"] == "scored, then autograded again (confirm the score): question_a, question_b, question_c"
 
 
 def test_feedback_names_failed_checks_without_hidden_tests(graded):

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import html
+import io
+import shutil
+import sqlite3
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -19,11 +26,19 @@ COURSE = load_course()
 MASTERS = [p for a in COURSE.assignments for p in master_paths(COURSE, a)]
 
 
-def a_hidden_line() -> str:
+def a_line_of(block: tuple[str, str], quote: bool = False) -> str:
+    """A long line of a ``block`` (HIDDEN or SOLUTION) of the first master, stripped; with
+    ``quote``, one with a double quote in it."""
     for cell in nbformat.read(MASTERS[0], as_version=4).cells:
-        if HIDDEN[0] in cell.source:
-            return next(line for line in cell.source.split(HIDDEN[0])[1].splitlines() if len(line.strip()) > 25)
-    raise AssertionError("no hidden test in the first master")
+        for text in cell.source.split(block[0])[1:]:
+            for line in text.split(block[1])[0].splitlines():
+                if len(line.strip()) > 25 and (not quote or '"' in line):
+                    return line.strip()
+    raise AssertionError(f"no {block[0]} block in the first master")
+
+
+def a_hidden_line() -> str:
+    return a_line_of(HIDDEN)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +48,7 @@ def edition(tmp_path_factory):
     (dest / ".git" / "config").write_text("[core]\n")
     (dest / "notebooks").mkdir()
     (dest / "notebooks" / "old_assignment.ipynb").write_text("{}")  # no longer published: removed
-    written = publish(dest, COURSE, MASTERS)
+    written = publish(dest, COURSE, MASTERS)  # with the check that notebooks/ is in sync (slow: once)
     return dest, written
 
 
@@ -53,9 +68,10 @@ def test_the_edition_has_what_students_need_and_nothing_of_the_grading(edition):
 
 
 def test_the_edition_installs_as_the_colab_setup_cell_installs_it(edition, tmp_path):
-    dest, _ = edition
+    source = tmp_path / "source"
+    shutil.copytree(edition[0], source)  # the build writes build/ and *.egg-info into it: not into the edition
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
-                            "-w", str(tmp_path), str(dest)], capture_output=True, text=True, timeout=300)
+                            "-w", str(tmp_path), str(source)], capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr
     (wheel,) = tmp_path.glob("framework-*.whl")
     import zipfile
@@ -67,7 +83,7 @@ def test_the_edition_installs_as_the_colab_setup_cell_installs_it(edition, tmp_p
 @pytest.mark.parametrize("plant", ["hidden line in a notebook", "solution delimiter", "gradebook", "hidden line in framework"])
 def test_a_leak_in_the_edition_fails_loudly(tmp_path, plant):
     dest = tmp_path / "public"
-    dest.mkdir()
+    (dest / ".git").mkdir(parents=True)  # a clone of the public repository
     if plant == "hidden line in a notebook":
         (dest / "notes.md").write_text(f"spoiler:\n{a_hidden_line()}\n")
     elif plant == "solution delimiter":
@@ -78,7 +94,83 @@ def test_a_leak_in_the_edition_fails_loudly(tmp_path, plant):
     else:  # publish copies the framework afresh; a stray file beside it is searched too
         (dest / "extra.py").write_text(a_hidden_line() + "\n")
     with pytest.raises(PublishError, match="do not push it"):
-        publish(dest, COURSE, MASTERS)
+        publish(dest, COURSE, MASTERS, check_sync=False)
+
+
+def zipped(name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def a_database() -> bytes:
+    """The bytes of an SQLite database file, as nbgrader's gradebook.db is one."""
+    db = sqlite3.connect(":memory:")
+    db.execute("create table grade (name text)")
+    data = db.serialize()
+    db.close()
+    return data
+
+
+# where -> (what to write there, the text the problem names)
+PLANTS = {
+    "Makefile": (lambda: f"check:\n\t{a_hidden_line()}\n", "contains"),
+    "notebooks/ps1_layers.ipynb.bak": (lambda: a_line_of(SOLUTION) + "\n", "contains"),
+    "notes.tex": (lambda: "\\begin{verbatim}\n" + a_hidden_line() + "\n\\end{verbatim}\n", "contains"),
+    "assets/hint.js": (lambda: f"// {a_line_of(SOLUTION)}\n", "contains"),
+    "page.html": (lambda: f'<p title="{html.escape(a_line_of(HIDDEN, quote=True))}">hover</p>\n', "contains"),
+    "docs/tips.md": (lambda: f"Try `{a_line_of(SOLUTION)}`.\n", "contains"),
+    "scratch.py": (lambda: f"# {a_hidden_line()}\n", "contains"),
+    "framework/extra.py": (lambda: f"x = 1  # {a_hidden_line()}\n", "contains"),
+    "grading.zip": (lambda: zipped("source/ps1/ps1_layers.ipynb", MASTERS[0].read_bytes()),
+                    "(in it: source/ps1/ps1_layers.ipynb): contains"),
+    "master_copy.ipynb.gz": (lambda: gzip.compress(MASTERS[0].read_bytes()), "(in it: master_copy.ipynb): contains"),
+    "data/gradebook.sqlite": (a_database, "a gradebook, nbgrader config or database"),
+    "data/scores.bin": (a_database, "a gradebook, nbgrader config or database"),
+    "docs/backup.zip": (lambda: zipped("course/gradebook.db", b"SQLite format 3\0"),
+                        "(in it: course/gradebook.db): a gradebook"),
+    "docs/nbgrader_config.py": (lambda: "c = get_config()\n", "a gradebook, nbgrader config or database"),
+    "source": (lambda: None, "a grading file or folder"),
+}
+
+
+@pytest.mark.parametrize("where", PLANTS)
+def test_the_leak_check_finds_what_is_planted_in_the_edition(edition, tmp_path, where):
+    """Any file that is text whatever its name, inside longer lines, behind HTML entities, in
+    archives and compressed files; databases anywhere; grading folders at the top."""
+    dest = tmp_path / "public"
+    shutil.copytree(edition[0], dest)
+    make, says = PLANTS[where]
+    path = dest / where
+    path.parent.mkdir(parents=True, exist_ok=True)
+    content = make()
+    if content is None:
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    found = problems(dest, MASTERS)
+    assert found and all(hit.startswith(f"{path}") for hit in found), found
+    assert says in found[0]
+
+
+def test_in_the_framework_only_hidden_test_lines_count(edition, tmp_path):
+    dest = tmp_path / "public"
+    shutil.copytree(edition[0], dest)
+    (dest / "framework" / "extra.py").write_text(f"{a_line_of(SOLUTION)}\n")  # the reference code shares these
+    assert problems(dest, MASTERS) == []
+
+
+@pytest.mark.parametrize("where", ["docs/source/index.rst", "examples/release/notes.md", "notebooks/feedback/read.txt",
+                                   "docs/reports/2024.md", "assets/grading/scale.txt"])
+def test_grading_folder_names_count_only_at_the_top_of_the_edition(edition, tmp_path, where):
+    dest = tmp_path / "public"
+    shutil.copytree(edition[0], dest)
+    (dest / where).parent.mkdir(parents=True, exist_ok=True)
+    (dest / where).write_text("a page of the public repository's own\n")
+    assert problems(dest, MASTERS) == []
 
 
 def test_publish_refuses_a_folder_inside_the_course(tmp_path):
@@ -86,7 +178,66 @@ def test_publish_refuses_a_folder_inside_the_course(tmp_path):
         publish(GRADING / "public", COURSE, MASTERS)
 
 
+@pytest.fixture
+def course_in_a_folder(tmp_path, monkeypatch):
+    """The course (as publish sees it) at ``work/course``, beside other work in ``work/``."""
+    work = tmp_path / "work"
+    (work / "course").mkdir(parents=True)
+    (work / "notebooks").mkdir()
+    (work / "notebooks" / "someone_elses.ipynb").write_text("{}")
+    (work / "README.md").write_text("the folder's own README\n")
+    monkeypatch.setattr("grading.publish.ROOT", work / "course")
+    return work
+
+
+def untouched(work: Path) -> bool:
+    return ((work / "notebooks" / "someone_elses.ipynb").is_file() and not (work / "framework").exists()
+            and (work / "README.md").read_text() == "the folder's own README\n")
+
+
+def test_publish_refuses_a_folder_that_contains_the_course_before_writing(course_in_a_folder):
+    work = course_in_a_folder
+    for dest in (work, work.parent):  # `make publish DEST=..`, or further up
+        with pytest.raises(PublishError, match="contains the course"):
+            publish(dest, COURSE, MASTERS, check_sync=False)
+    assert untouched(work)
+
+
+@pytest.mark.parametrize("inside", [".", "docs", "tests/public", "notebooks"])
+def test_publish_refuses_any_folder_inside_the_course_before_writing(course_in_a_folder, inside):
+    root = course_in_a_folder / "course"
+    with pytest.raises(PublishError, match="inside the course's own files"):
+        publish(root / inside, COURSE, MASTERS, check_sync=False)
+    assert [p.name for p in root.iterdir()] == []
+
+
+def test_publish_refuses_a_folder_of_other_files_before_writing(tmp_path):
+    (tmp_path / "thesis").mkdir()
+    (tmp_path / "thesis" / "thesis.tex").write_text("chapter 1\n")
+    with pytest.raises(PublishError, match="neither a clone of a repository .no .git. nor an earlier edition"):
+        publish(tmp_path / "thesis", COURSE, MASTERS, check_sync=False)
+    assert [p.name for p in (tmp_path / "thesis").iterdir()] == ["thesis.tex"]
+
+
+def test_publish_writes_into_a_new_folder_or_over_an_earlier_edition(edition, tmp_path):
+    publish(tmp_path / "new" / "public", COURSE, MASTERS, check_sync=False)
+    earlier = tmp_path / "earlier"
+    shutil.copytree(edition[0], earlier, ignore=shutil.ignore_patterns(".git"))
+    (earlier / "notebooks" / "dropped.ipynb").write_text("{}")   # an assignment no longer published
+    (earlier / "CONTRIBUTING.md").write_text("kept\n")           # DEST's own file
+    publish(earlier, COURSE, MASTERS, check_sync=False)
+    assert not (earlier / "notebooks" / "dropped.ipynb").exists() and (earlier / "CONTRIBUTING.md").is_file()
+
+
+def test_publish_refuses_notebooks_out_of_sync_with_the_masters(tmp_path, monkeypatch):
+    monkeypatch.setattr("grading.release.out_of_sync", lambda assignment: [f"{assignment}_stale.ipynb"])
+    with pytest.raises(PublishError, match=r"out of sync with the masters: ps1_stale.ipynb, .*make release"):
+        publish(tmp_path / "public", COURSE, MASTERS)
+    assert not (tmp_path / "public").exists()
+
+
 def test_publish_from_the_command_line_says_so_loudly(tmp_path):
+    (tmp_path / ".git").mkdir()
     (tmp_path / "leak.md").write_text(a_hidden_line() + "\n")
     result = subprocess.run([sys.executable, "-m", "grading", "publish", str(tmp_path)], capture_output=True, text=True,
                             cwd=GRADING.parent, timeout=300)
