@@ -36,3 +36,7 @@ c.GenerateFeedback.preprocessors = [
     "grading.preprocessors.StripGradeCellTracebacks",
     "grading.preprocessors.FeedbackSummary",  # a table of checks, points and one-line diagnoses on top
 ]
+
+# After the last cell nothing more is asked of a kernel: stop it at once instead of waiting
+# for it to shut down (about 0.2 s of the 3 s it takes to grade one ps1 submission).
+c.Execute.shutdown_kernel = "immediate"
