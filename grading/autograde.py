@@ -87,7 +87,7 @@ def _reason(log: str) -> str:
     """One line saying why nbgrader could not grade a submission, from its log."""
     timeout = _SETTINGS.get("timeout")
     if "CellTimeoutError" in log:
-        return (f"a cell was still running {timeout} s after it started and ignored the interrupt"
+        return (f"a cell was still running {timeout:g} s after it started and ignored the interrupt"
                 " (an endless loop that catches KeyboardInterrupt?)")
     if "Kernel died" in log or "DeadKernelError" in log:
         return "the kernel died while running it (the code exited Python, crashed it or ran out of memory)"
