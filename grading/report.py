@@ -28,6 +28,7 @@ from framework.files import atomic_write
 from .autograde import load_outcomes
 from .ingest import reports_dir
 
+PERSON = ["first_name", "last_name", "email"]  # roster columns copied into the report, when given
 STATUSES = ["graded", "needs manual grading", "failed to run", "not graded yet", "not submitted"]
 
 
@@ -41,6 +42,7 @@ class Row:
     detail: str = ""
     sanitised: str = ""
     notes: str = ""
+    person: dict[str, str] = field(default_factory=dict)  # first_name, last_name, email from the roster
 
 
 def _cells(gb, assignment: str) -> tuple[list[tuple[str, str, float]], float]:
@@ -76,9 +78,11 @@ def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row]
         names = [f"{nb}:{gid}" if several else gid for nb, gid, _ in cells]
         everyone = ({s.id for s in gb.students} | set(ingested["students"]) | submitted
                     | {r["student_id"] for r in ingested.get("roster", [])})
+        people = {r["student_id"]: {k: (r.get(k) or "").strip() for k in PERSON} for r in ingested.get("roster", [])}
         for sid in sorted(everyone):
             record = ingested["students"].get(sid, {})
-            row = Row(sid, "not submitted", max_score=total_max, sanitised="; ".join(record.get("changes", [])))
+            row = Row(sid, "not submitted", max_score=total_max, sanitised="; ".join(record.get("changes", [])),
+                      person=people.get(sid, {}))
             outcome = outcomes.get(sid)
             if sid not in submitted:
                 if record.get("rejected"):
@@ -123,11 +127,12 @@ def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row]
 def write_csv(rows: list[Row], names: list[str], path: Path) -> None:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["student_id", "status", "score", "max_score", *names, "detail", "sanitised", "notes"])
+    person = [k for k in PERSON if any(r.person.get(k) for r in rows)]  # only what the roster gave
+    writer.writerow(["student_id", *person, "status", "score", "max_score", *names, "detail", "sanitised", "notes"])
     fmt = lambda v: "" if v is None else f"{v:g}"  # noqa: E731
     for r in rows:
-        writer.writerow([r.student, r.status, fmt(r.score), fmt(r.max_score), *(fmt(r.cells.get(n)) for n in names),
-                         r.detail, r.sanitised, r.notes])
+        writer.writerow([r.student, *(r.person.get(k, "") for k in person), r.status, fmt(r.score), fmt(r.max_score),
+                         *(fmt(r.cells.get(n)) for n in names), r.detail, r.sanitised, r.notes])
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as f:
         f.write(out.getvalue().encode("utf-8"))

@@ -147,6 +147,7 @@ def test_each_student_gets_the_expected_scores_and_status(graded, student):
     status, losing, texts = EXPECTED[student]
     row = graded["rows"][student]
     assert row["status"] == status, row
+    assert row["email"] == f"{student}@example.org" and "first_name" not in row  # the roster's columns, as given
     for column, wanted in texts.items():
         for text in wanted:
             assert text in row[column], f"{student}: {column} is {row[column]!r}, expected it to mention {text!r}"
