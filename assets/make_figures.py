@@ -9,47 +9,16 @@ digits), so the numbers in the pictures are the numbers the assignment talks abo
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from figure_style import C_GRAD, C_GREY, C_OUT, C_W, C_X, main, plt
+from figure_style import save as _save
+from matplotlib.patches import FancyArrowPatch, Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
-
-HERE = Path(__file__).resolve().parent
-DPI = 100
-
-# one colour per kind of tensor, used in every figure
-C_X = "#4C72B0"      # inputs and activations
-C_W = "#DD8452"      # parameters
-C_OUT = "#55A868"    # outputs
-C_GRAD = "#C44E52"   # gradients
-C_GREY = "#8C8C8C"
-
-plt.rcParams.update({
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "savefig.dpi": DPI,
-})
-
-
-def save(fig: plt.Figure, name: str) -> Path:
-    """Saves ps1_<name>.png, reduced to a 256-colour palette: a third of the size, no visible change
-    (the student notebooks embed every figure)."""
-    from PIL import Image
-
-    path = HERE / f"ps1_{name}.png"
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", pad_inches=0.08, metadata={"Software": None})
-    plt.close(fig)
-    with Image.open(path) as image:
-        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    small.save(path, optimize=True)
-    return path
+save = functools.partial(_save, prefix="ps1")
 
 
 def blank(ax: plt.Axes) -> None:
@@ -75,6 +44,18 @@ def block(ax, x, y, rows, cols, color, label, unit=0.32, shape=None, label_above
 
 def op(ax, x, y, text, size=15):
     ax.text(x, y, text, ha="center", va="center", fontsize=size)
+
+
+def product(ax, x, mid, unit, a, b, c):
+    """``a @ b = c`` drawn from ``x`` on the baseline, each block (rows, cols, color, label, shape),
+    the operators at height ``mid``; returns where ``c`` ends."""
+    for block_, sign in ((a, "@"), (b, "=")):
+        rows, cols, color, label, shape = block_
+        w = block(ax, x, 0, rows, cols, color, label, unit, shape)
+        op(ax, x + w + 0.3, mid, sign)
+        x = x + w + 0.6
+    rows, cols, color, label, shape = c
+    return x + block(ax, x, 0, rows, cols, color, label, unit, shape)
 
 
 # --------------------------------------------------------------------------- figures
@@ -134,23 +115,11 @@ def fig_linear_shapes() -> Path:
     # backward, below
     ax.text(-0.2, D * u + 1.35, "backward:   dx = grad_out @ W.T      dW = x.T @ grad_out      db = grad_out.sum(axis=0)",
             fontsize=11, weight="bold")
-    x0 = 0.0
-    w = block(ax, x0, 0, N, M, C_GRAD, "grad_out", u, "(N, M)")
-    op(ax, x0 + w + 0.3, N * u / 2, "@")
-    x1 = x0 + w + 0.6
-    w = block(ax, x1, 0, M, D, C_W, "W.T", u, "(M, D)")
-    op(ax, x1 + w + 0.3, N * u / 2, "=")
-    x2 = x1 + w + 0.6
-    w = block(ax, x2, 0, N, D, C_GRAD, "dx", u, "(N, D)")
-    x3 = x2 + w + 1.0
-    w = block(ax, x3, 0, D, N, C_X, "x.T", u, "(D, N)")
-    op(ax, x3 + w + 0.3, D * u / 2, "@")
-    x4 = x3 + w + 0.6
-    w = block(ax, x4, 0, N, M, C_GRAD, "grad_out", u, "(N, M)")
-    op(ax, x4 + w + 0.3, D * u / 2, "=")
-    x5 = x4 + w + 0.6
-    w = block(ax, x5, 0, D, M, C_GRAD, "dW", u, "(D, M)")
-    x6 = x5 + w + 1.0
+    x = product(ax, 0.0, N * u / 2, u, (N, M, C_GRAD, "grad_out", "(N, M)"), (M, D, C_W, "W.T", "(M, D)"),
+                (N, D, C_GRAD, "dx", "(N, D)"))
+    x = product(ax, x + 1.0, D * u / 2, u, (D, N, C_X, "x.T", "(D, N)"), (N, M, C_GRAD, "grad_out", "(N, M)"),
+                (D, M, C_GRAD, "dW", "(D, M)"))
+    x6 = x + 1.0
     w = block(ax, x6, 0, N, M, C_GRAD, "grad_out", u, "(N, M)")
     ax.annotate("", xy=(x6 + w / 2, N * u + 0.6), xytext=(x6 + w / 2, N * u + 0.05),
                 arrowprops=dict(arrowstyle="->", color="black", lw=1.2))
@@ -351,12 +320,5 @@ FIGURES = {
 }
 
 
-def main(argv: list[str]) -> None:
-    wanted = [name for name in FIGURES if not argv or any(a in name for a in argv)]
-    for name in wanted:
-        path = FIGURES[name]()
-        print(f"{path.relative_to(HERE.parent)}  {path.stat().st_size / 1024:.0f} KB")
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main(FIGURES, sys.argv[1:])

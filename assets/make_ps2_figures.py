@@ -11,48 +11,21 @@ assignment's visible early-stopping check.
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from figure_style import C_GREY, C_OUT, C_X, main, plt
+from figure_style import C_GRAD as C_BAD  # epochs that do not improve
+from figure_style import save as _save
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-HERE = Path(__file__).resolve().parent
-DPI = 100
-
-C_X = "#4C72B0"      # inputs
-C_OUT = "#55A868"    # improvements, one-hot ones
-C_BAD = "#C44E52"    # epochs that do not improve
-C_GREY = "#8C8C8C"
-
-plt.rcParams.update({
-    "font.size": 10,
-    "axes.titlesize": 11,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "savefig.dpi": DPI,
-})
+save = functools.partial(_save, prefix="ps2")
 
 # the visible early-stopping check of the assignment: its validation losses and its rule
 SCRIPTED_VAL_LOSSES = [0.9, 0.7, 0.6, 0.62, 0.58, 0.575, 0.59, 0.6, 0.5, 0.4]
 MIN_DELTA, PATIENCE = 0.01, 2
-
-
-def save(fig: plt.Figure, name: str) -> Path:
-    """Saves ps2_<name>.png reduced to a 256-colour palette (the student notebook embeds it)."""
-    from PIL import Image
-
-    path = HERE / f"ps2_{name}.png"
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", pad_inches=0.08, metadata={"Software": None})
-    plt.close(fig)
-    with Image.open(path) as image:
-        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    small.save(path, optimize=True)
-    return path
 
 
 def early_stopping(val_losses: list[float], min_delta: float, patience: int) -> list[tuple[int, float, bool, float]]:
@@ -157,12 +130,5 @@ FIGURES = {
 }
 
 
-def main(argv: list[str]) -> None:
-    wanted = [name for name in FIGURES if not argv or any(a in name for a in argv)]
-    for name in wanted:
-        path = FIGURES[name]()
-        print(f"{path.relative_to(HERE.parent)}  {path.stat().st_size / 1024:.0f} KB")
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main(FIGURES, sys.argv[1:])
