@@ -11,7 +11,6 @@ a class of 100. The goal: 100 students in under a minute on 2 cores.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from grading.autograde import autograde  # noqa: E402
 from grading.course import GRADING  # noqa: E402
 from grading.fixtures import PS1_BUGS, PS1_UNUSUAL, submission  # noqa: E402
 from grading.ingest import ingest  # noqa: E402
-from grading.release import release  # noqa: E402
+from grading.release import release_copy  # noqa: E402
 
 MASTER = GRADING / "source" / "ps1" / "ps1_layers.ipynb"
 
@@ -43,8 +42,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         base = Path(tmp)
         course = base / "course"
-        shutil.copytree(GRADING / "source" / "ps1", course / "source" / "ps1")
-        (student_nb,) = release("ps1", base / "notebooks", course_root=course)
+        (student_nb,) = release_copy("ps1", course, base / "notebooks")
         kinds = [{}, PS1_UNUSUAL, *PS1_BUGS.values()]  # correct, unusual, then each bug
         download = base / "download"
         download.mkdir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 from pathlib import Path
 
@@ -50,9 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         return _grading_step(args, course, root)
     if args.command == "publish":
         from .publish import PublishError, publish
-        from .release import master_paths
+        from .release import all_masters
 
-        masters = [p for a in course.assignments for p in master_paths(course, a)]
+        masters = all_masters(course)
         try:
             written = publish(args.dest, course, masters)
         except PublishError as err:
@@ -79,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "leaks":
         from .leaks import find_leaks
-        from .release import master_paths
+        from .release import all_masters
 
-        masters = [p for a in course.assignments for p in master_paths(course, a)]
+        masters = all_masters(course)
         leaks = find_leaks(masters, args.paths or [NOTEBOOKS])
         for leak in leaks:
             print(leak, file=sys.stderr)
@@ -120,13 +121,12 @@ def _grading_step(args, course, root: Path) -> int:
             print(f"nothing to grade: every submission of {assignment} was graded after it was ingested"
                   " (--all grades them again, --student ID one student)")
             return 0
-        seconds = sorted(o.seconds for o in outcomes)
-        median = seconds[len(seconds) // 2] if seconds else 0.0
-        print(f"autograded {sum(o.ok for o in outcomes)} of {len(outcomes)} submission(s) of {assignment}"
-              f" ({len(outcomes) - sum(o.ok for o in outcomes)} failed to run); median {median:.1f} s per submission")
+        ok = sum(o.ok for o in outcomes)
+        print(f"autograded {ok} of {len(outcomes)} submission(s) of {assignment} ({len(outcomes) - ok} failed to run);"
+              f" median {statistics.median_high(o.seconds for o in outcomes):.1f} s per submission")
         return 0
     if args.command == "report":
-        from .ingest import reports_dir
+        from .records import reports_dir
         from .report import build, summary, write_csv
 
         rows, names = build(root, assignment, course.course_id)

@@ -8,16 +8,14 @@ time (a lock file per student, also against a second ``autograde`` run). A submi
 hangs is stopped by the per-cell time limit; one that crashes its kernel, or cannot be
 graded at all, is recorded as failed with the reason, and the others go on.
 
-The outcome of every student is kept in ``reports/<assignment>/autograde.json`` for
-``report`` and ``feedback``.
+The outcome of every student is kept in ``reports/<assignment>/autograde.json``
+(:mod:`grading.records`) for ``report`` and ``feedback``.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import fcntl
-import json
 import math
 import multiprocessing
 import os
@@ -27,10 +25,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from framework.files import atomic_write
 from framework.progress import progress_bar
 
-from .ingest import reports_dir
+from . import records
 
 # Python's warnings on stderr ("file.py:12: RuntimeWarning: overflow ...") must not cost a
 # test its points (nbgrader scores any stderr output of a test cell 0): they are dropped.
@@ -61,26 +58,24 @@ def _init(course_root: str, assignment: str, timeout: float | None) -> None:
     import warnings
 
     warnings.simplefilter("ignore")  # SQLAlchemy's SAWarning on every autograde of nbgrader 0.9
-    from nbgrader.apps import NbGraderAPI
-
     from . import nbapi
 
-    nbapi._venv_on_path()
     # one BLAS thread per kernel: N kernels on N cores do not fight over them, and a
     # notebook's run (its rounding, so an early-stopping epoch) does not depend on the machine
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
-    config = nbapi.load_config(Path(course_root), assignment)
-    if timeout is not None:
-        config.Execute.timeout = math.ceil(timeout)  # nbclient takes whole seconds; 0 would mean no limit
-    sockets = tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-")
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = os.path.join(sockets, "kernel")
-    config.IgnorePattern.enabled = True
-    config.IgnorePattern.pattern = WARNING_LINE
-    config.Application.log_level = logging.INFO
-    _API = NbGraderAPI(config=config)
-    _SETTINGS.update(course_root=course_root, assignment=assignment, timeout=config.Execute.timeout)
+
+    def configure(config) -> None:
+        if timeout is not None:
+            config.Execute.timeout = math.ceil(timeout)  # nbclient takes whole seconds; 0 would mean no limit
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(tempfile.mkdtemp(prefix=f"grader-{os.getpid()}-"), "kernel")
+        config.IgnorePattern.enabled = True
+        config.IgnorePattern.pattern = WARNING_LINE
+        config.Application.log_level = logging.INFO
+
+    _API = nbapi.api(Path(course_root), assignment, configure)
+    _SETTINGS.update(course_root=course_root, assignment=assignment, timeout=_API.config.Execute.timeout)
 
 
 def _reason(log: str) -> str:
@@ -114,7 +109,7 @@ def _timed_out(course_root: Path, assignment: str, student: str) -> list[str]:
 def _grade(student: str) -> Outcome:
     course_root = Path(_SETTINGS["course_root"])
     assignment = _SETTINGS["assignment"]
-    locks = reports_dir(course_root, assignment) / ".locks"
+    locks = records.reports_dir(course_root, assignment) / ".locks"
     locks.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with open(locks / f"{student}.lock", "w") as lock:
@@ -144,11 +139,10 @@ class PipelineError(RuntimeError):
 
 def not_yet_graded(course_root: Path, assignment: str) -> list[str]:
     """Students whose submission was never autograded, or was ingested again since."""
-    from .ingest import ingested_at
-
-    outcomes = load_outcomes(course_root, assignment)
+    outcomes = records.read(course_root, assignment, records.AUTOGRADE)
+    ingested = records.read(course_root, assignment, records.INGEST).get("students", {})
     return [s for s in submitted_students(course_root, assignment)
-            if s not in outcomes or outcomes[s].get("when", 0) < ingested_at(course_root, assignment, s)]
+            if not records.graded_since_ingest(outcomes.get(s), ingested.get(s))]
 
 
 def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: float | None = None,
@@ -207,18 +201,5 @@ def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: 
 
 
 def _record(course_root: Path, assignment: str, outcomes: dict[str, Outcome]) -> None:
-    path = reports_dir(course_root, assignment) / "autograde.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(".autograde.json.lock"), "w") as lock:  # two runs ending at once
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        old = json.loads(path.read_text()) if path.is_file() else {}
-        old.update({s: asdict(o) for s, o in outcomes.items()})
-        with atomic_write(path) as f:
-            f.write(json.dumps(old, indent=1, sort_keys=True).encode("utf-8"))
-
-
-def load_outcomes(course_root: Path, assignment: str) -> dict[str, dict]:
-    path = reports_dir(course_root, assignment) / "autograde.json"
-    with contextlib.suppress(FileNotFoundError):
-        return json.loads(path.read_text())
-    return {}
+    records.update(course_root, assignment, records.AUTOGRADE,
+                   lambda old: {**old, **{s: asdict(o) for s, o in outcomes.items()}})

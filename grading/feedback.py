@@ -18,9 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import nbapi
-from .autograde import load_outcomes
-from .ingest import ingested_at
+from . import nbapi, records
 from .leaks import HIDDEN, Leak, find_leaks
 
 SHOWN = 5  # leaked lines listed per withheld student
@@ -48,22 +46,17 @@ def feedback(assignment: str, course_root: Path, masters: list[Path], *, student
     reason there is none. Raise FeedbackLeak, after all the others are written, if any
     student's feedback was withheld because it showed hidden-test text."""
     course_root = Path(course_root).resolve()
-    outcomes = load_outcomes(course_root, assignment)
+    outcomes = records.read(course_root, assignment, records.AUTOGRADE)
+    ingested = records.read(course_root, assignment, records.INGEST).get("students", {})
     todo = sorted(students or outcomes)
-    config = nbapi.load_config(course_root, assignment)
-    if config_overrides:
-        config_overrides(config)
-    nbapi._venv_on_path()
-    from nbgrader.apps import NbGraderAPI
-
-    api = NbGraderAPI(config=config)
+    api = nbapi.api(course_root, assignment, config_overrides)
     done: dict[str, list[Path] | str] = {}
     for sid in todo:
         outcome = outcomes.get(sid)
         if outcome is None or not outcome["ok"]:
             done[sid] = "not autograded" if outcome is None else f"failed to run: {outcome['reason']}"
             continue
-        if outcome.get("when", 0) < ingested_at(course_root, assignment, sid):  # handed in again since
+        if not records.graded_since_ingest(outcome, ingested.get(sid)):  # handed in again since
             done[sid] = "not graded yet: handed in again after the last autograde; autograde it, then run feedback"
             continue
         result = api.generate_feedback(assignment, sid, force=True)

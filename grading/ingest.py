@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import fnmatch
-import json
 import re
 import shutil
 import tempfile
@@ -41,6 +40,7 @@ import nbformat
 
 from framework.files import atomic_write
 
+from . import records
 from .course import load_course
 from .release import student_notebook
 from .sanitise import Rejected, read_notebook, resemblance, sanitise
@@ -73,19 +73,6 @@ class Found:
     guessed: bool = False          # the notebook was not named by the file name
     canvas_id: str | None = None   # Canvas's user id, when the name came from Canvas
     mtime: float = 0.0
-
-
-def reports_dir(course_root: Path, assignment: str) -> Path:
-    return Path(course_root) / "reports" / assignment
-
-
-def ingested_at(course_root: Path, assignment: str, student: str) -> float:
-    """When ``student``'s submission of ``assignment`` was last ingested (0: never, e.g. put
-    into submitted/ by hand)."""
-    path = reports_dir(course_root, assignment) / "ingest.json"
-    if not path.is_file():
-        return 0.0
-    return float(json.loads(path.read_text()).get("students", {}).get(student, {}).get("ingested", 0.0))
 
 
 def read_roster(path: Path) -> list[dict[str, str]]:
@@ -387,26 +374,22 @@ def _place(assignment: str, course_root: Path, items: list[Found], rows: list[di
 
 
 def _record(assignment: str, course_root: Path, items: list[Found], students: dict, rows: list[dict]) -> None:
-    out = reports_dir(course_root, assignment)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "ingest.json"
-    old = json.loads(path.read_text()) if path.is_file() else {}
-    merged = dict(old.get("students", {}))
-    for sid, record in students.items():
-        before = merged.get(sid)
-        if before and before.get("notebooks") and not record["notebooks"]:
-            # every new file was rejected: the submission ingested before stays, and is graded
-            before = dict(before)
-            before["rejected"] = before.get("rejected", []) + record["rejected"]
-            before["changes"] = before.get("changes", []) + [
-                f"new file(s) rejected, the submission ingested before is kept: {'; '.join(record['rejected'])}"]
-            record = before
-        merged[sid] = record
-    unmatched = [{"file": i.path, "problem": i.problem} for i in items if not i.student]
-    roster = rows or old.get("roster", [])
-    data = {"students": merged, "unmatched": unmatched, "roster": roster}
-    with atomic_write(path) as f:
-        f.write(json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+    def change(old: dict) -> dict:
+        merged = dict(old.get("students", {}))
+        for sid, record in students.items():
+            before = merged.get(sid)
+            if before and before.get("notebooks") and not record["notebooks"]:
+                # every new file was rejected: the submission ingested before stays, and is graded
+                before = dict(before)
+                before["rejected"] = before.get("rejected", []) + record["rejected"]
+                before["changes"] = before.get("changes", []) + [
+                    f"new file(s) rejected, the submission ingested before is kept: {'; '.join(record['rejected'])}"]
+                record = before
+            merged[sid] = record
+        unmatched = [{"file": i.path, "problem": i.problem} for i in items if not i.student]
+        return {"students": merged, "unmatched": unmatched, "roster": rows or old.get("roster", [])}
+
+    records.update(course_root, assignment, records.INGEST, change)
 
 
 def summary_lines(result: Ingested) -> list[str]:

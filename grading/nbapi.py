@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .course import GRADING
 
@@ -33,12 +35,16 @@ def load_config(root: Path | None = None, assignment: str | None = None):
     return config
 
 
-def api(root: Path | None = None, assignment: str | None = None):
-    """An ``NbGraderAPI`` for the course (or for the course folder ``root``)."""
+def api(root: Path | None = None, assignment: str | None = None, configure: Callable[[Any], None] | None = None):
+    """An ``NbGraderAPI`` for the course (or for the course folder ``root``), with
+    ``assignment``'s time limit; ``configure(config)`` may change the config first."""
     _venv_on_path()
     from nbgrader.apps import NbGraderAPI
 
-    return NbGraderAPI(config=load_config(root, assignment))
+    config = load_config(root, assignment)
+    if configure is not None:
+        configure(config)
+    return NbGraderAPI(config=config)
 
 
 def check(result: dict, what: str) -> None:

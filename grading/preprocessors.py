@@ -60,17 +60,18 @@ class FeedbackSummary(NbGraderPreprocessor):
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(text, id="feedback-summary"))
         return nb, resources
 
-
     @staticmethod
     def _waiting(resources) -> set[str]:
         """grade_ids of the answers a grader has not scored yet."""
         from nbgrader.api import Gradebook
 
+        from .report import awaits_grader
+
         info = resources.get("nbgrader", {})
         try:
             with Gradebook(info["db_url"]) as gb:  # as nbgrader's GetGrades opens it
                 notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
-                return {g.name for g in notebook.grades if g.needs_manual_grade and g.manual_score is None}
+                return {g.name for g in notebook.grades if awaits_grader(g)}
         except Exception:  # no gradebook entry: nothing is known to be waiting
             return set()
 

@@ -43,6 +43,11 @@ def master_paths(course: Course, assignment: str, source: Path | None = None) ->
     return paths
 
 
+def all_masters(course: Course) -> list[Path]:
+    """The masters of every assignment of the course."""
+    return [p for a in course.assignments for p in master_paths(course, a)]
+
+
 def _embed_images(cell: nbformat.NotebookNode, assets: Path) -> None:
     names = IMAGE.findall(cell.source)
     if not names:
@@ -99,11 +104,17 @@ def release(assignment: str, out: Path = NOTEBOOKS, *, course_root: Path | None 
     return written
 
 
+def release_copy(assignment: str, course_root: Path, out: Path) -> list[Path]:
+    """Copy the masters of ``assignment`` into the course folder ``course_root`` (a course of its
+    own, with its own gradebook) and release them there, the student notebooks into ``out``."""
+    shutil.copytree(GRADING / "source" / assignment, Path(course_root) / "source" / assignment)
+    return release(assignment, out, course_root=course_root)
+
+
 def fresh_release(assignment: str, out: Path) -> list[Path]:
     """Release into ``out`` from a throwaway copy of the course (the gradebook is not touched)."""
     with tempfile.TemporaryDirectory(prefix="course-") as tmp:
-        shutil.copytree(GRADING / "source" / assignment, Path(tmp) / "source" / assignment)
-        return release(assignment, out, course_root=Path(tmp))
+        return release_copy(assignment, Path(tmp), out)
 
 
 def out_of_sync(assignment: str) -> list[str]:

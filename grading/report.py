@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from framework.files import atomic_write
 
-from .autograde import load_outcomes
-from .ingest import reports_dir
+from . import records
+from .autograde import submitted_students
 
 PERSON = ["first_name", "last_name", "email"]  # roster columns copied into the report, when given
 STATUSES = ["graded", "needs manual grading", "failed to run", "not graded yet", "not submitted"]
@@ -55,16 +54,20 @@ def _cells(gb, assignment: str) -> tuple[list[tuple[str, str, float]], float]:
     return cells, sum(m for _, _, m in cells)
 
 
+def awaits_grader(grade) -> bool:
+    """An nbgrader Grade that needs a human and has no human score yet."""
+    return bool(grade.needs_manual_grade) and grade.manual_score is None
+
+
 def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row], list[str]]:
     """The rows of the report, and the column name of each graded cell."""
     from nbgrader.api import Gradebook, MissingEntry
 
     course_root = Path(course_root)
-    ingest_path = reports_dir(course_root, assignment) / "ingest.json"
-    ingested = json.loads(ingest_path.read_text()) if ingest_path.is_file() else {"students": {}, "roster": []}
-    outcomes = load_outcomes(course_root, assignment)
-    submitted = {p.parent.name for p in (course_root / "submitted").glob(f"*/{assignment}") if p.is_dir()}
-    rows = []
+    ingested = records.read(course_root, assignment, records.INGEST)
+    students, roster = ingested.get("students", {}), ingested.get("roster", [])
+    outcomes = records.read(course_root, assignment, records.AUTOGRADE)
+    submitted = set(submitted_students(course_root, assignment))
     if not (course_root / "gradebook.db").is_file():
         raise SystemExit(f"report {assignment}: no gradebook in {course_root}: release, ingest and autograde first")
     with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}", course_id) as gb:
@@ -76,52 +79,56 @@ def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row]
         cells, total_max = _cells(gb, assignment)
         several = len({nb for nb, _, _ in cells}) > 1
         names = [f"{nb}:{gid}" if several else gid for nb, gid, _ in cells]
-        everyone = ({s.id for s in gb.students} | set(ingested["students"]) | submitted
-                    | {r["student_id"] for r in ingested.get("roster", [])})
-        people = {r["student_id"]: {k: (r.get(k) or "").strip() for k in PERSON} for r in ingested.get("roster", [])}
+        people = {r["student_id"]: {k: (r.get(k) or "").strip() for k in PERSON} for r in roster}
+        everyone = {s.id for s in gb.students} | set(students) | submitted | set(people)
+        rows = []
         for sid in sorted(everyone):
-            record = ingested["students"].get(sid, {})
+            record = students.get(sid, {})
             row = Row(sid, "not submitted", max_score=total_max, sanitised="; ".join(record.get("changes", [])),
                       person=people.get(sid, {}))
-            outcome = outcomes.get(sid)
-            if sid not in submitted:
-                if record.get("rejected"):
-                    row.status, row.detail = "failed to run", "; ".join(record["rejected"])
-                rows.append(row)
-                continue
-            if outcome is None or outcome.get("when", 0) < record.get("ingested", 0):  # handed in again since
-                row.status = "not graded yet"
-                rows.append(row)
-                continue
-            if not outcome["ok"]:
-                row.status, row.detail = "failed to run", outcome["reason"]
-                rows.append(row)
-                continue
-            try:
-                gb.find_submission(assignment, sid)
-            except MissingEntry:
-                row.status, row.detail = "failed to run", "autograded, but not in the gradebook"
-                rows.append(row)
-                continue
-            waiting, recheck = [], []
-            for (nb, gid, _), name in zip(cells, names):
-                grade = gb.find_grade(gid, nb, assignment, sid)
-                if grade.needs_manual_grade and grade.manual_score is None:
-                    row.cells[name] = None
-                    waiting.append(gid)
-                else:  # nbgrader's score: the grader's if there is one, else the autograder's
-                    row.cells[name] = float(grade.score)
-                    if grade.needs_manual_grade:  # scored, then autograded again: nbgrader asks to look again
-                        recheck.append(gid)
-            row.score = sum(v for v in row.cells.values() if v is not None)
-            row.status = "needs manual grading" if waiting or recheck else "graded"
-            row.detail = "; ".join(([f"waiting for a grader: {', '.join(waiting)}"] if waiting else [])
-                                   + ([f"scored, then autograded again (confirm the score): {', '.join(recheck)}"]
-                                      if recheck else []))
-            if outcome.get("timed_out"):
-                row.notes = f"stopped by the time limit: {', '.join(outcome['timed_out'])}"
+            _fill(row, gb, assignment, cells, names, sid in submitted, record, outcomes.get(sid))
             rows.append(row)
     return rows, names
+
+
+def _fill(row: Row, gb, assignment: str, cells, names: list[str], submitted: bool, record: dict,
+          outcome: dict | None) -> None:
+    """Status, detail, notes and scores of one student's row (it starts as "not submitted")."""
+    from nbgrader.api import MissingEntry
+
+    if not submitted:
+        if record.get("rejected"):
+            row.status, row.detail = "failed to run", "; ".join(record["rejected"])
+        return
+    if not records.graded_since_ingest(outcome, record):
+        row.status = "not graded yet"
+        return
+    if not outcome["ok"]:
+        row.status, row.detail = "failed to run", outcome["reason"]
+        return
+    try:
+        grades = {(nb, g.name): g for nb in dict.fromkeys(nb for nb, _, _ in cells)
+                  for g in gb.find_submission_notebook(nb, assignment, row.student).grades}
+    except MissingEntry:
+        row.status, row.detail = "failed to run", "autograded, but not in the gradebook"
+        return
+    waiting, recheck = [], []
+    for (nb, gid, _), name in zip(cells, names):
+        grade = grades[nb, gid]
+        if awaits_grader(grade):
+            row.cells[name] = None
+            waiting.append(gid)
+        else:  # nbgrader's score: the grader's if there is one, else the autograder's
+            row.cells[name] = float(grade.score)
+            if grade.needs_manual_grade:  # scored, then autograded again: nbgrader asks to look again
+                recheck.append(gid)
+    row.score = sum(v for v in row.cells.values() if v is not None)
+    row.status = "needs manual grading" if waiting or recheck else "graded"
+    row.detail = "; ".join(([f"waiting for a grader: {', '.join(waiting)}"] if waiting else [])
+                           + ([f"scored, then autograded again (confirm the score): {', '.join(recheck)}"]
+                              if recheck else []))
+    if outcome.get("timed_out"):
+        row.notes = f"stopped by the time limit: {', '.join(outcome['timed_out'])}"
 
 
 def write_csv(rows: list[Row], names: list[str], path: Path) -> None:

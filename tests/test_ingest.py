@@ -30,13 +30,11 @@ NOTEBOOKS = ["ps1_layers"]
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
     """A course folder with ps1 released, and the student notebook."""
-    from grading.release import release
+    from grading.release import release_copy
 
     base = tmp_path_factory.mktemp("ingest")
-    course = base / "course"
-    shutil.copytree(GRADING / "source" / "ps1", course / "source" / "ps1")
-    (student,) = release("ps1", base / "notebooks", course_root=course)
-    return course, student
+    (student,) = release_copy("ps1", base / "course", base / "notebooks")
+    return base / "course", student
 
 
 @pytest.fixture

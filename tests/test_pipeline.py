@@ -109,12 +109,11 @@ def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    from grading.release import release
+    from grading.release import release_copy
 
     base = tmp_path_factory.mktemp("pipeline")
     course = base / "course"
-    shutil.copytree(GRADING / "source" / "ps1", course / "source" / "ps1")
-    (student_nb,) = release("ps1", base / "notebooks", course_root=course)
+    (student_nb,) = release_copy("ps1", course, base / "notebooks")
     download = base / "download"
     build_download(download, student_nb)
     roster = base / "roster.csv"

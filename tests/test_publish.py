@@ -18,12 +18,12 @@ import pytest
 from grading.course import GRADING, NOTEBOOKS, load_course
 from grading.leaks import HIDDEN, SOLUTION
 from grading.publish import PublishError, problems, publish
-from grading.release import master_paths
+from grading.release import all_masters
 
 pytestmark = pytest.mark.grading
 
 COURSE = load_course()
-MASTERS = [p for a in COURSE.assignments for p in master_paths(COURSE, a)]
+MASTERS = all_masters(COURSE)
 
 
 def a_line_of(block: tuple[str, str], quote: bool = False) -> str:
