@@ -181,7 +181,6 @@ def _extract(source: Path, into: Path) -> tuple[Path, list[Found]]:
         if not archives:
             break
         for archive in archives:
-            rel = archive.relative_to(top).as_posix()
             folder = archive.with_name(archive.stem)
             try:
                 folder.mkdir(exist_ok=True)
@@ -203,22 +202,34 @@ def _roots(top: Path) -> list[Path]:
         roots.append(entries[0])
 
 
-def _choose_root(top: Path, notebooks: list[str], regexps: list[str], roster_files: dict[str, str]) -> Path:
-    """The root under which paths name the most students: ``submissions/ann/...`` and
-    ``submissions/bob/...`` are two students under ``submissions/``, while ``ann/...`` alone
-    is one student whose folder must stay part of the path."""
-    files = [p for p in top.rglob("*") if p.is_file() and not SKIP.search(p.relative_to(top).as_posix())]
+def _identified(root: Path, files: list[Path], notebooks: list[str], regexps: list[str],
+                roster_files: dict[str, str]) -> list[Found]:
+    """Each file under ``root``, with whose it is and which notebook it stands for."""
+    items = []
+    for path in files:
+        item = Found(path.relative_to(root).as_posix(), mtime=path.stat().st_mtime)
+        _identify(item, notebooks, regexps, roster_files)
+        if path.suffix.lower() != ".ipynb":
+            item.problem = f"not a notebook ({path.suffix or 'no extension'}): ignored"
+            item.changes = []
+        items.append(item)
+    return items
 
-    def score(root: Path) -> tuple[int, int, int]:
-        found = []
-        for path in files:
-            item = Found(path.relative_to(root).as_posix())
-            _identify(item, notebooks, regexps, roster_files)
-            if item.student:
-                found.append(item.student)
-        return len(set(found)), len(found), len(root.parts)
 
-    return max(_roots(top), key=score)
+def _choose_root(top: Path, notebooks: list[str], regexps: list[str],
+                 roster_files: dict[str, str]) -> tuple[Path, list[Found]]:
+    """The root under which paths name the most students, and its files identified:
+    ``submissions/ann/...`` and ``submissions/bob/...`` are two students under ``submissions/``,
+    while ``ann/...`` alone is one student whose folder must stay part of the path."""
+    files = sorted(p for p in top.rglob("*") if p.is_file() and not SKIP.search(p.relative_to(top).as_posix()))
+    candidates = [(root, _identified(root, files, notebooks, regexps, roster_files)) for root in _roots(top)]
+
+    def score(candidate: tuple[Path, list[Found]]) -> tuple[int, int, int]:
+        root, items = candidate
+        students = [i.student for i in items if i.student]
+        return len(set(students)), len(students), len(root.parts)
+
+    return max(candidates, key=score)
 
 
 def _read(item: Found, data: bytes, releases: dict[str, nbformat.NotebookNode]) -> None:
@@ -228,18 +239,17 @@ def _read(item: Found, data: bytes, releases: dict[str, nbformat.NotebookNode]) 
         item.problem = str(err)
         return
     # the notebook its name says, or the one it resembles; refused if it resembles none
-    # (a scratch notebook, another assignment's)
-    if True:  # whatever its name says, and so also for a single-notebook assignment's any name
-        best = item.notebook if item.notebook and not item.guessed else max(
-            releases, key=lambda name: resemblance(nb, releases[name]))
-        if resemblance(nb, releases[best]) < 0.3:
-            item.problem = ("a notebook, but none of this assignment's: few of its cells are those of"
-                            f" {', '.join(n + '.ipynb' for n in releases)}")
-            return
-        if item.notebook != best:
-            item.changes = [c for c in item.changes if not c.startswith("renamed ")]
-            item.changes.append(f"taken for {best}.ipynb by its content")
-        item.notebook = best
+    # (a scratch notebook, another assignment's), whatever its name
+    likeness = {name: resemblance(nb, release) for name, release in releases.items()}
+    best = item.notebook if item.notebook and not item.guessed else max(likeness, key=likeness.get)
+    if likeness[best] < 0.3:
+        item.problem = ("a notebook, but none of this assignment's: few of its cells are those of"
+                        f" {', '.join(n + '.ipynb' for n in releases)}")
+        return
+    if item.notebook != best:
+        item.changes = [c for c in item.changes if not c.startswith("renamed ")]
+        item.changes.append(f"taken for {best}.ipynb by its content")
+    item.notebook = best
     try:
         done = sanitise(nb, releases[item.notebook])
     except Exception as err:  # a notebook too broken to repair: reported, never a crash of the whole class
@@ -287,9 +297,8 @@ def ingest(assignment: str, source: Path, course_root: Path, notebooks: list[str
 
     items: list[Found] = []
     with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
-        top, bad_archives = _extract(source, Path(tmp))
-        download = top
-        top = _choose_root(top, notebooks, regexps, roster_files)
+        download, bad_archives = _extract(source, Path(tmp))
+        top, found = _choose_root(download, notebooks, regexps, roster_files)
         for item in bad_archives:  # whose archive was it? (it may name its student)
             path = Path(item.path)
             item.path = (path.relative_to(top) if top in path.parents else path.relative_to(download)).as_posix()
@@ -297,16 +306,7 @@ def ingest(assignment: str, source: Path, course_root: Path, notebooks: list[str
             _identify(item, notebooks, regexps, roster_files)
             item.problem, item.nb = problem, None
             items.append(item)
-        for path in sorted(p for p in top.rglob("*") if p.is_file()):
-            rel = path.relative_to(top).as_posix()
-            if SKIP.search(rel):
-                continue
-            item = Found(rel, mtime=path.stat().st_mtime)
-            items.append(item)
-            _identify(item, notebooks, regexps, roster_files)
-            if path.suffix.lower() != ".ipynb":
-                item.problem = f"not a notebook ({path.suffix or 'no extension'}): ignored"
-                item.changes = []
+        items += found
         _disambiguate_canvas(items)
         for item in items:
             if item.student and known and item.student not in known:  # not a student of this course

@@ -100,8 +100,7 @@ def _gid(cell) -> str | None:
 
 
 def _text(cell) -> str:
-    source = cell.get("source", "")
-    return ("".join(source) if isinstance(source, list) else source).strip()
+    return cell.get("source", "").strip()  # a string: nbformat's reader and read_notebook join the lines
 
 
 def _names(ids: list[str]) -> str:
@@ -114,14 +113,13 @@ def _upgrade(nb: nbformat.NotebookNode, changes: list[str]) -> None:
         nb.nbformat_minor = 5
         changes.append(f"upgraded from nbformat 4.{before} (no cell ids) to 4.5")
     seen: set[str] = set()
-    for i, cell in enumerate(nb.cells):  # unique ids, string sources, metadata: what nbgrader expects
+    for i, cell in enumerate(nb.cells):  # every cell an id of its own, as nbgrader expects
         if not isinstance(cell.get("id"), str) or not cell["id"] or cell["id"] in seen:
-            cell["id"] = next(f"cell-{i}-{k}" if k else f"cell-{i}" for k in range(len(nb.cells) + 1)
-                              if (f"cell-{i}-{k}" if k else f"cell-{i}") not in seen)
+            cell["id"], k = f"cell-{i}", 0
+            while cell["id"] in seen:
+                k += 1
+                cell["id"] = f"cell-{i}-{k}"
         seen.add(cell["id"])
-        cell.setdefault("metadata", nbformat.NotebookNode())
-        if isinstance(cell.get("source"), list):
-            cell.source = "".join(cell.source)
 
 
 def _kernel(nb, release, changes: list[str]) -> None:
@@ -212,7 +210,7 @@ def _restore(nb, release, changes: list[str]) -> None:
         rel = release.cells[i]
         j = matched.get(i)
         if j is None:
-            before = max((s for r, s in pairs if r < i), default=-1)
+            r0, before = max(((r, s) for r, s in pairs if r < i), default=(-1, -1))  # pairs are in order
             after = min((s for r, s in pairs if r > i), default=len(nb.cells))
             candidates = [k for k in range(before + 1, after) if k not in taken and _gid(nb.cells[k]) is None
                           and nb.cells[k].cell_type == rel.cell_type]
@@ -220,7 +218,7 @@ def _restore(nb, release, changes: list[str]) -> None:
                 # an answer that kept its stub's signature and docstring resembles it; a written
                 # answer replaced its stub: then the place counts (as many cells after the last
                 # matched one as in the release)
-                offset = i - max((r for r, _ in pairs if r < i), default=-1)
+                offset = i - r0
 
                 def score(k: int) -> tuple[float, int]:
                     ratio = difflib.SequenceMatcher(None, _text(rel), _text(nb.cells[k])).ratio()
@@ -228,7 +226,7 @@ def _restore(nb, release, changes: list[str]) -> None:
 
                 j = max(candidates, key=score)
         if j is None or _gid(nb.cells[j]) is not None:
-            lost.append(_gid(rel))
+            lost.append(_meta(rel))
             continue
         nb.cells[j].metadata["nbgrader"] = copy.deepcopy(rel.metadata["nbgrader"])
         taken.add(j)
@@ -236,8 +234,8 @@ def _restore(nb, release, changes: list[str]) -> None:
         restored.append(_gid(rel))
     if restored:
         changes.append(f"restored missing nbgrader metadata of {len(restored)} cell(s) from the release: {_names(restored)}")
-    for gid in lost:
-        meta = _meta(release.cells[[_gid(c) for c in release.cells].index(gid)])
+    for meta in lost:
+        gid = meta["grade_id"]
         if meta.get("locked") or meta.get("grade") and not meta.get("solution"):
             changes.append(f"{'test' if meta.get('grade') else 'locked'} cell {gid} was deleted: nbgrader puts it back")
         else:
