@@ -40,16 +40,21 @@ import re
 import sys
 import types
 import warnings
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from .gradcheck import check_gradients, rel_error
+from .module import Module as _Module
 
 __all__ = [
     "exercises", "visible_check", "hidden_check", "self_check", "case", "quiet", "one_line",
     "rel_error", "describe", "expect", "as_number", "tolerance", "check_close", "check_matches",
     "diagnosis", "CheckedLayer", "CheckedLoss", "linear_params", "gradient_check", "load_weights",
     "require_own_class", "require_own_function", "framework_references",
+    # assignment 2: checking training loops
+    "substitute", "ScriptedRun", "check_scripted_run", "ProbeDataset", "batch_indices", "check_epoch_batches",
+    "ModeProbe",
 ]
 
 # Python's own functions that `from numpy import *` replaces with NumPy's (np.max(a, b) is not
@@ -531,16 +536,7 @@ def require_own_function(fn, name, advice="write it yourself with NumPy"):
         raise AssertionError(f"{uses[0]}: {advice}")
 
 
-
 # --------------------------------------------------------------------------- training loops (assignment 2)
-from typing import Any, Iterable, Iterator, Sequence  # noqa: E402
-
-from .module import Module as _Module  # noqa: E402
-
-__all__ += [
-    "substitute", "ScriptedRun", "check_scripted_run", "ProbeDataset", "batch_indices", "check_epoch_batches",
-    "ModeProbe",
-]
 
 
 @contextlib.contextmanager
