@@ -6,7 +6,6 @@ The graded code of a notebook is simulated by source run with ``exec`` in a name
 
 from __future__ import annotations
 
-import builtins
 import sys
 import textwrap
 import warnings
