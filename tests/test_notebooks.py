@@ -14,10 +14,13 @@ import pytest
 nbgrader = pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -e '.[grading]')")
 
 from grading import nbapi  # noqa: E402
+from grading.autograde import autograde  # noqa: E402
 from grading.course import GRADING, NOTEBOOKS, load_course  # noqa: E402
 from grading.fixtures import submission  # noqa: E402
 from grading.leaks import find_leaks  # noqa: E402
 from grading.release import master_paths, out_of_sync  # noqa: E402
+from variants_ps3 import PS3_VARIANTS  # noqa: E402
+from variants_ps4 import PS4_VARIANTS  # noqa: E402
 
 # nbgrader 0.9 with SQLAlchemy 2.x warns (SAWarning) on every autograde; harmless, and
 # the suite turns warnings into errors
@@ -42,7 +45,7 @@ def kernel_on_path():
 # Their kernels find the files through $FRAMEWORK_DATA_DIR, which defaults here to the shared
 # folder beside the checkout (as in test_accuracy.py); without the files, the tests that run
 # those notebooks skip and say why.
-DATA_SETS = {"ps2": "fashion-mnist"}
+DATA_SETS = {"ps2": "fashion-mnist", "ps4": "mnist"}
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -185,6 +188,8 @@ VARIANTS = {
     "ps2_never_updates": ("ps2", {
         "train_one_epoch": [("model.backward(loss.backward(), lr=lr)", "model.backward(loss.backward())")],
     }, {"test_train_one_epoch", "test_final_run"}),
+    **PS3_VARIANTS,
+    **PS4_VARIANTS,
 }
 
 
@@ -208,7 +213,9 @@ def graded(tmp_path_factory):
             folder.mkdir(parents=True)
             for _, master in (m for m in MASTERS if m[0] == assignment):
                 nbformat.write(submission(master, NOTEBOOKS / master.name, edits, solved=solved), folder / master.name)
-            nbapi.check(api.autograde(assignment, student, force=True, create=True), f"autograde {student}")
+        # the pipeline's own autograde, two students at a time
+        failed = [o for o in autograde(assignment, root, workers=2, everyone=True, progress=False) if not o.ok]
+        assert not failed, f"autograde {assignment}: " + "; ".join(f"{o.student}: {o.reason}" for o in failed)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE.course_id) as gb:
         for assignment, master in MASTERS:
             if missing_data(assignment):

@@ -1,0 +1,269 @@
+"""The check helpers of assignment 4 (experiments on MNIST). Nothing here is secret.
+
+Test cells reach them through ``from framework.exercises import *``, like every other helper:
+
+* ``check_balanced_subset``: runs a notebook's ``balanced_subset`` and checks the indices it returns
+  (the exact number of each class, no index twice, every index valid);
+* ``TimingStandIns`` and ``check_timed_training``: ``timed_training`` run with stand-ins for the
+  notebook's ``prepare``, ``train_sgd`` and ``test_accuracy`` that take a known time each, so the
+  time it reports can be compared with the time the training took;
+* ``ScriptedEpochs`` and ``check_stopping_run``: ``train_with_early_stopping`` run with stand-ins
+  for ``train_epoch`` and ``evaluate`` that return scripted losses, and ``stop_epoch``, the rule.
+"""
+
+from __future__ import annotations
+
+import time
+import types
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .exercises import ScriptedRun, describe, expect, one_line, substitute
+
+__all__ = ["ScriptedEpochs", "TimingStandIns", "check_balanced_subset", "check_stopping_run", "check_timed_training",
+           "stop_epoch"]
+
+
+# --------------------------------------------------------------------------- balanced subsets
+def check_balanced_subset(balanced_subset: types.FunctionType, labels: np.ndarray, per_class: int, seed: int,
+                          num_classes: int = 10) -> np.ndarray:
+    """Calls ``balanced_subset(labels, per_class, seed=seed, num_classes=num_classes)`` and checks what it
+    returns: an integer array of ``num_classes * per_class`` indices into ``labels``, all different, with
+    exactly ``per_class`` of each class, and ``labels`` unchanged. Returns the indices (int64)."""
+    labels = np.asarray(labels)
+    before = labels.copy()
+    idx = balanced_subset(labels, per_class, seed=seed, num_classes=num_classes)
+    size = num_classes * per_class
+    setting = f"with per_class={per_class} and {num_classes} classes"
+    expect(isinstance(idx, np.ndarray) and idx.shape == (size,),
+           f"{setting}, balanced_subset must return an array of {size} indices, shape ({size},); got {describe(idx)}")
+    expect(idx.dtype.kind in "iu", f"the indices must be integers, got dtype {idx.dtype}")
+    expect(np.array_equal(labels, before), "balanced_subset changed the labels it was given")
+    bad = np.flatnonzero((idx < 0) | (idx >= len(labels)))
+    expect(not len(bad), f"index {idx[bad[0]] if len(bad) else ''} is not an index into the {len(labels)} labels")
+    idx = idx.astype(np.int64)
+    values, counts = np.unique(idx, return_counts=True)
+    twice = values[counts > 1]
+    expect(not len(twice), f"{len(twice)} index(es) came more than once (index {twice[0] if len(twice) else ''} "
+                           f"{counts.max()} times): draw without replacement, each example at most once")
+    found = np.bincount(labels[idx].astype(np.int64), minlength=num_classes)
+    wrong = np.flatnonzero(found != per_class)
+    if len(wrong):
+        c = int(wrong[0])
+        raise AssertionError(f"{setting}, the subset must hold exactly {per_class} examples of every class; it holds "
+                             f"{found[c]} of class {c} (counts of classes 0, 1, ...: {found.tolist()})")
+    return idx
+
+
+# --------------------------------------------------------------------------- timing
+class TimingStandIns:
+    """Stand-ins for the notebook's ``prepare(images)``, ``train_sgd(model, x, y, lr=, epochs=, seed=)`` and
+    ``test_accuracy(model, x, y)`` that each take a known time (``time.sleep``) and record how they were
+    called (``calls``: the names in order; ``given``: name -> arguments). ``prepare`` returns ``prepared``,
+    a new array; ``test_accuracy`` returns ``accuracy``."""
+
+    def __init__(self, prepare_seconds: float, train_seconds: float, evaluate_seconds: float,
+                 accuracy: float = 0.625) -> None:
+        self.seconds = {"prepare": prepare_seconds, "train_sgd": train_seconds, "test_accuracy": evaluate_seconds}
+        self.accuracy = accuracy
+        self.prepared = np.zeros((3, 784), dtype=np.float32)
+        self.calls: list[str] = []
+        self.given: dict[str, tuple[tuple, dict]] = {}
+        self.measured: dict[str, float] = {}
+
+    def _record(self, name: str, args: tuple, kwargs: dict) -> None:
+        self.calls.append(name)
+        self.given[name] = (args, kwargs)
+        start = time.perf_counter()
+        time.sleep(self.seconds[name])
+        self.measured[name] = time.perf_counter() - start
+
+    def prepare(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        self._record("prepare", args, kwargs)
+        return self.prepared
+
+    def train_sgd(self, *args: Any, **kwargs: Any) -> None:
+        self._record("train_sgd", args, kwargs)
+
+    def test_accuracy(self, *args: Any, **kwargs: Any) -> float:
+        self._record("test_accuracy", args, kwargs)
+        return self.accuracy
+
+
+def _argument(given: tuple[tuple, dict], position: int, name: str, missing: object) -> object:
+    args, kwargs = given
+    return kwargs[name] if name in kwargs else args[position] if position < len(args) else missing
+
+
+def check_timed_training(timed_training: types.FunctionType, prepare_seconds: float, train_seconds: float,
+                         evaluate_seconds: float, *, lr: float = 0.01, epochs: int = 3, seed: int = 0,
+                         slack: float = 0.08, show: bool = True) -> float:
+    """Runs the notebook's ``timed_training`` with :class:`TimingStandIns` in place of ``prepare``,
+    ``train_sgd`` and ``test_accuracy``, and checks: each is called once, in this order, with what it
+    should get; the accuracy returned is ``test_accuracy``'s; the seconds returned are the training's,
+    at least what the training stand-in took and less than ``slack`` more. Returns the seconds."""
+    stand_ins = TimingStandIns(prepare_seconds, train_seconds, evaluate_seconds)
+    model, images, labels = object(), np.zeros((3, 28, 28), dtype=np.uint8), np.array([1, 2, 3])
+    test_x, test_y = np.zeros((2, 784), dtype=np.float32), np.array([4, 5])
+    with substitute(timed_training, prepare=stand_ins.prepare, train_sgd=stand_ins.train_sgd,
+                    test_accuracy=stand_ins.test_accuracy):
+        result = timed_training(model, images, labels, test_x, test_y, lr=lr, epochs=epochs, seed=seed)
+    order = ["prepare", "train_sgd", "test_accuracy"]
+    expect(stand_ins.calls == order, "timed_training must call prepare, then train_sgd, then test_accuracy, once each; "
+                                     f"it called {', '.join(stand_ins.calls) or 'none of them'}")
+    missing = object()
+    expect(_argument(stand_ins.given["prepare"], 0, "images", missing) is images,
+           "prepare must be given the images timed_training was given")
+    train = stand_ins.given["train_sgd"]
+    for position, name, wanted in ((0, "model", model), (1, "x", stand_ins.prepared), (2, "y", labels)):
+        expect(_argument(train, position, name, missing) is wanted,
+               f"train_sgd must be given the {name} "
+               + ("that prepare returned" if name == "x" else "timed_training was given"))
+    for position, name, wanted in ((3, "lr", lr), (4, "epochs", epochs), (5, "seed", seed)):
+        got = _argument(train, position, name, missing)
+        expect(got is not missing and got == wanted,
+               f"train_sgd must be given {name}={wanted!r}, as timed_training was; got "
+               f"{'nothing (its default)' if got is missing else repr(got)}")
+    evaluate = stand_ins.given["test_accuracy"]
+    for position, name, wanted in ((0, "model", model), (1, "x", test_x), (2, "y", test_y)):
+        expect(_argument(evaluate, position, name, missing) is wanted,
+               f"test_accuracy must be given the model and test_x, test_y that timed_training was given ({name})")
+    expect(isinstance(result, tuple) and len(result) == 2,
+           f"timed_training must return (seconds, accuracy), got {describe(result)}")
+    seconds, accuracy = result
+    expect(accuracy == stand_ins.accuracy, f"the accuracy returned must be what test_accuracy returned "
+                                           f"({stand_ins.accuracy}), got {one_line(repr(accuracy))}")
+    expect(isinstance(seconds, (float, np.floating)) and not isinstance(seconds, bool),
+           f"the seconds must be a float (time.perf_counter() after minus before), got {describe(seconds)}")
+    took = stand_ins.measured["train_sgd"]
+    setting = (f"preparing took {stand_ins.measured['prepare']:.3f} s, training {took:.3f} s and evaluating "
+               f"{stand_ins.measured['test_accuracy']:.3f} s")
+    if seconds < took - 1e-3:
+        raise AssertionError(f"{setting}, but timed_training reports {seconds:.3f} s: read the clock "
+                             "(time.perf_counter()) just before train_sgd and just after it")
+    if seconds > took + slack:
+        # what the extra time is most like: the preparation's, the evaluation's, or both
+        prepared, evaluated = stand_ins.measured["prepare"], stand_ins.measured["test_accuracy"]
+        extra = seconds - took
+        options = [(abs(extra - prepared), "the preparation"), (abs(extra - evaluated), "the evaluation"),
+                   (abs(extra - prepared - evaluated), "the preparation and the evaluation")]
+        options.sort()
+        what = options[0][1]
+        if options[1][0] - options[0][0] < slack / 4:
+            both = "and" in what + options[1][1]
+            what = "more than the training" if both else "the preparation or the evaluation"
+        raise AssertionError(f"{setting}, but timed_training reports {seconds:.3f} s: it includes {what}; "
+                             "time the training only")
+    if show:
+        print(f"  {setting}: timed_training reports {seconds:.3f} s, the training's time")
+    return float(seconds)
+
+
+# --------------------------------------------------------------------------- early stopping
+def stop_epoch(val_losses: Sequence[float], max_epochs: int, min_delta: float = 1e-4) -> tuple[int, bool]:
+    """The rule of the assignment on a sequence of validation losses (epoch e's loss is ``val_losses[e-1]``):
+    (the epoch after which training stops, whether the rule stopped it). Training stops after the first
+    epoch e >= 2 whose loss decreased by less than ``min_delta`` since epoch e - 1, or after ``max_epochs``."""
+    for epoch in range(2, max_epochs + 1):
+        if val_losses[epoch - 2] - val_losses[epoch - 1] < min_delta:
+            return epoch, True
+    return max_epochs, False
+
+
+def _should_stop(val_losses: Sequence[float], min_delta: float = 1e-4) -> bool:
+    """The rule, in place of the notebook's should_stop while train_with_early_stopping is checked (so that
+    each is checked on its own)."""
+    return len(val_losses) >= 2 and bool(val_losses[-2] - val_losses[-1] < min_delta)
+
+
+class ScriptedEpochs(ScriptedRun):
+    """:class:`ScriptedRun` (scripted losses, every weight set to the epoch) with the signatures of this
+    assignment's ``train_epoch(model, loader, lr)`` and ``evaluate(model, x, y)``."""
+
+    def train_epoch(self, model: Any, loader: Any, lr: float) -> tuple[float, float]:
+        return self.train_one_epoch(model, None, loader, lr)
+
+    def evaluate_on(self, model: Any, x: Any, y: Any) -> tuple[float, float]:
+        self.calls.append(("evaluate", self.epoch))
+        self.given.append(("evaluate", model, x, y))
+        if self.epoch == 0:
+            raise AssertionError("train_with_early_stopping called evaluate before the first epoch of training")
+        return self.val_loss[self.epoch - 1], self.val_acc[self.epoch - 1]
+
+
+class _Named:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _numbers(values: Sequence[float]) -> str:
+    return ", ".join(f"{v:g}" for v in values)
+
+
+def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses: Sequence[float], max_epochs: int,
+                       min_delta: float = 1e-4, *, lr: float = 0.01, show: bool = True) -> None:
+    """Runs the notebook's ``train_with_early_stopping`` with :class:`ScriptedEpochs` in place of
+    ``train_epoch`` and ``evaluate`` (and the rule in place of its ``should_stop``) and checks it against
+    :func:`stop_epoch`: the calls and what they are given, the history (the four lists, ``stop_epoch``,
+    ``stopped_early``) and the final weights (the last epoch's). ``val_losses`` needs at least ``max_epochs``
+    entries."""
+    from .layers import Linear
+    from .sequential import Sequential
+
+    script = ScriptedEpochs(val_losses)
+    model = Sequential(Linear(2, 2, seed=0, dtype=np.float64))
+    loader, x_val, y_val = _Named("train_loader"), _Named("x_val"), _Named("y_val")
+    with substitute(train_with_early_stopping, train_epoch=script.train_epoch, evaluate=script.evaluate_on,
+                    should_stop=_should_stop):
+        history = train_with_early_stopping(model, loader, x_val, y_val, lr=lr, max_epochs=max_epochs,
+                                            min_delta=min_delta)
+    epochs, early = stop_epoch(script.val_loss, max_epochs, min_delta)
+    setting = (f"validation losses {_numbers(script.val_loss[:max_epochs])}, max_epochs={max_epochs}, "
+               f"min_delta={min_delta:g}")
+    should = (f"stop after epoch {epochs}, whose loss decreased by less than {min_delta:g}" if early
+              else f"train all {max_epochs} epochs")
+    trained = [e for kind, e in script.calls if kind == "train"]
+    expect(trained, "train_with_early_stopping never called train_epoch(model, train_loader, lr)")
+    for function, got_model, *args in script.given:
+        wanted = (loader,) if function == "train_one_epoch" else (x_val, y_val)
+        args = args[1:] if function == "train_one_epoch" else args   # ScriptedRun records (model, loss, loader)
+        name = "train_epoch" if function == "train_one_epoch" else "evaluate"
+        expect(got_model is model, f"{name} must be given the model train_with_early_stopping was given")
+        for got, given in zip(args, wanted):
+            expect(got is given,
+                   f"{name} was given {got!r}; expected {given!r}, as train_with_early_stopping was given it")
+    order = [call for e in range(1, len(trained) + 1) for call in (("train", e), ("evaluate", e))]
+    expect(script.calls == order, "train_with_early_stopping must call evaluate exactly once after each epoch of "
+                                  f"training; got the calls {', '.join(f'{k} {e}' for k, e in script.calls[:8])}")
+    expect(len(trained) == epochs, f"with {setting}, train_with_early_stopping trained {len(trained)} epoch(s); "
+                                   f"it should {should}")
+    expect(all(rate == lr for rate in script.lrs), f"every epoch trains with lr={lr}; got {_numbers(script.lrs[:5])}")
+    expect(isinstance(history, dict),
+           f"train_with_early_stopping must return the history as a dict, got {describe(history)}")
+    for key, values in (("train_loss", script.train_loss), ("train_acc", script.train_acc),
+                        ("val_loss", script.val_loss), ("val_acc", script.val_acc)):
+        got = history.get(key)
+        expect(got is not None, f"the history has no {key!r}: expected keys train_loss, train_acc, val_loss, val_acc, "
+                                "stop_epoch, stopped_early")
+        try:
+            same = len(got) == epochs and all(float(a) == b for a, b in zip(got, values))
+        except (TypeError, ValueError):
+            same = False
+        expect(same, f"history[{key!r}] should hold the {epochs} numbers of the epochs run, "
+                     f"{_numbers(values[:epochs][:6])}{', ...' if epochs > 6 else ''}; got {one_line(got)[:80]}")
+    for key, value in (("stop_epoch", epochs), ("stopped_early", early)):
+        expect(key in history, f"the history has no {key!r}")
+        kind = (bool, np.bool_) if key == "stopped_early" else (int, np.integer)
+        expect(isinstance(history[key], kind) and history[key] == value,
+               f"with {setting}, history[{key!r}] is {history[key]!r}, expected {value!r}: it should {should}")
+    restored = script.weights_epoch(model)
+    which = f"epoch {restored}" if restored else "no single epoch"
+    expect(restored == epochs, f"the model ends with the weights of {which}; "
+                               f"expected those of the last epoch trained, {epochs}")
+    if show:
+        print(f"  {setting}: {f'stopped after epoch {epochs}' if early else f'all {epochs} epochs'}")

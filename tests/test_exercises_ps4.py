@@ -1,0 +1,262 @@
+"""framework.exercises, the helpers of assignment 4's test cells: checking a balanced subset
+(check_balanced_subset), timing with stand-ins that take a known time (TimingStandIns,
+check_timed_training), and early stopping on scripted validation losses (stop_epoch,
+ScriptedEpochs, check_stopping_run).
+
+A notebook's code is simulated by source run with ``exec`` in a namespace named ``__main__``,
+as its cells are; each helper gets a correct implementation and wrong ones.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import framework as fw
+from framework import exercises as ex
+
+pytestmark = pytest.mark.notebooks
+
+
+def notebook(source: str) -> dict:
+    namespace = {"__name__": "__main__"}
+    exec(compile(textwrap.dedent(source), "<cell>", "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def edited(source: str, edits: list[tuple[str, str]]) -> str:
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    return source
+
+
+# --------------------------------------------------------------------------- balanced subsets
+SUBSET = """
+    import numpy as np
+
+    def balanced_subset(labels, per_class, seed, num_classes=10):
+        rng = np.random.default_rng(seed)
+        chosen = []
+        for c in range(num_classes):
+            members = np.flatnonzero(labels == c)
+            if len(members) < per_class:
+                raise ValueError(f"class {c} has {len(members)} examples")
+            chosen.append(rng.choice(members, size=per_class, replace=False))
+        return rng.permutation(np.concatenate(chosen))
+"""
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 5), st.integers(0, 40), st.integers(0, 2 ** 31 - 1))
+def test_a_correct_balanced_subset_passes_for_any_labels(classes, per_class, extra, seed):
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(np.concatenate([np.repeat(np.arange(classes), per_class),
+                                             rng.integers(0, classes, size=extra)])).astype(np.uint8)
+    correct = notebook(SUBSET)["balanced_subset"]
+    idx = ex.check_balanced_subset(correct, labels, per_class, seed=seed, num_classes=classes)
+    assert idx.dtype == np.int64 and len(set(idx.tolist())) == classes * per_class
+    assert np.array_equal(np.bincount(labels[idx], minlength=classes), np.full(classes, per_class))
+
+
+@pytest.mark.parametrize("edits, message", [
+    ([("replace=False", "replace=True")], r"came more than once .* draw without replacement"),
+    ([("size=per_class, replace=False", "size=per_class + (c == 1) - (c == 2), replace=False")],
+     (r"must hold exactly 3 examples of every class; it holds 4 of class 1 "
+     r"\(counts of classes 0, 1, \.\.\.: \[3, 4, 2\]\)")),
+    ([("return rng.permutation(np.concatenate(chosen))", "return rng.permutation(np.concatenate(chosen))[:-1]")],
+     r"must return an array of 9 indices, shape \(9,\); got an array of shape \(8,\)"),
+    ([("return rng.permutation(np.concatenate(chosen))", "return rng.permutation(np.concatenate(chosen)) + 1000")],
+     r"is not an index into the 30 labels"),
+    ([("np.concatenate(chosen))", "np.concatenate(chosen)).astype(float)")],
+     r"the indices must be integers, got dtype float64"),
+    ([("members = np.flatnonzero(labels == c)", "members = np.flatnonzero(labels == c); labels[members[:1]] = 0")],
+     r"changed the labels"),
+])
+def test_a_wrong_balanced_subset_gets_one_line_that_says_what_is_wrong(edits, message):
+    labels = np.tile(np.arange(3), 10)
+    wrong = notebook(edited(SUBSET, edits))["balanced_subset"]
+    with pytest.raises(AssertionError, match=message):
+        ex.check_balanced_subset(wrong, labels, 3, seed=0, num_classes=3)
+
+
+# --------------------------------------------------------------------------- timing
+TIMED = """
+    import time
+
+    def prepare(images):
+        raise NotImplementedError
+
+    def train_sgd(model, x, y, lr=0.01, epochs=1, seed=0):
+        raise NotImplementedError
+
+    def test_accuracy(model, x, y):
+        raise NotImplementedError
+
+    def timed_training(model, images, labels, test_x, test_y, lr, epochs, seed=0):
+        x = prepare(images)
+        start = time.perf_counter()
+        train_sgd(model, x, labels, lr=lr, epochs=epochs, seed=seed)
+        seconds = time.perf_counter() - start
+        accuracy = test_accuracy(model, test_x, test_y)
+        return seconds, accuracy
+"""
+
+
+def test_a_correct_timed_training_reports_the_training_s_time(capsys):
+    ns = notebook(TIMED)
+    before = {name: ns[name] for name in ("prepare", "train_sgd", "test_accuracy")}
+    seconds = ex.check_timed_training(ns["timed_training"], 0.05, 0.1, 0.05, lr=0.3, epochs=2, seed=7)
+    assert 0.1 <= seconds < 0.18
+    assert "timed_training reports 0.1" in capsys.readouterr().out
+    assert all(ns[name] is f for name, f in before.items())   # the stand-ins are gone again
+
+
+def test_positional_arguments_are_fine():
+    source = edited(TIMED, [("train_sgd(model, x, labels, lr=lr, epochs=epochs, seed=seed)",
+                             "train_sgd(model, x, labels, lr, epochs, seed)")])
+    ex.check_timed_training(notebook(source)["timed_training"], 0.0, 0.05, 0.0, show=False)
+
+
+@pytest.mark.parametrize("edits, message", [
+    # the clock read after the evaluation
+    ([("        seconds = time.perf_counter() - start\n        accuracy = test_accuracy(model, test_x, test_y)\n",
+       "        accuracy = test_accuracy(model, test_x, test_y)\n        seconds = time.perf_counter() - start\n")],
+     (r"training 0\.1\d\d s and evaluating 0\.2\d\d s, but timed_training reports 0\.3\d\d s: "
+     r"it includes the evaluation;")),
+    # the clock started before the preparation
+    ([("        x = prepare(images)\n        start = time.perf_counter()\n",
+       "        start = time.perf_counter()\n        x = prepare(images)\n")],
+     r"reports 0\.2\d\d s: it includes the preparation; time the training only"),
+    # the start of the clock returned instead of the difference
+    ([("seconds = time.perf_counter() - start", "seconds = 0.0")],
+     r"but timed_training reports 0\.000 s: read the clock"),
+    ([("seconds = time.perf_counter() - start", "seconds = round(time.perf_counter() - start)")],
+     r"the seconds must be a float \(time\.perf_counter\(\) after minus before\), got a int"),
+    ([("x = prepare(images)", "x = images.reshape(len(images), -1) / 255")],
+     r"must call prepare, then train_sgd, then test_accuracy, once each; it called train_sgd, test_accuracy"),
+    ([("epochs=epochs, seed=seed)", "epochs=epochs)")],
+     r"train_sgd must be given seed=3, as timed_training was; got nothing \(its default\)"),
+    ([("train_sgd(model, x, labels, lr=lr", "train_sgd(model, images, labels, lr=lr")],
+     r"train_sgd must be given the x that prepare returned"),
+    ([("return seconds, accuracy", "return accuracy, seconds")],
+     r"the accuracy returned must be what test_accuracy returned"),
+])
+def test_a_wrong_timed_training_gets_one_line_that_says_what_is_wrong(edits, message):
+    wrong = notebook(edited(TIMED, edits))["timed_training"]
+    with pytest.raises(AssertionError, match=message):
+        ex.check_timed_training(wrong, 0.15, 0.1, 0.25, seed=3, show=False)
+
+
+def test_the_stand_ins_take_their_time_and_record_their_calls():
+    stand_ins = ex.TimingStandIns(0.0, 0.02, 0.0, accuracy=0.25)
+    assert stand_ins.prepare("images") is stand_ins.prepared
+    assert stand_ins.train_sgd("model", "x", "y", lr=0.1) is None
+    assert stand_ins.test_accuracy("model", "x", "y") == 0.25
+    assert stand_ins.calls == ["prepare", "train_sgd", "test_accuracy"]
+    assert stand_ins.given["train_sgd"] == (("model", "x", "y"), {"lr": 0.1})
+    assert stand_ins.measured["train_sgd"] >= 0.02
+
+
+# --------------------------------------------------------------------------- early stopping
+STOPPING = """
+    def train_epoch(model, loader, lr):
+        raise NotImplementedError
+
+    def evaluate(model, x, y):
+        raise NotImplementedError
+
+    def should_stop(val_losses, min_delta=1e-4):
+        raise NotImplementedError   # the check puts the rule in its place
+
+    def train_with_early_stopping(model, train_loader, x_val, y_val, lr, max_epochs, min_delta=1e-4):
+        history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": [], "stop_epoch": 0, "stopped_early": False}
+        for epoch in range(1, max_epochs + 1):
+            train_loss, train_acc = train_epoch(model, train_loader, lr)
+            val_loss, val_acc = evaluate(model, x_val, y_val)
+            for key, value in (("train_loss", train_loss), ("train_acc", train_acc), ("val_loss", val_loss), ("val_acc", val_acc)):
+                history[key].append(value)
+            history["stop_epoch"] = epoch
+            if should_stop(history["val_loss"], min_delta):
+                history["stopped_early"] = True
+                break
+        return history
+"""
+
+SCRIPT = [0.9, 0.7, 0.6, 0.55, 0.54995, 0.5, 0.4]
+
+
+@pytest.mark.parametrize("val_losses, max_epochs, min_delta, expected", [
+    ([0.9, 0.7, 0.6, 0.55, 0.54995], 5, 1e-4, (5, True)),
+    ([1.0, 0.8, 0.7], 3, 1e-4, (3, False)),
+    ([1.0, 1.1, 0.5], 3, 1e-4, (2, True)),
+    ([0.5, 0.5, 0.4], 3, 0.0, (3, False)),          # no change is not a decrease of less than 0
+    ([0.5, 0.4375, 0.1], 3, 0.0625, (3, False)),    # a decrease of exactly min_delta goes on
+    ([0.5, 0.25, 0.2], 3, 0.25, (3, True)),         # stopped by the rule after the last epoch
+    ([7.0], 1, 1e-4, (1, False)),
+])
+def test_stop_epoch_is_the_rule(val_losses, max_epochs, min_delta, expected):
+    assert ex.stop_epoch(val_losses, max_epochs, min_delta) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0.0, 3.0), min_size=1, max_size=8), st.sampled_from([0.0, 1e-4, 0.05]))
+def test_a_correct_train_with_early_stopping_passes_any_script(val_losses, min_delta):
+    correct = notebook(STOPPING)["train_with_early_stopping"]
+    ex.check_stopping_run(correct, val_losses, len(val_losses), min_delta, show=False)
+
+
+def test_a_correct_run_says_where_it_stopped(capsys):
+    ns = notebook(STOPPING)
+    mine = ns["should_stop"]
+    ex.check_stopping_run(ns["train_with_early_stopping"], SCRIPT, max_epochs=7)
+    assert "stopped after epoch 5" in capsys.readouterr().out
+    assert ns["should_stop"] is mine   # put back
+
+
+@pytest.mark.parametrize("edits, message", [
+    ([("for epoch in range(1, max_epochs + 1):", "for epoch in range(1, max_epochs):")],
+     r"max_epochs=4, min_delta=0\.0001, train_with_early_stopping trained 3 epoch\(s\); it should train all 4 epochs"),
+    ([("            history[\"stop_epoch\"] = epoch\n", "")], r"history\['stop_epoch'\] is 0, expected 4"),
+    ([('history["stopped_early"] = True', 'pass')], None),
+    ([("evaluate(model, x_val, y_val)", "evaluate(model, train_loader, y_val)")],
+     r"evaluate was given train_loader; expected x_val"),
+    ([("train_epoch(model, train_loader, lr)", "train_epoch(model, train_loader, lr / epoch)")],
+     r"every epoch trains with lr=0\.01"),
+    ([("history[key].append(value)", "history[key].append(round(value, 1))")],
+     r"history\['train_loss'\] should hold the 4 numbers of the epochs run"),
+    ([('"stopped_early": False}', '"stopped_early": 0}')], r"history\['stopped_early'\] is 0, expected False"),
+])
+def test_a_wrong_train_with_early_stopping_gets_one_line_that_says_what_is_wrong(edits, message):
+    wrong = notebook(edited(STOPPING, edits))["train_with_early_stopping"]
+    if message is None:   # a run that the rule stops
+        stopped = r"history\['stopped_early'\] is False, expected True: it should stop after epoch 5"
+        with pytest.raises(AssertionError, match=stopped):
+            ex.check_stopping_run(wrong, SCRIPT, max_epochs=7, show=False)
+        return
+    with pytest.raises(AssertionError, match=message):
+        ex.check_stopping_run(wrong, [1.0, 0.8, 0.7, 0.65, 0.6], max_epochs=4, show=False)
+
+
+def test_a_run_that_evaluates_before_training_fails():
+    source = edited(STOPPING, [("            train_loss, train_acc = train_epoch(model, train_loader, lr)\n", ""),
+                               ("            val_loss, val_acc = evaluate(model, x_val, y_val)\n",
+                                ("            val_loss, val_acc = evaluate(model, x_val, y_val)\n"
+                                 "            train_loss, train_acc = train_epoch(model, train_loader, lr)\n"))])
+    with pytest.raises(AssertionError, match=r"called evaluate before the first epoch of training"):
+        ex.check_stopping_run(notebook(source)["train_with_early_stopping"], SCRIPT, max_epochs=7, show=False)
+
+
+def test_scripted_epochs_have_this_assignment_s_signatures():
+    script = ex.ScriptedEpochs([0.5, 0.4])
+    model = fw.Sequential(fw.Linear(3, 2, dtype=np.float64))
+    with pytest.raises(AssertionError, match="evaluate before the first epoch"):
+        script.evaluate_on(model, "x", "y")
+    assert script.train_epoch(model, "loader", 0.1) == (script.train_loss[0], script.train_acc[0])
+    assert script.weights_epoch(model) == 1
+    assert script.evaluate_on(model, "x", "y") == (0.5, script.val_acc[0])
+    assert script.calls == [("evaluate", 0), ("train", 1), ("evaluate", 1)]
