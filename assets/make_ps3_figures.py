@@ -29,6 +29,13 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def first_rounding_to_one(dtype: type) -> float:
+    """The smallest logit z, on a grid of step 1e-4, whose sigmoid rounds to exactly 1 in ``dtype``
+    (so that log(1 - sigmoid(z)) is log 0): 36.74 in float64, 16.64 in float32."""
+    z = np.arange(0, 60, 1e-4).astype(dtype)
+    return float(z[stable_sigmoid(z).astype(dtype) == 1][0])
+
+
 # --------------------------------------------------------------------------- figures
 def fig_sigmoid() -> Path:
     """Left: sigma and its derivative s (1 - s). Right: log10 of the exponential each form computes,
@@ -85,9 +92,9 @@ def fig_bce() -> Path:
             finite = np.isfinite(naive)
             right.plot(z[finite], naive[finite], linestyle=style, color=color, linewidth=width,
                        label=f"-log(1 - sigmoid(z)), {np.dtype(dtype).name}")
-            first_inf = z[~finite][0]
+            first_inf = first_rounding_to_one(dtype)
             right.axvline(first_inf, color=color, linewidth=0.8, linestyle=":")
-            right.text(first_inf + 0.6, 3, f"{np.dtype(dtype).name}:\ninf from\nz = {first_inf:.1f}", color=color, fontsize=8)
+            right.text(first_inf + 0.6, 3, f"{np.dtype(dtype).name}:\ninf from\nz = {first_inf:.2f}", color=color, fontsize=8)
     right.set_xlabel("logit z (target 0)")
     right.set_ylabel("loss")
     right.set_ylim(0, 62)
@@ -124,7 +131,7 @@ def fig_classifier() -> Path:
     ax.add_patch(FancyArrowPatch((xs[5] + 0.3, y), (xs[0] - gap + 0.5, y), arrowstyle="-|>", mutation_scale=10,
                                  color=C_GRAD, linewidth=1.2))
     ax.text(xs[5] + 0.4, y, "dlogits (N,) = (p - t) / N, from the loss", ha="left", va="center", fontsize=8, color=C_GRAD)
-    ax.text((xs[0] + xs[4]) / 2 - gap / 2, y - 0.25, "backward: dlogits as (N, 1) into the last Linear, then every layer in "
+    ax.text((xs[0] + xs[-1]) / 2, y - 0.25, "backward: dlogits as (N, 1) into the last Linear, then every layer in "
             "reverse order, down to dx (N, 2); each Linear updates itself on the way (fused SGD)",
             ha="center", va="top", fontsize=8, color=C_GRAD)
     ax.set_xlim(xs[0] - gap, xs[-1] + gap)

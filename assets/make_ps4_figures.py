@@ -18,6 +18,8 @@ from figure_style import C_GRAD as C_BAD  # the epoch that stops training
 from figure_style import C_GREY, C_OUT, main, plt
 from figure_style import save as _save
 
+from framework.exercises import stop_epoch
+
 save = functools.partial(_save, prefix="ps4")
 
 # the first visible check of train_with_early_stopping: its validation losses, max_epochs and min_delta
@@ -25,19 +27,11 @@ SCRIPTED_VAL_LOSSES = [0.9, 0.7, 0.6, 0.55, 0.54995, 0.5, 0.4]
 MIN_DELTA = 1e-4
 
 
-def stop_after(val_losses: list[float], min_delta: float) -> int:
-    """The epoch after which the rule of the assignment stops training (or the last epoch)."""
-    for epoch in range(2, len(val_losses) + 1):
-        if val_losses[epoch - 2] - val_losses[epoch - 1] < min_delta:
-            return epoch
-    return len(val_losses)
-
-
 def fig_stopping_rule() -> Path:
     """Left: the scripted validation losses, the epochs run and the epochs never run. Right: the decrease
     of each epoch since the one before, on a log scale, against min_delta: the first bar below it stops."""
     losses = SCRIPTED_VAL_LOSSES
-    stop = stop_after(losses, MIN_DELTA)
+    stop, _ = stop_epoch(losses, len(losses), MIN_DELTA)   # the rule, as the assignment's checks apply it
     run, never = range(1, stop + 1), range(stop + 1, len(losses) + 1)
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 3.4), gridspec_kw={"width_ratios": [1.0, 1.1]})
@@ -58,11 +52,14 @@ def fig_stopping_rule() -> Path:
     colors = [C_BAD if d < MIN_DELTA else C_OUT for d in decreases]
     right.bar(epochs, decreases, color=colors, width=0.6)
     right.axhline(MIN_DELTA, color="black", linestyle="--", linewidth=1.2, label=f"min_delta = {MIN_DELTA:g}")
+    bottom = 1e-5
     for e, d in zip(epochs, decreases):
-        small = d < MIN_DELTA   # its label beside the bar, clear of the dashed line
-        right.text(e + 0.42 * small, d * 1.4, f"{d:.2g}", ha="left" if small else "center", va="bottom", fontsize=9)
+        if d < MIN_DELTA:   # beside the bar, halfway up it (log scale), well below the dashed line
+            right.text(e + 0.38, (bottom * d) ** 0.5, f"{d:.2g}", ha="left", va="center", fontsize=9)
+        else:
+            right.text(e, d * 1.4, f"{d:.2g}", ha="center", va="bottom", fontsize=9)
     right.set_yscale("log")
-    right.set_ylim(1e-5, 1.0)
+    right.set_ylim(bottom, 1.0)
     right.set_xlim(1.4, len(losses) + 0.6)
     right.set_xticks(range(2, len(losses) + 1))
     right.set_xlabel("epoch e")

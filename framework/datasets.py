@@ -462,19 +462,24 @@ def make_xor(n: int = 200, *, noise: float = 0.1, seed: Seed = 0) -> tuple[np.nd
     return _shuffled(x, y, rng)
 
 
-def make_spirals(n: int = 200, *, classes: int = 2, noise: float = 0.2, seed: Seed = 0) -> tuple[np.ndarray, np.ndarray]:
+def make_spirals(n: int = 200, *, classes: int = 2, noise: float = 0.2, seed: Seed = 0,
+                 turns: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``classes`` interleaved spiral arms around the origin: x: (n, 2) float32, y: (n,) int64.
 
     Arm c turns from angle ``c * 2 pi / classes``; the radius r is uniform in [0.05, 1] and the
-    angle grows as ``4 r`` plus Gaussian ``noise``.
+    angle grows as ``4 r`` (about 0.64 of a turn from the centre to the rim) or, with ``turns``, as
+    ``2 pi turns r`` (``turns`` full turns), plus Gaussian ``noise`` (in radians).
     """
     if not isinstance(classes, (int, np.integer)) or classes < 2:
         raise ValueError(f"make_spirals expected classes to be an integer >= 2, got {classes!r}")
+    if turns is not None and not (np.isfinite(turns) and turns > 0):
+        raise ValueError(f"make_spirals expected turns to be None or a finite number > 0, got {turns!r}")
     sizes, rng = _class_sizes("make_spirals", n, classes), as_rng(seed)
     _check_noise("make_spirals", noise)
     y = np.repeat(np.arange(classes), sizes)
     r = rng.uniform(0.05, 1.0, n)
-    t = y * (2 * np.pi / classes) + 4.0 * r + noise * rng.standard_normal(n)
+    winding = 4.0 * r if turns is None else (2 * np.pi * turns) * r
+    t = y * (2 * np.pi / classes) + winding + noise * rng.standard_normal(n)
     return _shuffled(np.stack([r * np.sin(t), r * np.cos(t)], axis=1), y, rng)
 
 

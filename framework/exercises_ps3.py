@@ -4,19 +4,23 @@ Test cells reach them through ``from framework.exercises import *``, like every 
 
 * :func:`strict_floats`: a block in which NumPy's overflow, division by zero and invalid operations
   (and any RuntimeWarning) fail the check with a hint, instead of passing silently as ``inf`` or ``nan``;
-* :class:`ReferenceClassifier`: a binary classifier made of the framework's layers, with the interface the
-  assignment asks for (logits of shape (N,), ``predict_proba``, ``predict``), to test a trainer alone;
-* :func:`reference_train`: the training loop of the assignment, written out, to compare a trainer with;
+* :class:`ReferenceClassifier`: the framework's ``Sequential`` seen as a binary classifier (logits of
+  shape (N,), ``predict_proba``, ``predict``), to test a trainer alone and to compare a classifier with;
+* :func:`check_train_loop`: runs a trainer on points that carry their own index and names the first thing
+  its loop does differently from the text (the order of the examples, the batches, the loss and accuracy
+  of its history), before the test compares numbers with the framework's ``fit``;
 * :func:`toy_accuracy`: the accuracy of a classifier's ``predict`` on labelled points, with clear failures
   when ``predict`` does not return one label 0 or 1 per point;
-* :func:`sigmoid_backward_is_right`: whether a Sigmoid class's backward is right for moderate inputs, so
-  that a stability check grades only stability;
+* :func:`sigmoid_backward_is_right` and :func:`sigmoid_is_stable`: whether a Sigmoid class's backward is
+  right for moderate inputs, and whether its forward is free of overflow, so that a check of something
+  else (stability, ``predict_proba``, the loss) grades only that;
 * :func:`check_toy_target`: one of the notebook's trained models reaches the target accuracy on given points.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import itertools
 import warnings
 from collections.abc import Iterator, Sequence
@@ -24,18 +28,30 @@ from typing import Any
 
 import numpy as np
 
-from .activations import sigmoid
-from .exercises import describe, expect
+from .activations import ReLU, Sigmoid, Tanh, sigmoid
+from .data import ArrayDataset, DataLoader
+from . import exercises as _exercises
+from .exercises import check_epoch_batches, describe, expect, one_line
+from .layers import Linear
+from .losses import BinaryCrossEntropyWithLogits
+from .sequential import Sequential
+from .training import fit
 
-__all__ = ["ReferenceClassifier", "check_toy_target", "reference_train", "sigmoid_backward_is_right", "strict_floats",
-           "toy_accuracy"]
+__all__ = ["ReferenceClassifier", "check_toy_target", "check_train_loop", "sigmoid_backward_is_right",
+           "sigmoid_is_stable", "strict_floats", "toy_accuracy"]
+
+ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
 
 
 @contextlib.contextmanager
-def strict_floats(what: str, hint: str) -> Iterator[None]:
+def strict_floats(what: str, hint: str, *, enabled: bool = True) -> Iterator[None]:
     """Runs the block with NumPy's floating-point errors raised rather than ignored (overflow, division
     by zero, invalid operations such as inf - inf; underflow to 0 stays allowed) and RuntimeWarnings
-    turned into errors; either becomes one AssertionError "what: NumPy reported ...: hint"."""
+    turned into errors; either becomes one AssertionError "what: NumPy reported ...: hint". With
+    ``enabled=False`` the block runs as it would without it (e.g. ``enabled=sigmoid_is_stable(Sigmoid)``)."""
+    if not enabled:
+        yield
+        return
     try:
         with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"), \
                 warnings.catch_warnings():
@@ -46,73 +62,167 @@ def strict_floats(what: str, hint: str) -> Iterator[None]:
 
 
 class ReferenceClassifier:
-    """A binary classifier made of the framework's layers, the last one with one output:
-    ``forward(x (N, D)) -> logits (N,)``, ``backward(dlogits (N,), lr=None) -> dx (N, D)`` (the fused
-    update when ``lr`` is given), ``predict_proba(x) -> (N,)`` in [0, 1], ``predict(x) -> (N,)`` int64
-    (1 where the probability is at least 0.5). ``layers`` is the list of layers."""
+    """The framework's :class:`Sequential` of ``layers`` (the last one with one output) as a binary
+    classifier: ``forward(x (N, D)) -> logits (N,)``, ``backward(dlogits (N,), lr=None) -> dx (N, D)``
+    (the fused update when ``lr`` is given), ``predict_proba(x) -> (N,)`` in [0, 1] (the framework's
+    ``sigmoid``), ``predict(x) -> (N,)`` int64, 1 where that probability is at least 0.5.
+    ``layers`` is the Sequential's list of layers."""
 
     def __init__(self, layers: Sequence[Any]) -> None:
-        self.layers = list(layers)
+        self.net = Sequential(*layers)
+
+    @property
+    def layers(self) -> list[Any]:
+        return self.net.layers
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return self.forward(x)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x.reshape(-1)
+        return np.reshape(self.net.forward(x), (-1,))
 
     def backward(self, dlogits: np.ndarray, lr: float | None = None) -> np.ndarray:
-        grad = np.asarray(dlogits).reshape(-1, 1)
-        for layer in reversed(self.layers):
-            grad = layer.backward(grad, lr)
-        return grad
+        return self.net.backward(np.reshape(dlogits, (-1, 1)), lr)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         return sigmoid(self.forward(x))
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        return (self.predict_proba(x) >= 0.5).astype(np.int64)
+        return np.greater_equal(self.predict_proba(x), 0.5).astype(np.int64)
 
     @classmethod
     def mlp(cls, sizes: Sequence[int], *, seed: int = 0, dtype: Any = np.float64,
             activation: str = "tanh") -> ReferenceClassifier:
-        """Linear(sizes[0], sizes[1]), activation, ..., Linear(sizes[-2], 1): ``sizes`` ends with 1."""
-        from .activations import ReLU, Sigmoid, Tanh
-        from .layers import Linear
-
-        kinds = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
-        layers: list[Any] = []
-        for i, (a, b) in enumerate(itertools.pairwise(sizes)):
-            if i:
-                layers.append(kinds[activation]())
-            layers.append(Linear(int(a), int(b), seed=seed + i, dtype=dtype))
-        return cls(layers)
+        """Linear(sizes[0], sizes[1]), activation, ..., Linear(sizes[-2], 1): ``sizes`` ends with 1; the
+        weights of the k-th Linear (from 0) are drawn with ``seed + k``."""
+        linears = [Linear(int(a), int(b), seed=seed + k, dtype=dtype) for k, (a, b) in enumerate(itertools.pairwise(sizes))]
+        chain = linears[:1]
+        for linear in linears[1:]:
+            chain += [ACTIVATIONS[activation](), linear]
+        return cls(chain)
 
 
-def reference_train(model: Any, loss_fn: Any, x: np.ndarray, y: np.ndarray, lr: float, epochs: int,
-                    batch_size: int, seed: int = 0) -> dict[str, list[float]]:
-    """The trainer of assignment 3: ``rng = np.random.default_rng(seed)`` once; every epoch a new order
-    ``rng.permutation(N)``, cut into batches of ``batch_size`` (the last one holds the rest); per batch
-    ``logits = model.forward(x[idx])``, ``loss_fn.forward(logits, y[idx])`` and
-    ``model.backward(loss_fn.backward(), lr=lr)``. Returns {"loss": [...], "accuracy": [...]}, one entry
-    per epoch: the batches' losses weighted by their sizes, and the fraction of examples whose logit was
-    on their side of 0 (logit >= 0 for class 1), both from the forward passes before each update."""
-    rng = np.random.default_rng(seed)
-    n = len(x)
-    history: dict[str, list[float]] = {"loss": [], "accuracy": []}
-    for _ in range(epochs):
-        order = rng.permutation(n)
-        total, correct = 0.0, 0
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
-            logits = model.forward(x[idx])
-            total += float(loss_fn.forward(logits, y[idx])) * len(idx)
-            correct += int(np.sum((logits >= 0) == (y[idx] == 1)))
-            model.backward(loss_fn.backward(), lr=lr)
-        history["loss"].append(total / n)
-        history["accuracy"].append(correct / n)
-    return history
+class _LoopProbe(ReferenceClassifier):
+    """Counts the forward passes and records, at every backward, the examples of the batch of the
+    forward before it (the first coordinate of each point is its index)."""
+
+    def __init__(self, layers: Sequence[Any]) -> None:
+        super().__init__(layers)
+        self.forwards, self.batches, self._last = 0, [], np.zeros(0, dtype=np.int64)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.forwards += 1
+        self._last = np.rint(np.asarray(x)[:, 0]).astype(np.int64)
+        return super().forward(x)
+
+    def backward(self, dlogits: np.ndarray, lr: float | None = None) -> np.ndarray:
+        self.batches.append(self._last)
+        return super().backward(dlogits, lr)
+
+
+class _RecordedLoss(BinaryCrossEntropyWithLogits):
+    """The framework's loss, keeping each batch's (loss, size)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[tuple[float, int]] = []
+
+    def forward(self, scores: np.ndarray, target: np.ndarray) -> float:
+        value = super().forward(scores, target)
+        self.values.append((float(value), int(np.size(scores))))
+        return value
+
+
+def _first(order: np.ndarray) -> str:
+    return ", ".join(map(str, order[:6])) + (", ..." if len(order) > 6 else "")
+
+
+def check_train_loop(train: Any, *, n: int = 10, batch_size: int = 4, epochs: int = 3, lr: float = 0.5,
+                     seed: int = 0) -> None:
+    """Runs ``train(model, loss_fn, x, y, lr, epochs, batch_size, seed)`` (the trainer of assignment 3)
+    on ``n`` points whose first coordinate is their index, with a 2-4-1 :class:`ReferenceClassifier`
+    and the framework's loss, and fails with the first difference from the loop of the text: the number
+    of batches, each epoch's batches and order (``rng.permutation(N)`` of one generator made once from
+    ``seed``), the history's loss (each batch weighted by its size) and accuracy (from the forward
+    passes before the updates). The same run by the framework's ``fit`` is the expectation."""
+    rng = np.random.default_rng(1000 + n)
+    x = np.column_stack([np.arange(n), rng.standard_normal(n)])   # x[:, 0]: the index of the example
+    y = rng.integers(0, 2, size=n)
+    start = ReferenceClassifier.mlp([2, 4, 1], seed=seed)
+    model, reference = _LoopProbe(copy.deepcopy(start.layers)), _LoopProbe(copy.deepcopy(start.layers))
+    setting = f"{epochs} epochs over {n} examples in batches of {batch_size}"
+    history = train(model, BinaryCrossEntropyWithLogits(), x, y, lr, epochs, batch_size, seed)
+    recorded = _RecordedLoss()
+    expected = fit(reference, recorded, lr, DataLoader(ArrayDataset(x, y), batch_size=batch_size, shuffle=True, seed=seed),
+                   epochs=epochs, progress=False)
+    expect(isinstance(history, dict) and all(k in history for k in ("loss", "accuracy")),
+           f"train must return a dict with the keys 'loss' and 'accuracy', got {one_line(history)[:80]}")
+    per_epoch, rest = -(-n // batch_size), n % batch_size
+    got = len(model.batches)
+    if got == 0:
+        raise AssertionError(f"train never called model.backward ({setting}): call "
+                             "model.backward(loss_fn.backward(), lr=lr) after the forward pass of every batch")
+    if rest and got == epochs * (n // batch_size):
+        raise AssertionError(f"{setting} make {per_epoch} batches per epoch, the last one of the {rest} examples left; "
+                             f"train made {n // batch_size} per epoch and left those {rest} out: let the last batch "
+                             "hold the rest (batches order[k:k + batch_size] for k = 0, batch_size, ..., below N)")
+    expect(got == epochs * per_epoch, f"{setting} make {epochs * per_epoch} batches ({per_epoch} per epoch"
+           + (f", the last one of {rest}" if rest else "") + f"); train updated the model after {got} batches")
+    draws = [np.concatenate(reference.batches[e * per_epoch:(e + 1) * per_epoch]) for e in range(epochs)]
+    orders: list[np.ndarray] = []
+    for e in range(epochs):
+        what = f"epoch {e + 1}"
+        order = check_epoch_batches(model.batches[e * per_epoch:(e + 1) * per_epoch], n, batch_size, what=what)
+        orders.append(order)
+        if np.array_equal(order, draws[e]):
+            continue
+        if e and np.array_equal(order, orders[0]) and not np.array_equal(draws[e], draws[0]):
+            raise AssertionError(f"{what} visited the examples in the same order as epoch 1 ({_first(order)}): make "
+                                 "rng = np.random.default_rng(seed) once, before the first epoch, and draw a new "
+                                 "order = rng.permutation(N) from it at the start of every epoch")
+        if np.array_equal(order, np.arange(n)):
+            raise AssertionError(f"{what} visited the examples in order 0, 1, 2, ...: shuffle them every epoch with "
+                                 "order = rng.permutation(N), rng = np.random.default_rng(seed) made once")
+        raise AssertionError(f"{what} visited the examples in the order {_first(order)}, but rng.permutation(N) "
+                             f"gives {_first(draws[e])}: draw every epoch's order with order = rng.permutation(N) "
+                             "(not rng.choice, nor np.random's global functions) from the one generator "
+                             "rng = np.random.default_rng(seed), made before the first epoch")
+    _check_history_figures(history, expected, recorded.values, model, n, batch_size, epochs)
+
+
+def _check_history_figures(history: dict, expected: Any, values: list[tuple[float, int]], model: _LoopProbe,
+                           n: int, batch_size: int, epochs: int) -> None:
+    """The history's loss and accuracy of a run whose batches were right: the typical mistakes by name."""
+    losses = np.asarray(history["loss"], dtype=np.float64) if len(history["loss"]) == epochs else None
+    accuracies = np.asarray(history["accuracy"], dtype=np.float64) if len(history["accuracy"]) == epochs else None
+    for key, got in (("loss", losses), ("accuracy", accuracies)):
+        expect(got is not None, f"history[{key!r}] must have one entry per epoch ({epochs}), got {len(history[key])}")
+    per_epoch = len(values) // epochs
+    batches = [values[e * per_epoch:(e + 1) * per_epoch] for e in range(epochs)]
+    plain = np.array([np.mean([v for v, _ in b]) for b in batches])
+    full = np.array([sum(v for v, _ in b) * batch_size / n for b in batches])
+    right = np.asarray(expected.train_loss)
+    if not np.allclose(losses, right, rtol=1e-7, atol=1e-12):
+        last = n % batch_size
+        if np.allclose(losses, plain, rtol=1e-7, atol=1e-12):
+            raise AssertionError(f"history['loss'] is the plain mean of the batches' losses ({_numbers(losses)}), but the "
+                                 f"last batch holds {last} examples and the others {batch_size}: weight each "
+                                 f"batch's loss by its size len(idx) and divide the sum by N ({_numbers(right)})")
+        if np.allclose(losses, full, rtol=1e-7, atol=1e-12):
+            raise AssertionError(f"history['loss'] weights every batch's loss by batch_size ({_numbers(losses)}), the last "
+                                 f"one too, which holds only {last} examples: weight each by its size len(idx) "
+                                 f"({_numbers(right)})")
+    truth = np.asarray(expected.train_acc)
+    if not np.allclose(accuracies, truth, rtol=0, atol=1e-12) and model.forwards > len(model.batches):
+        raise AssertionError(f"history['accuracy'] is {_numbers(accuracies)}, but the forward passes before the updates "
+                             f"classify {_numbers(truth)} right; train ran the model {model.forwards} times for "
+                             f"{len(model.batches)} batches: it measured the accuracy in an extra pass after "
+                             "model.backward had changed the weights. Count the examples whose logit, from the "
+                             "batch's own forward pass, is on the side of 0 of their class")
+
+
+def _numbers(values: Any) -> str:
+    return "[" + ", ".join(f"{v:.4f}" for v in np.asarray(values, dtype=np.float64)) + "]"
 
 
 def toy_accuracy(model: Any, x: np.ndarray, y: np.ndarray, what: str = "the model") -> float:
@@ -134,8 +244,11 @@ def check_toy_target(models: Any, name: str, x: np.ndarray, y: np.ndarray, kind:
     ``kind``, classifies at least ``target`` of the points x (N, 2) as y (N,); prints and returns its
     accuracy. Raises NotImplementedError when there is no such model yet (the exercise is not done)."""
     if not isinstance(models, dict) or name not in models:
-        raise NotImplementedError(f"target_models has no {name!r} model yet: finish the cell that trains the three networks")
+        raise NotImplementedError(f"target_models has no {name!r} model yet: finish the training cell of section 6")
     model = models[name]
+    if isinstance(kind, type) and not isinstance(model, kind) and type(model).__name__ == kind.__name__:
+        raise AssertionError(f"the class {kind.__name__} was defined again after training, so target_models[{name!r}] "
+                             f"is an object of the old class: rerun the training cell of section 6 (or Restart & Run All)")
     expect(isinstance(kind, type) and isinstance(model, kind),
            f"target_models[{name!r}] must be a {getattr(kind, '__name__', kind)} trained with your train, "
            f"got {describe(model)}")
@@ -163,3 +276,21 @@ def sigmoid_backward_is_right(sigmoid_class: Any) -> bool:
         return False
     s = sigmoid(x)
     return dx.shape == x.shape and bool(np.allclose(dx, g * s * (1 - s), rtol=1e-9, atol=1e-12))
+
+
+def sigmoid_is_stable(sigmoid_class: Any) -> bool:
+    """Whether ``sigmoid_class().forward`` computes x = -1000, 0, 1000 (float64) and -100, 0, 100 (float32)
+    without a floating-point error or RuntimeWarning: a check of code that uses the Sigmoid (the loss's
+    gradient, predict_proba) then fails for an overflow only when the Sigmoid itself does not overflow,
+    since an unstable Sigmoid is graded by the Sigmoid's stability test."""
+    try:
+        for values, dtype in (([-1000.0, 0.0, 1000.0], np.float64), ([-100.0, 0.0, 100.0], np.float32)):
+            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("error")
+                sigmoid_class().forward(np.array([values], dtype=dtype))
+    except Exception:  # noqa: BLE001 (any failure of the student's code means: not stable)
+        return False
+    return True
+
+
+_exercises._extend(__all__, globals())  # reachable through framework.exercises, like every helper

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from . import exercises as _exercises
 from .exercises import ScriptedRun, describe, expect, one_line, substitute
 
 __all__ = ["ScriptedEpochs", "TimingStandIns", "check_balanced_subset", "check_stopping_run", "check_timed_training",
@@ -97,6 +98,17 @@ def _argument(given: tuple[tuple, dict], position: int, name: str, missing: obje
     return kwargs[name] if name in kwargs else args[position] if position < len(args) else missing
 
 
+def _same_data(got: object, wanted: np.ndarray) -> bool:
+    """``got`` is the array ``wanted``, or holds the same values in the same shape (a copy, another dtype, a list)."""
+    if got is wanted:
+        return True
+    try:
+        got = np.asarray(got)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == wanted.shape and got.dtype.kind in "biuf" and bool(np.array_equal(got, wanted))
+
+
 def check_timed_training(timed_training: types.FunctionType, prepare_seconds: float, train_seconds: float,
                          evaluate_seconds: float, *, lr: float = 0.01, epochs: int = 3, seed: int = 0,
                          slack: float = 0.08, show: bool = True) -> float:
@@ -105,8 +117,9 @@ def check_timed_training(timed_training: types.FunctionType, prepare_seconds: fl
     should get; the accuracy returned is ``test_accuracy``'s; the seconds returned are the training's,
     at least what the training stand-in took and less than ``slack`` more. Returns the seconds."""
     stand_ins = TimingStandIns(prepare_seconds, train_seconds, evaluate_seconds)
-    model, images, labels = object(), np.zeros((3, 28, 28), dtype=np.uint8), np.array([1, 2, 3])
-    test_x, test_y = np.zeros((2, 784), dtype=np.float32), np.array([4, 5])
+    model = object()
+    images, labels = (np.arange(3 * 784) % 251).astype(np.uint8).reshape(3, 28, 28), np.array([1, 2, 3], dtype=np.uint8)
+    test_x, test_y = np.full((2, 784), 0.5, dtype=np.float32), np.array([4, 5], dtype=np.uint8)
     with substitute(timed_training, prepare=stand_ins.prepare, train_sgd=stand_ins.train_sgd,
                     test_accuracy=stand_ins.test_accuracy):
         result = timed_training(model, images, labels, test_x, test_y, lr=lr, epochs=epochs, seed=seed)
@@ -114,13 +127,13 @@ def check_timed_training(timed_training: types.FunctionType, prepare_seconds: fl
     expect(stand_ins.calls == order, "timed_training must call prepare, then train_sgd, then test_accuracy, once each; "
                                      f"it called {', '.join(stand_ins.calls) or 'none of them'}")
     missing = object()
-    expect(_argument(stand_ins.given["prepare"], 0, "images", missing) is images,
+    expect(_same_data(_argument(stand_ins.given["prepare"], 0, "images", missing), images),
            "prepare must be given the images timed_training was given")
     train = stand_ins.given["train_sgd"]
-    for position, name, wanted in ((0, "model", model), (1, "x", stand_ins.prepared), (2, "y", labels)):
-        expect(_argument(train, position, name, missing) is wanted,
-               f"train_sgd must be given the {name} "
-               + ("that prepare returned" if name == "x" else "timed_training was given"))
+    expect(_argument(train, 0, "model", missing) is model, "train_sgd must be given the model timed_training was given")
+    expect(_argument(train, 1, "x", missing) is stand_ins.prepared, "train_sgd must be given the x that prepare returned")
+    expect(_same_data(_argument(train, 2, "y", missing), labels),
+           "train_sgd must be given as y the labels timed_training was given (the same values, one per image)")
     for position, name, wanted in ((3, "lr", lr), (4, "epochs", epochs), (5, "seed", seed)):
         got = _argument(train, position, name, missing)
         expect(got is not missing and got == wanted,
@@ -128,7 +141,8 @@ def check_timed_training(timed_training: types.FunctionType, prepare_seconds: fl
                f"{'nothing (its default)' if got is missing else repr(got)}")
     evaluate = stand_ins.given["test_accuracy"]
     for position, name, wanted in ((0, "model", model), (1, "x", test_x), (2, "y", test_y)):
-        expect(_argument(evaluate, position, name, missing) is wanted,
+        got = _argument(evaluate, position, name, missing)
+        expect(got is model if name == "model" else _same_data(got, wanted),
                f"test_accuracy must be given the model and test_x, test_y that timed_training was given ({name})")
     expect(isinstance(result, tuple) and len(result) == 2,
            f"timed_training must return (seconds, accuracy), got {describe(result)}")
@@ -144,21 +158,30 @@ def check_timed_training(timed_training: types.FunctionType, prepare_seconds: fl
         raise AssertionError(f"{setting}, but timed_training reports {seconds:.3f} s: read the clock "
                              "(time.perf_counter()) just before train_sgd and just after it")
     if seconds > took + slack:
-        # what the extra time is most like: the preparation's, the evaluation's, or both
-        prepared, evaluated = stand_ins.measured["prepare"], stand_ins.measured["test_accuracy"]
-        extra = seconds - took
-        options = [(abs(extra - prepared), "the preparation"), (abs(extra - evaluated), "the evaluation"),
-                   (abs(extra - prepared - evaluated), "the preparation and the evaluation")]
-        options.sort()
-        what = options[0][1]
-        if options[1][0] - options[0][0] < slack / 4:
-            both = "and" in what + options[1][1]
-            what = "more than the training" if both else "the preparation or the evaluation"
-        raise AssertionError(f"{setting}, but timed_training reports {seconds:.3f} s: it includes {what}; "
-                             "time the training only")
+        raise AssertionError(f"{setting}, but timed_training reports {seconds:.3f} s: it includes "
+                             f"{_extra_time(seconds - took, stand_ins.measured, slack)}; time the training only")
     if show:
         print(f"  {setting}: timed_training reports {seconds:.3f} s, the training's time")
     return float(seconds)
+
+
+def _extra_time(extra: float, measured: dict[str, float], slack: float) -> str:
+    """What ``extra`` seconds reported beyond the training are most like: the time of the preparation, of the
+    evaluation, or of both (only the parts that took more than ``slack / 4`` count), within ``slack``; when the
+    two closest explanations are about as close, what they have in common."""
+    parts = {name: measured[stand_in] for name, stand_in in (("the preparation", "prepare"),
+                                                             ("the evaluation", "test_accuracy"))
+             if measured[stand_in] > slack / 4}
+    options = dict(parts)
+    if len(parts) == 2:
+        options["the preparation and the evaluation"] = sum(parts.values())
+    ranked = sorted(options, key=lambda name: abs(extra - options[name]))
+    if not ranked or abs(extra - options[ranked[0]]) > slack:   # like none of them
+        return "more than the training"
+    if len(ranked) > 1 and abs(extra - options[ranked[1]]) - abs(extra - options[ranked[0]]) < slack / 4:
+        close = set(ranked[:2])
+        return "the preparation or the evaluation" if close == set(parts) else "more than the training"
+    return ranked[0]
 
 
 # --------------------------------------------------------------------------- early stopping
@@ -166,16 +189,15 @@ def stop_epoch(val_losses: Sequence[float], max_epochs: int, min_delta: float = 
     """The rule of the assignment on a sequence of validation losses (epoch e's loss is ``val_losses[e-1]``):
     (the epoch after which training stops, whether the rule stopped it). Training stops after the first
     epoch e >= 2 whose loss decreased by less than ``min_delta`` since epoch e - 1, or after ``max_epochs``."""
-    for epoch in range(2, max_epochs + 1):
-        if val_losses[epoch - 2] - val_losses[epoch - 1] < min_delta:
-            return epoch, True
-    return max_epochs, False
+    losses = np.asarray(val_losses[:max_epochs], dtype=np.float64)
+    small = np.flatnonzero(losses[:-1] - losses[1:] < min_delta)   # small[k] + 2: an epoch whose decrease is too small
+    return (int(small[0]) + 2, True) if len(small) else (max_epochs, False)
 
 
-def _should_stop(val_losses: Sequence[float], min_delta: float = 1e-4) -> bool:
-    """The rule, in place of the notebook's should_stop while train_with_early_stopping is checked (so that
-    each is checked on its own)."""
-    return len(val_losses) >= 2 and bool(val_losses[-2] - val_losses[-1] < min_delta)
+def _ruled(val_losses: Sequence[float], min_delta: float = 1e-4) -> bool:
+    """In place of the notebook's should_stop while train_with_early_stopping is checked (so that each is
+    checked on its own): :func:`stop_epoch` on the last two losses."""
+    return len(val_losses) > 1 and stop_epoch(list(val_losses)[-2:], 2, min_delta)[1]
 
 
 class ScriptedEpochs(ScriptedRun):
@@ -219,7 +241,7 @@ def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses
     model = Sequential(Linear(2, 2, seed=0, dtype=np.float64))
     loader, x_val, y_val = _Named("train_loader"), _Named("x_val"), _Named("y_val")
     with substitute(train_with_early_stopping, train_epoch=script.train_epoch, evaluate=script.evaluate_on,
-                    should_stop=_should_stop):
+                    should_stop=_ruled):
         history = train_with_early_stopping(model, loader, x_val, y_val, lr=lr, max_epochs=max_epochs,
                                             min_delta=min_delta)
     epochs, early = stop_epoch(script.val_loss, max_epochs, min_delta)
@@ -267,3 +289,6 @@ def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses
                                f"expected those of the last epoch trained, {epochs}")
     if show:
         print(f"  {setting}: {f'stopped after epoch {epochs}' if early else f'all {epochs} epochs'}")
+
+
+_exercises._extend(__all__, globals())  # reachable through framework.exercises, like every helper

@@ -478,6 +478,30 @@ def test_toy_sets_have_their_shapes_without_noise():
     np.testing.assert_allclose(np.cos(angle - expected), 1.0, atol=1e-5)
 
 
+@pytest.mark.parametrize("turns", [0.5, 1.5, 3.0])
+def test_make_spirals_winds_the_given_number_of_turns(turns):
+    x, y = make_spirals(300, noise=0.0, seed=4, turns=turns)
+    r = np.linalg.norm(x, axis=1)
+    angle = np.arctan2(x[:, 0], x[:, 1])  # x = r (sin t, cos t)
+    np.testing.assert_allclose(np.cos(angle - (y * np.pi + 2 * np.pi * turns * r)), 1.0, atol=1e-5)
+    # the same radii and noise draws as without turns: only the winding differs
+    x0, y0 = make_spirals(300, noise=0.0, seed=4)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_allclose(r, np.linalg.norm(x0, axis=1), rtol=1e-6)
+
+
+def test_make_spirals_without_turns_is_unchanged():
+    # turns=None keeps the angle 4 r, bit for bit: the points drawn before turns existed
+    before = [[0.4676976799964905, 0.7889004349708557], [0.019888168200850487, 0.8223662972450256],
+              [0.018967747688293457, 0.08687838166952133], [0.30256882309913635, 0.047646500170230865],
+              [-0.0006386534660123289, -0.06569814682006836], [0.16863109171390533, -0.6330382227897644]]
+    for x, y in (make_spirals(6, noise=0.2, seed=0), make_spirals(6, noise=0.2, seed=0, turns=None)):
+        np.testing.assert_array_equal(x, np.array(before, dtype=np.float32))
+        assert y.tolist() == [1, 1, 0, 0, 1, 0]
+    with pytest.raises(ValueError, match="turns to be None or a finite number > 0, got 0"):
+        make_spirals(10, turns=0)
+
+
 def test_toy_set_errors():
     with pytest.raises(ValueError, match="n to be an integer >= 2"):
         make_moons(1)

@@ -1,7 +1,7 @@
 """framework.exercises, the helpers of assignment 3's test cells: strict_floats (NumPy's floating-point
-errors as failed checks), ReferenceClassifier and reference_train (what a notebook's classifier and
-trainer are compared with), toy_accuracy and check_toy_target (the trained models' targets), and
-sigmoid_backward_is_right.
+errors as failed checks), ReferenceClassifier (what a notebook's classifier is compared with, and the
+model a trainer is tested with), check_train_loop (a trainer's typical mistakes by name), toy_accuracy and
+check_toy_target (the trained models' targets), sigmoid_backward_is_right and sigmoid_is_stable.
 
 A notebook's code is simulated by source run with ``exec`` in a namespace named ``__main__``, as its
 cells are.
@@ -95,7 +95,27 @@ def test_strict_floats_works_inside_a_quiet_check():
         ns["Textbook"]().forward(np.array([-1000.0]))
 
 
-# --------------------------------------------------------------------------- sigmoid_backward_is_right
+def test_strict_floats_can_be_disabled():
+    with np.errstate(all="ignore"), ex.strict_floats("what", "hint", enabled=False):
+        assert np.exp(np.array([1000.0]))[0] == np.inf
+
+
+# --------------------------------------------------------------------------- sigmoid_backward_is_right, sigmoid_is_stable
+@pytest.mark.parametrize("name, stable", [("Stable", True), ("Textbook", False), ("BothBranches", False),
+                                          ("MissingFactor", True), ("Broken", True)])
+def test_sigmoid_is_stable(name, stable):
+    assert ex.sigmoid_is_stable(notebook(SIGMOIDS)[name]) is stable
+
+
+def test_sigmoid_is_stable_with_the_framework_sigmoid_and_a_failing_one():
+    assert ex.sigmoid_is_stable(fw.Sigmoid)
+
+    class Raises:
+        def forward(self, x):
+            raise NotImplementedError
+
+    assert not ex.sigmoid_is_stable(Raises)
+
 @pytest.mark.parametrize("name, right", [("Stable", True), ("Textbook", True), ("MissingFactor", False), ("Broken", False)])
 def test_sigmoid_backward_is_right(name, right):
     assert ex.sigmoid_backward_is_right(notebook(SIGMOIDS)[name]) is right
@@ -109,6 +129,7 @@ def test_sigmoid_backward_is_right_with_the_framework_sigmoid():
 def test_reference_classifier_is_a_sequential_with_flat_logits():
     rng = np.random.default_rng(0)
     model = ex.ReferenceClassifier.mlp([2, 5, 3, 1], seed=3)
+    assert isinstance(model.net, fw.Sequential) and model.layers is model.net.layers
     seq = fw.Sequential(*copy.deepcopy(model.layers))
     x, g = rng.standard_normal((7, 2)), rng.standard_normal(7)
     logits = model.forward(x)
@@ -149,59 +170,104 @@ def test_reference_classifier_predict_agrees_with_predict_proba(seed, scale, n):
     np.testing.assert_array_equal(labels, (p >= 0.5).astype(np.int64))
 
 
-# --------------------------------------------------------------------------- reference_train
-def loop(model, loss_fn, x, y, lr, epochs, batch_size, seed, *, order="shuffle", weighted=True):
-    """The trainer written once more, and with typical mistakes."""
-    rng = np.random.default_rng(seed)
-    history = {"loss": [], "accuracy": []}
-    for _ in range(epochs):
-        if order == "shuffle":
-            perm = rng.permutation(len(x))
-        elif order == "same":
-            perm = np.random.default_rng(seed).permutation(len(x))
-        else:
-            perm = np.arange(len(x))
-        losses, sizes, correct = [], [], 0
-        for k in range(0, len(x), batch_size):
-            idx = perm[k:k + batch_size]
-            z = model.forward(x[idx])
-            losses.append(loss_fn.forward(z, y[idx]))
-            sizes.append(len(idx))
-            correct += int(np.sum((z >= 0) == (y[idx] == 1)))
-            model.backward(loss_fn.backward(), lr=lr)
-        history["loss"].append(float(np.average(losses, weights=sizes if weighted else None)))
-        history["accuracy"].append(correct / len(x))
-    return history
+# --------------------------------------------------------------------------- check_train_loop
+TRAIN = """
+    import numpy as np
+
+    def train(model, loss_fn, x, y, lr, epochs, batch_size, seed=0):
+        rng = np.random.default_rng(seed)
+        n = len(x)
+        history = {"loss": [], "accuracy": []}
+        for epoch in range(epochs):
+            order = rng.permutation(n)
+            total_loss, correct = 0.0, 0
+            for start in range(0, n, batch_size):
+                idx = order[start:start + batch_size]
+                logits = model.forward(x[idx])
+                total_loss += loss_fn(logits, y[idx]) * len(idx)
+                correct += int(np.sum((logits >= 0) == (y[idx] == 1)))
+                model.backward(loss_fn.backward(), lr=lr)
+            history["loss"].append(total_loss / n)
+            history["accuracy"].append(correct / n)
+        return history
+"""
+
+# the typical mistakes, as edits of TRAIN, with the message each must get
+MISTAKES = {
+    "same order every epoch (a new generator each epoch)": (
+        [("order = rng.permutation(n)", "order = np.random.default_rng(seed).permutation(n)")],
+        r"epoch 2 visited the examples in the same order as epoch 1 .*make rng = np.random.default_rng\(seed\) once"),
+    "no shuffle": ([("order = rng.permutation(n)", "order = np.arange(n)")],
+                   r"epoch 1 visited the examples in order 0, 1, 2, \.\.\.: shuffle them every epoch with order = rng.permutation"),
+    "rng.choice": ([("order = rng.permutation(n)", "order = rng.choice(n, n, replace=False)")],
+                   r"epoch 1 visited the examples in the order \d+, .*but rng.permutation\(N\) gives \d+, .*not rng.choice"),
+    "the global generator": ([("order = rng.permutation(n)", "order = np.random.permutation(n)")],
+                             r"epoch 1 visited the examples in the order .*but rng.permutation\(N\) gives"),
+    "the last batch dropped": ([("range(0, n, batch_size)", "range(0, n - batch_size + 1, batch_size)")],
+                               r"make 3 batches per epoch, the last one of the 2 examples left; train made 2 per epoch"),
+    "an example twice": ([("idx = order[start:start + batch_size]", "idx = order[start:start + batch_size] % 9")],
+                         r"epoch 1 must visit each of the 10 examples exactly once"),
+    "no update": ([("model.backward(loss_fn.backward(), lr=lr)", "loss_fn.backward()")],
+                  r"train never called model.backward"),
+    "the plain mean of the batches' losses": (
+        [("total_loss += loss_fn(logits, y[idx]) * len(idx)", "total_loss += loss_fn(logits, y[idx])"),
+         ('history["loss"].append(total_loss / n)', 'history["loss"].append(total_loss / -(-n // batch_size))')],
+        r"history\['loss'\] is the plain mean of the batches' losses .*weight each batch's loss by its size len\(idx\)"),
+    "every batch weighted by batch_size": (
+        [("total_loss += loss_fn(logits, y[idx]) * len(idx)", "total_loss += loss_fn(logits, y[idx]) * batch_size")],
+        r"history\['loss'\] weights every batch's loss by batch_size .*the last one too, which holds only 2 examples"),
+    "the accuracy after the update": (
+        [("correct += int(np.sum((logits >= 0) == (y[idx] == 1)))\n            model.backward(loss_fn.backward(), lr=lr)\n",
+          "model.backward(loss_fn.backward(), lr=lr)\n            correct += int(np.sum(model.predict(x[idx]) == y[idx]))\n")],
+        (r"history\['accuracy'\] is .* train ran the model 18 times for 9 batches: it measured the accuracy in an "
+         r"extra pass after model.backward")),
+    "not a dict": ([("return history", "return history['loss'], history['accuracy']")],
+                   r"train must return a dict with the keys 'loss' and 'accuracy'"),
+}
 
 
-@pytest.mark.parametrize("n, batch_size, epochs", [(10, 4, 3), (1, 1, 2), (32, 32, 2), (9, 20, 2)])
-def test_reference_train_is_the_loop_of_the_text(n, batch_size, epochs):
-    rng = np.random.default_rng(n)
-    x, y = rng.standard_normal((n, 2)), rng.integers(0, 2, size=n)
-    a, b = ex.ReferenceClassifier.mlp([2, 4, 1], seed=1), ex.ReferenceClassifier.mlp([2, 4, 1], seed=1)
-    expected = loop(a, fw.BinaryCrossEntropyWithLogits(), x, y, 0.3, epochs, batch_size, 5)
-    history = ex.reference_train(b, fw.BinaryCrossEntropyWithLogits(), x, y, 0.3, epochs, batch_size, 5)
-    np.testing.assert_allclose(history["loss"], expected["loss"], rtol=1e-12)
-    assert history["accuracy"] == expected["accuracy"]
-    np.testing.assert_array_equal(a.layers[0].W, b.layers[0].W)
+def trainer(edits=()):
+    source = textwrap.dedent(TRAIN)
+    for old, new in edits:
+        assert old in source, old
+        source = source.replace(old, new)
+    return notebook(source)["train"]
 
 
-@pytest.mark.parametrize("mistake", [{"order": "same"}, {"order": "none"}, {"weighted": False}])
-def test_reference_train_tells_typical_mistakes_apart(mistake):
-    rng = np.random.default_rng(0)
+@pytest.mark.parametrize("kwargs", [{}, {"n": 11, "batch_size": 3, "epochs": 3, "lr": 0.3, "seed": 7},
+                                    {"n": 1, "batch_size": 1, "epochs": 2}, {"n": 9, "batch_size": 20, "epochs": 2},
+                                    {"n": 12, "batch_size": 4, "epochs": 3, "seed": 5}])
+def test_check_train_loop_passes_the_loop_of_the_text(kwargs):
+    ex.check_train_loop(trainer(), **kwargs)
+
+
+@pytest.mark.parametrize("mistake", list(MISTAKES))
+def test_check_train_loop_names_each_typical_mistake(mistake):
+    edits, message = MISTAKES[mistake]
+    with pytest.raises(AssertionError, match=message):
+        ex.check_train_loop(trainer(edits), n=10, batch_size=4, epochs=3, lr=0.5, seed=0)
+
+
+def test_check_train_loop_accepts_a_shuffle_of_arange_and_an_extra_forward_before_the_update():
+    # rng.shuffle(np.arange(n)) draws the same order as rng.permutation(n); predicting before the update counts
+    # the same examples as the logits
+    same = trainer([("order = rng.permutation(n)", "order = np.arange(n); rng.shuffle(order)"),
+                    ("correct += int(np.sum((logits >= 0) == (y[idx] == 1)))",
+                     "correct += int(np.sum(model.predict(x[idx]) == y[idx]))")])
+    ex.check_train_loop(same, n=10, batch_size=4, epochs=3)
+
+
+def test_fit_runs_the_loop_of_the_text():
+    # the train checks compare with fw.fit on a DataLoader that shuffles: the same numbers as the loop of the text
+    rng = np.random.default_rng(3)
     x, y = rng.standard_normal((10, 2)), rng.integers(0, 2, size=10)
     a, b = ex.ReferenceClassifier.mlp([2, 4, 1], seed=1), ex.ReferenceClassifier.mlp([2, 4, 1], seed=1)
-    wrong = loop(a, fw.BinaryCrossEntropyWithLogits(), x, y, 0.5, 3, 4, 0, **mistake)
-    right = ex.reference_train(b, fw.BinaryCrossEntropyWithLogits(), x, y, 0.5, 3, 4, 0)
-    assert not np.allclose(wrong["loss"], right["loss"], rtol=1e-9, atol=0)
-
-
-def test_reference_train_learns_the_moons():
-    x, y = fw.make_moons(200, noise=0.1, seed=1)
-    model = ex.ReferenceClassifier.mlp([2, 16, 1], seed=0, dtype=np.float32)
-    history = ex.reference_train(model, fw.BinaryCrossEntropyWithLogits(), x, y, 0.5, 60, 32, 0)
-    assert history["loss"][-1] < history["loss"][0] / 3
-    assert ex.toy_accuracy(model, x, y) > 0.95
+    history = trainer()(a, fw.BinaryCrossEntropyWithLogits(), x, y, 0.3, 3, 4, 5)
+    loader = fw.DataLoader(fw.ArrayDataset(x, y), batch_size=4, shuffle=True, seed=5)
+    expected = fw.fit(b, fw.BinaryCrossEntropyWithLogits(), 0.3, loader, epochs=3, progress=False)
+    np.testing.assert_allclose(history["loss"], expected.train_loss, rtol=1e-14)
+    assert history["accuracy"] == expected.train_acc
+    np.testing.assert_array_equal(a.layers[0].W, b.layers[0].W)
 
 
 # --------------------------------------------------------------------------- toy_accuracy, check_toy_target
@@ -247,3 +313,10 @@ def test_check_toy_target(capsys):
             ex.check_toy_target(models, "moons", x, y, kind, "the points")
     with pytest.raises(AssertionError, match="must be a BinaryClassifier"):
         ex.check_toy_target({"moons": Fixed(y)}, "moons", x, y, kind, "the points")
+    again = notebook("""
+        class BinaryClassifier:
+            pass
+    """)["BinaryClassifier"]   # the class cell run again after training
+    with pytest.raises(AssertionError, match=r"^the class BinaryClassifier was defined again after training, .*rerun the "
+                                             r"training cell of section 6 \(or Restart & Run All\)$"):
+        ex.check_toy_target({"moons": good}, "moons", x, y, again, "the points")

@@ -116,6 +116,16 @@ def test_a_correct_timed_training_reports_the_training_s_time(capsys):
     assert all(ns[name] is f for name, f in before.items())   # the stand-ins are gone again
 
 
+@pytest.mark.parametrize("edits", [
+    [("train_sgd(model, x, labels,", "train_sgd(model, x, labels.astype(np.int64),")],   # the labels as int64
+    [("x = prepare(images)", "x = prepare(np.array(images))")],                        # a copy of the images
+    [("test_accuracy(model, test_x, test_y)", "test_accuracy(model, test_x.copy(), list(test_y))")],
+])
+def test_the_same_data_in_another_array_is_fine(edits):
+    source = "import numpy as np\n" + textwrap.dedent(edited(TIMED, edits))
+    ex.check_timed_training(notebook(source)["timed_training"], 0.0, 0.05, 0.0, show=False)
+
+
 def test_positional_arguments_are_fine():
     source = edited(TIMED, [("train_sgd(model, x, labels, lr=lr, epochs=epochs, seed=seed)",
                              "train_sgd(model, x, labels, lr, epochs, seed)")])
@@ -143,6 +153,14 @@ def test_positional_arguments_are_fine():
      r"train_sgd must be given seed=3, as timed_training was; got nothing \(its default\)"),
     ([("train_sgd(model, x, labels, lr=lr", "train_sgd(model, images, labels, lr=lr")],
      r"train_sgd must be given the x that prepare returned"),
+    ([("train_sgd(model, x, labels, lr=lr", "train_sgd(model, prepare(images), labels, lr=lr")],
+     r"must call prepare, then train_sgd, then test_accuracy, once each; it called prepare, prepare, train_sgd"),
+    ([("train_sgd(model, x, labels, lr=lr", "train_sgd(model, x, test_y, lr=lr")],
+     r"train_sgd must be given as y the labels timed_training was given"),
+    ([("train_sgd(model, x, labels, lr=lr", "train_sgd(model, x, labels[::-1], lr=lr")],
+     r"train_sgd must be given as y the labels timed_training was given"),
+    ([("test_accuracy(model, test_x, test_y)", "test_accuracy(model, x, test_y)")],
+     r"test_accuracy must be given the model and test_x, test_y that timed_training was given \(x\)"),
     ([("return seconds, accuracy", "return accuracy, seconds")],
      r"the accuracy returned must be what test_accuracy returned"),
 ])
@@ -150,6 +168,29 @@ def test_a_wrong_timed_training_gets_one_line_that_says_what_is_wrong(edits, mes
     wrong = notebook(edited(TIMED, edits))["timed_training"]
     with pytest.raises(AssertionError, match=message):
         ex.check_timed_training(wrong, 0.15, 0.1, 0.25, seed=3, show=False)
+
+
+@pytest.mark.parametrize("seconds, edits, included", [
+    ((0.1, 0.05, 0.25), [("x = prepare(images)\n        start = time.perf_counter()",
+                          "start = time.perf_counter()\n        x = prepare(images)")], "the preparation"),
+    ((0.1, 0.05, 0.25), [("seconds = time.perf_counter() - start\n        accuracy = test_accuracy(model, test_x, test_y)",
+                          "accuracy = test_accuracy(model, test_x, test_y)\n        seconds = time.perf_counter() - start")],
+     "the evaluation"),
+    ((0.1, 0.05, 0.25), [("x = prepare(images)\n        start = time.perf_counter()",
+                          "start = time.perf_counter()\n        x = prepare(images)"),
+                         ("seconds = time.perf_counter() - start\n        accuracy = test_accuracy(model, test_x, test_y)",
+                          "accuracy = test_accuracy(model, test_x, test_y)\n        seconds = time.perf_counter() - start")],
+     "the preparation and the evaluation"),
+    ((0.15, 0.05, 0.15), [("x = prepare(images)\n        start = time.perf_counter()",
+                           "start = time.perf_counter()\n        x = prepare(images)")],
+     "the preparation or the evaluation"),   # as long as each other: either
+    ((0.0, 0.05, 0.15), [("seconds = time.perf_counter() - start", "seconds = time.perf_counter() - start + 0.4")],
+     "more than the training"),   # like none of them
+])
+def test_the_message_names_the_part_timed_with_the_training(seconds, edits, included):
+    wrong = notebook(edited(TIMED, edits))["timed_training"]
+    with pytest.raises(AssertionError, match=rf"it includes {included}; time the training only"):
+        ex.check_timed_training(wrong, *seconds, show=False)
 
 
 def test_the_stand_ins_take_their_time_and_record_their_calls():
@@ -222,7 +263,6 @@ def test_a_correct_run_says_where_it_stopped(capsys):
     ([("for epoch in range(1, max_epochs + 1):", "for epoch in range(1, max_epochs):")],
      r"max_epochs=4, min_delta=0\.0001, train_with_early_stopping trained 3 epoch\(s\); it should train all 4 epochs"),
     ([("            history[\"stop_epoch\"] = epoch\n", "")], r"history\['stop_epoch'\] is 0, expected 4"),
-    ([('history["stopped_early"] = True', 'pass')], None),
     ([("evaluate(model, x_val, y_val)", "evaluate(model, train_loader, y_val)")],
      r"evaluate was given train_loader; expected x_val"),
     ([("train_epoch(model, train_loader, lr)", "train_epoch(model, train_loader, lr / epoch)")],
@@ -233,13 +273,29 @@ def test_a_correct_run_says_where_it_stopped(capsys):
 ])
 def test_a_wrong_train_with_early_stopping_gets_one_line_that_says_what_is_wrong(edits, message):
     wrong = notebook(edited(STOPPING, edits))["train_with_early_stopping"]
-    if message is None:   # a run that the rule stops
-        stopped = r"history\['stopped_early'\] is False, expected True: it should stop after epoch 5"
-        with pytest.raises(AssertionError, match=stopped):
-            ex.check_stopping_run(wrong, SCRIPT, max_epochs=7, show=False)
-        return
     with pytest.raises(AssertionError, match=message):
         ex.check_stopping_run(wrong, [1.0, 0.8, 0.7, 0.65, 0.6], max_epochs=4, show=False)
+
+
+def test_a_run_stopped_by_the_rule_must_say_so():
+    wrong = notebook(edited(STOPPING, [('history["stopped_early"] = True', 'pass')]))["train_with_early_stopping"]
+    ex.check_stopping_run(wrong, [1.0, 0.8, 0.7, 0.65, 0.6], max_epochs=4, show=False)   # never stopped: right
+    with pytest.raises(AssertionError, match=r"history\['stopped_early'\] is False, expected True: it should stop "
+                                             r"after epoch 5"):
+        ex.check_stopping_run(wrong, SCRIPT, max_epochs=7, show=False)
+
+
+def test_the_rule_stands_in_for_should_stop_on_the_last_two_losses():
+    source = edited(STOPPING, [("if should_stop(history[\"val_loss\"], min_delta):",
+                                "if should_stop(history[\"val_loss\"][-1:], min_delta):")])
+    with pytest.raises(AssertionError, match=r"trained 7 epoch\(s\); it should stop after epoch 5"):
+        ex.check_stopping_run(notebook(source)["train_with_early_stopping"], SCRIPT, max_epochs=7, show=False)
+    source = edited(STOPPING, [("if should_stop(history[\"val_loss\"], min_delta):",
+                                "if should_stop(history[\"val_loss\"]):")])
+    with pytest.raises(AssertionError, match=r"min_delta=0\.05, train_with_early_stopping trained 5 epoch\(s\); "
+                                             r"it should stop after epoch 4"):
+        ex.check_stopping_run(notebook(source)["train_with_early_stopping"], [1.0, 0.8, 0.7, 0.65, 0.6], 5, 0.05,
+                              show=False)
 
 
 def test_a_run_that_evaluates_before_training_fails():
