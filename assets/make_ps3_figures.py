@@ -19,21 +19,18 @@ from figure_style import C_GRAD, C_GREY, C_OUT, C_W, C_X, main, plt
 from figure_style import save as _save
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from framework import sigmoid
+
 save = functools.partial(_save, prefix="ps3")
 
 FLOAT_MAX = {"float32": float(np.finfo(np.float32).max), "float64": float(np.finfo(np.float64).max)}
-
-
-def stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def first_rounding_to_one(dtype: type) -> float:
     """The smallest logit z, on a grid of step 1e-4, whose sigmoid rounds to exactly 1 in ``dtype``
     (so that log(1 - sigmoid(z)) is log 0): 36.74 in float64, 16.64 in float32."""
     z = np.arange(0, 60, 1e-4).astype(dtype)
-    return float(z[stable_sigmoid(z).astype(dtype) == 1][0])
+    return float(z[sigmoid(z) == 1][0])
 
 
 # --------------------------------------------------------------------------- figures
@@ -42,7 +39,7 @@ def fig_sigmoid() -> Path:
     exp(-x) (naive) against exp(-|x|) (stable), with the largest float32 and float64."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 3.3), gridspec_kw={"width_ratios": [1, 1.15]})
     x = np.linspace(-8, 8, 401)
-    s = stable_sigmoid(x)
+    s = sigmoid(x)
     left.plot(x, s, color=C_X, linewidth=2, label=r"$\sigma(x) = 1 / (1 + e^{-x})$")
     left.plot(x, s * (1 - s), color=C_GRAD, linewidth=2, label=r"$\sigma'(x) = s\,(1 - s)$, at most 0.25")
     left.axhline(0.5, color=C_GREY, linewidth=0.8, linestyle=":")
@@ -87,7 +84,7 @@ def fig_bce() -> Path:
     with np.errstate(divide="ignore"):
         for dtype, style, color, width in ((np.float32, "--", C_W, 2.5), (np.float64, "-", C_GRAD, 1.2)):
             zz = z.astype(dtype)
-            p = stable_sigmoid(zz).astype(dtype)
+            p = sigmoid(zz)
             naive = -np.log(np.asarray(1, dtype) - p)
             finite = np.isfinite(naive)
             right.plot(z[finite], naive[finite], linestyle=style, color=color, linewidth=width,

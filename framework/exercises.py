@@ -567,8 +567,10 @@ class ScriptedRun:
     epoch, as many as ``max_epochs``) and the other three made up. Training also sets every weight of the
     model to e, so the weights a model ends with tell which epoch they come from (``weights_epoch``).
     ``calls`` lists ("train", e) and ("evaluate", e) in order; ``lrs`` the learning rate of each epoch;
-    ``given`` (function, model, loss, loader) of each call.
+    ``given`` (function, model, loss, loader) of each call. ``who`` is the function checked, for the messages.
     """
+
+    who = "run_training"
 
     def __init__(self, val_losses: Sequence[float], seed: int = 0) -> None:
         self.val_loss = [float(v) for v in val_losses]
@@ -585,7 +587,7 @@ class ScriptedRun:
     def train_one_epoch(self, model: Any, loss: Any, loader: Any, lr: float) -> tuple[float, float]:
         """The next epoch: (train_loss, train_acc) of the script; every weight of model set to the epoch."""
         if self.epoch == len(self.val_loss):
-            raise AssertionError(f"run_training trained more than max_epochs={len(self.val_loss)} epochs")
+            raise AssertionError(f"{self.who} trained more than max_epochs={len(self.val_loss)} epochs")
         self.epoch += 1
         self.calls.append(("train", self.epoch))
         self.lrs.append(lr)
@@ -599,7 +601,7 @@ class ScriptedRun:
         self.calls.append(("evaluate", self.epoch))
         self.given.append(("evaluate", model, loss, loader))
         if self.epoch == 0:
-            raise AssertionError("run_training called evaluate before the first epoch of training")
+            raise AssertionError(f"{self.who} called evaluate before the first epoch of training")
         return self.val_loss[self.epoch - 1], self.val_acc[self.epoch - 1]
 
     @staticmethod
@@ -622,6 +624,31 @@ class _Named:
 
 def _numbers(values: Sequence[float]) -> str:
     return ", ".join(f"{v:g}" for v in values)
+
+
+def _check_epoch_calls(script: ScriptedRun, who: str) -> None:
+    """That ``who`` called the script's evaluate exactly once after each epoch of training, and nothing else."""
+    trained = sum(kind == "train" for kind, _ in script.calls)
+    order = [call for e in range(1, trained + 1) for call in (("train", e), ("evaluate", e))]
+    expect(script.calls == order, f"{who} must call evaluate exactly once after each epoch of training, "
+                                  f"got the calls {', '.join(f'{k} {e}' for k, e in script.calls[:8])}")
+
+
+def _check_history_lists(history: Any, script: ScriptedRun, epochs: int, who: str, other_keys: Sequence[str]) -> None:
+    """That ``who`` returned a dict whose train_loss, train_acc, val_loss and val_acc are the script's numbers
+    of the ``epochs`` epochs run (``other_keys``: the history's other keys, named when one is missing)."""
+    expect(isinstance(history, dict), f"{who} must return the history as a dict, got {describe(history)}")
+    keys = ", ".join(("train_loss", "train_acc", "val_loss", "val_acc", *other_keys))
+    for key, values in (("train_loss", script.train_loss), ("train_acc", script.train_acc),
+                        ("val_loss", script.val_loss), ("val_acc", script.val_acc)):
+        got = history.get(key)
+        expect(got is not None, f"the history has no {key!r}: expected keys {keys}")
+        try:
+            same = len(got) == epochs and all(float(a) == b for a, b in zip(got, values))
+        except (TypeError, ValueError):
+            same = False
+        expect(same, f"history[{key!r}] should hold the {epochs} numbers of the epochs run, "
+                     f"{_numbers(values[:epochs][:6])}{', ...' if epochs > 6 else ''}; got {one_line(got)[:80]}")
 
 
 def check_scripted_run(run_training: types.FunctionType, val_losses: Sequence[float],
@@ -655,9 +682,7 @@ def check_scripted_run(run_training: types.FunctionType, val_losses: Sequence[fl
                         if got is train_loader else "")
                 raise AssertionError(f"run_training called {function} with {got!r} as the {what}; expected the "
                                      f"{what} it was given, {given!r}{hint}")
-    order = [call for e in range(1, len(trained) + 1) for call in (("train", e), ("evaluate", e))]
-    expect(script.calls == order, "run_training must call evaluate exactly once after each epoch of training, "
-                                  f"got the calls {', '.join(f'{k} {e}' for k, e in script.calls[:8])}")
+    _check_epoch_calls(script, "run_training")
     expect(len(trained) == epochs, f"with {setting}, run_training trained {len(trained)} epoch(s); it should {should}")
     rates = [lr * lr_decay ** (e - 1) for e in range(1, epochs + 1)]
     try:
@@ -666,18 +691,7 @@ def check_scripted_run(run_training: types.FunctionType, val_losses: Sequence[fl
         ok = False
     expect(ok, f"the learning rates of epochs 1, 2, ... should be lr * lr_decay ** (epoch - 1) = {_numbers(rates[:5])}"
                f"{', ...' if epochs > 5 else ''}; got {', '.join(map(str, script.lrs[:5]))}")
-    expect(isinstance(history, dict), f"run_training must return the history as a dict, got {describe(history)}")
-    for key, values in (("train_loss", script.train_loss), ("train_acc", script.train_acc),
-                        ("val_loss", script.val_loss), ("val_acc", script.val_acc)):
-        got = history.get(key)
-        expect(got is not None, f"the history has no {key!r}: expected keys train_loss, train_acc, val_loss, "
-                                "val_acc, best_epoch, stopped_epoch")
-        try:
-            same = len(got) == epochs and all(float(a) == b for a, b in zip(got, values))
-        except (TypeError, ValueError):
-            same = False
-        expect(same, f"history[{key!r}] should hold the {epochs} numbers of the epochs run, "
-                     f"{_numbers(values[:epochs][:6])}{', ...' if epochs > 6 else ''}; got {one_line(got)[:80]}")
+    _check_history_lists(history, script, epochs, "run_training", ("best_epoch", "stopped_epoch"))
     for key, value in (("best_epoch", best), ("stopped_epoch", stopped)):
         expect(key in history, f"the history has no {key!r}")
         expect(history[key] == value and (value is None) == (history[key] is None),

@@ -31,7 +31,7 @@ import numpy as np
 from .activations import ReLU, Sigmoid, Tanh, sigmoid
 from .data import ArrayDataset, DataLoader
 from . import exercises as _exercises
-from .exercises import check_epoch_batches, describe, expect, one_line
+from .exercises import check_epoch_batches, describe, expect, one_line, quiet
 from .layers import Linear
 from .losses import BinaryCrossEntropyWithLogits
 from .sequential import Sequential
@@ -121,15 +121,15 @@ class _LoopProbe(ReferenceClassifier):
 
 
 class _RecordedLoss(BinaryCrossEntropyWithLogits):
-    """The framework's loss, keeping each batch's (loss, size)."""
+    """The framework's loss, keeping each batch's loss."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.values: list[tuple[float, int]] = []
+        self.values: list[float] = []
 
     def forward(self, scores: np.ndarray, target: np.ndarray) -> float:
         value = super().forward(scores, target)
-        self.values.append((float(value), int(np.size(scores))))
+        self.values.append(float(value))
         return value
 
 
@@ -190,17 +190,18 @@ def check_train_loop(train: Any, *, n: int = 10, batch_size: int = 4, epochs: in
     _check_history_figures(history, expected, recorded.values, model, n, batch_size, epochs)
 
 
-def _check_history_figures(history: dict, expected: Any, values: list[tuple[float, int]], model: _LoopProbe,
+def _check_history_figures(history: dict, expected: Any, values: list[float], model: _LoopProbe,
                            n: int, batch_size: int, epochs: int) -> None:
     """The history's loss and accuracy of a run whose batches were right: the typical mistakes by name."""
-    losses = np.asarray(history["loss"], dtype=np.float64) if len(history["loss"]) == epochs else None
-    accuracies = np.asarray(history["accuracy"], dtype=np.float64) if len(history["accuracy"]) == epochs else None
-    for key, got in (("loss", losses), ("accuracy", accuracies)):
-        expect(got is not None, f"history[{key!r}] must have one entry per epoch ({epochs}), got {len(history[key])}")
+    lengths = {key: len(history[key]) for key in ("loss", "accuracy")}
+    for key, length in lengths.items():
+        expect(length == epochs, f"history[{key!r}] must have one entry per epoch ({epochs}), got {length}")
+    losses = np.asarray(history["loss"], dtype=np.float64)
+    accuracies = np.asarray(history["accuracy"], dtype=np.float64)
     per_epoch = len(values) // epochs
     batches = [values[e * per_epoch:(e + 1) * per_epoch] for e in range(epochs)]
-    plain = np.array([np.mean([v for v, _ in b]) for b in batches])
-    full = np.array([sum(v for v, _ in b) * batch_size / n for b in batches])
+    plain = np.array([np.mean(b) for b in batches])
+    full = np.array([sum(b) * batch_size / n for b in batches])
     right = np.asarray(expected.train_loss)
     if not np.allclose(losses, right, rtol=1e-7, atol=1e-12):
         last = n % batch_size
@@ -267,8 +268,7 @@ def sigmoid_backward_is_right(sigmoid_class: Any) -> bool:
     x = np.array([[-3.0, -0.5, 0.0, 1.0, 3.0]])
     g = np.array([[0.5, -1.0, 2.0, 1.5, -0.3]])
     try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with quiet():
             layer = sigmoid_class()
             layer.forward(np.array(x))
             dx = np.asarray(layer.backward(np.array(g)), dtype=np.float64)

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from . import exercises as _exercises
-from .exercises import ScriptedRun, describe, expect, one_line, substitute
+from .exercises import (ScriptedRun, _check_epoch_calls, _check_history_lists, _Named, _numbers, describe, expect,
+                        one_line, substitute)
 
 __all__ = ["ScriptedEpochs", "TimingStandIns", "check_balanced_subset", "check_stopping_run", "check_timed_training",
            "stop_epoch"]
@@ -204,27 +205,13 @@ class ScriptedEpochs(ScriptedRun):
     """:class:`ScriptedRun` (scripted losses, every weight set to the epoch) with the signatures of this
     assignment's ``train_epoch(model, loader, lr)`` and ``evaluate(model, x, y)``."""
 
+    who = "train_with_early_stopping"
+
     def train_epoch(self, model: Any, loader: Any, lr: float) -> tuple[float, float]:
         return self.train_one_epoch(model, None, loader, lr)
 
     def evaluate_on(self, model: Any, x: Any, y: Any) -> tuple[float, float]:
-        self.calls.append(("evaluate", self.epoch))
-        self.given.append(("evaluate", model, x, y))
-        if self.epoch == 0:
-            raise AssertionError("train_with_early_stopping called evaluate before the first epoch of training")
-        return self.val_loss[self.epoch - 1], self.val_acc[self.epoch - 1]
-
-
-class _Named:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-def _numbers(values: Sequence[float]) -> str:
-    return ", ".join(f"{v:g}" for v in values)
+        return self.evaluate(model, x, y)
 
 
 def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses: Sequence[float], max_epochs: int,
@@ -259,25 +246,11 @@ def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses
         for got, given in zip(args, wanted):
             expect(got is given,
                    f"{name} was given {got!r}; expected {given!r}, as train_with_early_stopping was given it")
-    order = [call for e in range(1, len(trained) + 1) for call in (("train", e), ("evaluate", e))]
-    expect(script.calls == order, "train_with_early_stopping must call evaluate exactly once after each epoch of "
-                                  f"training; got the calls {', '.join(f'{k} {e}' for k, e in script.calls[:8])}")
+    _check_epoch_calls(script, "train_with_early_stopping")
     expect(len(trained) == epochs, f"with {setting}, train_with_early_stopping trained {len(trained)} epoch(s); "
                                    f"it should {should}")
     expect(all(rate == lr for rate in script.lrs), f"every epoch trains with lr={lr}; got {_numbers(script.lrs[:5])}")
-    expect(isinstance(history, dict),
-           f"train_with_early_stopping must return the history as a dict, got {describe(history)}")
-    for key, values in (("train_loss", script.train_loss), ("train_acc", script.train_acc),
-                        ("val_loss", script.val_loss), ("val_acc", script.val_acc)):
-        got = history.get(key)
-        expect(got is not None, f"the history has no {key!r}: expected keys train_loss, train_acc, val_loss, val_acc, "
-                                "stop_epoch, stopped_early")
-        try:
-            same = len(got) == epochs and all(float(a) == b for a, b in zip(got, values))
-        except (TypeError, ValueError):
-            same = False
-        expect(same, f"history[{key!r}] should hold the {epochs} numbers of the epochs run, "
-                     f"{_numbers(values[:epochs][:6])}{', ...' if epochs > 6 else ''}; got {one_line(got)[:80]}")
+    _check_history_lists(history, script, epochs, "train_with_early_stopping", ("stop_epoch", "stopped_early"))
     for key, value in (("stop_epoch", epochs), ("stopped_early", early)):
         expect(key in history, f"the history has no {key!r}")
         kind = (bool, np.bool_) if key == "stopped_early" else (int, np.integer)
