@@ -5,18 +5,16 @@ beside the checkout; without the files those tests skip and say why.
 """
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from framework import evaluate, load, load_dataset
 from framework.experiment import Config, run
+from support import DATA_DIR
 
 pytestmark = pytest.mark.accuracy
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-DATA = Path(os.environ.get("FRAMEWORK_DATA_DIR") or SHARED)
+DATA = DATA_DIR
 
 
 def needs(folder: str) -> None:

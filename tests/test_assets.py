@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from support import DATA_DIR
+
 matplotlib_image = pytest.importorskip("matplotlib.image", reason="matplotlib is not installed")
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 SCRIPTS = sorted(ASSETS.glob("make_*figures.py"))
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 # scripts that draw from a data set's files: (the data set, the prefix of their figures)
 NEEDS_DATA = {"make_ps2_figures.py": ("fashion-mnist", "ps2_")}
 
@@ -33,7 +34,7 @@ def redrawn(tmp_path_factory) -> tuple[Path, list[str]]:
     for path in ASSETS.glob("*.py"):
         shutil.copy(path, folder)
     env = dict(os.environ, MPLBACKEND="Agg")
-    env.setdefault("FRAMEWORK_DATA_DIR", str(SHARED_DATA))
+    env["FRAMEWORK_DATA_DIR"] = str(DATA_DIR)
     skipped = []
     for script in SCRIPTS:
         data, prefix = NEEDS_DATA.get(script.name, (None, None))

@@ -16,6 +16,8 @@ import pytest
 import framework as fw
 from framework import exercises as ex
 
+from support import notebook
+
 pytestmark = pytest.mark.notebooks
 
 
@@ -27,12 +29,6 @@ def fresh_registry(monkeypatch):
     monkeypatch.setattr(ex, "_checks", {})
     monkeypatch.setattr(ex, "_points", {})
 
-
-def notebook(source: str) -> dict:
-    """Run ``source`` as notebook cells would run it, and return the namespace."""
-    namespace = {"__name__": "__main__"}
-    exec(compile(textwrap.dedent(source), "<cell>", "exec"), namespace)
-    return namespace
 
 
 def noisy():

@@ -8,21 +8,16 @@ as its cells are.
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pytest
 
 import framework as fw
 from framework import exercises as ex
 
+from support import edited, notebook
+
 pytestmark = pytest.mark.notebooks
 
-
-def notebook(source: str) -> dict:
-    namespace = {"__name__": "__main__"}
-    exec(compile(textwrap.dedent(source), "<cell>", "exec"), namespace)
-    return namespace
 
 
 # A correct run_training, the rule of assignment 2, and variants with one typical mistake each.
@@ -95,10 +90,7 @@ PLATEAU = ([1.0, 0.9, 0.95, 0.93, 0.91, 0.89], (4, 2, 4), dict(min_delta=0.0, pa
      ([1.0, 0.9, 0.8], (3, 3, None), {}), r"trained more than max_epochs=3 epochs"),
 ])
 def test_a_wrong_run_training_gets_one_line_that_says_what_is_wrong(edits, script, message):
-    source = RUN_TRAINING
-    for old, new in edits:
-        assert old in source
-        source = source.replace(old, new)
+    source = edited(RUN_TRAINING, edits)
     val_losses, expected, settings = script or (SCRIPT, (7, 5, 7), SETTINGS)
     with pytest.raises(AssertionError, match=message):
         ex.check_scripted_run(notebook(source)["run_training"], val_losses, expected, show=False, **settings)

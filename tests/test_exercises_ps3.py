@@ -21,13 +21,10 @@ from hypothesis import strategies as st
 import framework as fw
 from framework import exercises as ex
 
+from support import edited, notebook
+
 pytestmark = pytest.mark.notebooks
 
-
-def notebook(source: str) -> dict:
-    namespace = {"__name__": "__main__"}
-    exec(compile(textwrap.dedent(source), "<cell>", "exec"), namespace)  # noqa: S102 (a notebook cell)
-    return namespace
 
 
 SIGMOIDS = """
@@ -227,11 +224,7 @@ MISTAKES = {
 
 
 def trainer(edits=()):
-    source = textwrap.dedent(TRAIN)
-    for old, new in edits:
-        assert old in source, old
-        source = source.replace(old, new)
-    return notebook(source)["train"]
+    return notebook(edited(textwrap.dedent(TRAIN), edits))["train"]
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"n": 11, "batch_size": 3, "epochs": 3, "lr": 0.3, "seed": 7},

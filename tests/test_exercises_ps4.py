@@ -19,20 +19,10 @@ from hypothesis import strategies as st
 import framework as fw
 from framework import exercises as ex
 
+from support import edited, notebook
+
 pytestmark = pytest.mark.notebooks
 
-
-def notebook(source: str) -> dict:
-    namespace = {"__name__": "__main__"}
-    exec(compile(textwrap.dedent(source), "<cell>", "exec"), namespace)  # noqa: S102
-    return namespace
-
-
-def edited(source: str, edits: list[tuple[str, str]]) -> str:
-    for old, new in edits:
-        assert old in source, old
-        source = source.replace(old, new)
-    return source
 
 
 # --------------------------------------------------------------------------- balanced subsets

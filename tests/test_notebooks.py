@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -19,6 +18,7 @@ from grading.course import GRADING, NOTEBOOKS, load_course  # noqa: E402
 from grading.fixtures import submission  # noqa: E402
 from grading.leaks import find_leaks  # noqa: E402
 from grading.release import master_paths, out_of_sync  # noqa: E402
+from support import DATA_DIR  # noqa: E402
 from variants_ps3 import PS3_VARIANTS  # noqa: E402
 from variants_ps4 import PS4_VARIANTS  # noqa: E402
 
@@ -42,19 +42,18 @@ def kernel_on_path():
 
 
 # The data set each assignment's notebooks read through the framework's loaders, as students do.
-# Their kernels find the files through $FRAMEWORK_DATA_DIR, which defaults here to the shared
-# folder beside the checkout (as in test_accuracy.py); without the files, the tests that run
-# those notebooks skip and say why.
+# Their kernels find the files through $FRAMEWORK_DATA_DIR, which defaults here to the tests'
+# DATA_DIR (the shared folder beside the checkout); without the files, the tests that run those
+# notebooks skip and say why.
 DATA_SETS = {"ps2": "fashion-mnist", "ps4": "mnist"}
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(autouse=True, scope="module")
 def data_folder():
-    if os.environ.get("FRAMEWORK_DATA_DIR") or not SHARED_DATA.is_dir():
+    if os.environ.get("FRAMEWORK_DATA_DIR") or not DATA_DIR.is_dir():
         yield
         return
-    os.environ["FRAMEWORK_DATA_DIR"] = str(SHARED_DATA)
+    os.environ["FRAMEWORK_DATA_DIR"] = str(DATA_DIR)
     try:
         yield
     finally:

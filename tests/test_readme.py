@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from support import DATA_DIR
+
 pytestmark = pytest.mark.cli
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -28,8 +30,7 @@ def test_readme_examples_run():
 
 def test_readme_data_example_runs(monkeypatch):
     """The ```py block reads MNIST: run it where the files are, never downloading."""
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data"
-    folder = Path(__import__("os").environ.get("FRAMEWORK_DATA_DIR") or shared)
+    folder = DATA_DIR
     if not (folder / "mnist" / "train-images-idx3-ubyte.gz").is_file():
         pytest.skip(f"no MNIST files in {folder}")
     monkeypatch.setenv("FRAMEWORK_DATA_DIR", str(folder))
