@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,11 +15,16 @@ ASSETS = ROOT / "assets"
 SETTINGS = GRADING / "course.toml"
 
 
+# names that are branches wherever they exist: a pin must not move
+BRANCH_NAMES = {"main", "master", "HEAD", "trunk", "develop", "dev", "gh-pages"}
+REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+
+
 @dataclass(frozen=True)
 class Course:
     course_id: str
     github: str  # "owner/name"
-    branch: str
+    ref: str | None  # the tag (or commit) of the public repository the notebooks install from
     assignments: dict[str, list[str]]
     timeouts: dict[str, float]
 
@@ -33,20 +39,44 @@ class Course:
         """nbgrader's per-cell limit (seconds) for ``assignment``."""
         return self.timeouts.get(assignment or "", self.timeouts.get("default", 30))
 
+    def pinned_ref(self) -> str:
+        """``ref``, checked: a tag or a commit, never a branch, which would change under the students."""
+        return check_ref(self.ref)
+
     def colab_url(self, notebook: str) -> str:
-        return f"https://colab.research.google.com/github/{self.github}/blob/{self.branch}/notebooks/{notebook}.ipynb"
+        return f"https://colab.research.google.com/github/{self.github}/blob/{self.pinned_ref()}/notebooks/{notebook}.ipynb"
 
     def pip_url(self) -> str:
-        return f"git+https://github.com/{self.github}@{self.branch}"
+        return f"git+https://github.com/{self.github}@{self.pinned_ref()}"
+
+
+PIN_HELP = (f"set [repository] ref in {SETTINGS} to the tag the edition will get in the public repository"
+            " (e.g. ref = \"2027-spring\"; a new one whenever framework/ changes during a term), then"
+            " `make release`, `make publish DEST=...`, and tag DEST's commit with it (README, For instructors)")
+
+
+def check_ref(ref: str | None) -> str:
+    """``ref`` if it can pin the edition (a tag name or a commit id, not a branch); else SystemExit saying what to do."""
+    if not ref:
+        raise SystemExit(f"{SETTINGS}: no [repository] ref: the notebooks' badges and setup cell must install one"
+                         f" fixed edition of the framework; {PIN_HELP}")
+    if ref in BRANCH_NAMES or not REF.fullmatch(ref) or ".." in ref or ref.endswith((".", "/", ".lock")):
+        kind = "a branch, which moves whenever it gets a commit" if ref in BRANCH_NAMES else "not a valid git tag name"
+        raise SystemExit(f"{SETTINGS}: [repository] ref = {ref!r} is {kind}: the notebooks must install one fixed"
+                         f" edition of the framework; {PIN_HELP}")
+    return ref
 
 
 def load_course(path: Path = SETTINGS) -> Course:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if "branch" in data.get("repository", {}):
+        raise SystemExit(f"{path}: [repository] branch is no longer read (a branch changes under the students);"
+                         f" {PIN_HELP}")
     try:
         return Course(
             course_id=data["course"]["id"],
             github=data["repository"]["github"],
-            branch=data["repository"]["branch"],
+            ref=data["repository"].get("ref"),
             assignments={k: list(v) for k, v in data["assignments"].items()},
             timeouts={k: float(v) for k, v in data.get("timeouts", {}).items()},
         )

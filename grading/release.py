@@ -22,12 +22,28 @@ from .course import ASSETS, GRADING, NOTEBOOKS, Course, load_course
 from .leaks import find_leaks
 
 SETUP = '''\
-# Setup: run this cell first. On Colab it installs the course's framework (about 20 s);
+# Setup: run this cell first. On Colab it installs the course's framework, edition {ref} (about 20 s);
 # where the framework is already installed (your computer, the grader) it does nothing.
-import importlib.util, subprocess, sys
+import importlib.util, re, subprocess, sys
 if importlib.util.find_spec("framework") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                    "framework[course] @ {pip_url}"], check=True)
+    source = "{pip_url}"
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-color",
+                          f"framework[course] @ {{source}}"], capture_output=True, text=True)
+    if pip.returncode != 0:
+        class SetupFailed(Exception):
+            def _render_traceback_(self):   # Jupyter and Colab show the message alone, without a traceback
+                return [str(self)]
+        said = [re.sub(r"\\x1b\\[[0-9;]*m", "", line).strip(" │╰─>×") for line in pip.stderr.splitlines()]
+        said = [line for line in said if line]
+        reason = next((line for start in ("fatal:", "ERROR:") for line in said if line.startswith(start)),
+                      (said or ["pip failed"])[-1])
+        raise SetupFailed(
+            f"Could not install the course's framework from {{source}}\\n  ({{reason}})\\n"
+            "Is this runtime online? Run this cell again in a minute. Or install the framework from a copy of\\n"
+            "the course (its folder, or its wheel framework-<version>-py3-none-any.whl, uploaded to /content):\\n"
+            '  !pip install -e "/content/course[course]"   or   !pip install "/content/<the wheel>.whl[course]"\\n'
+            "in a new cell, then Runtime -> Restart session, and run this cell again. On your own computer:\\n"
+            '  pip install -e "/path/to/course[course]"   in a terminal, then restart the kernel.')
 import framework
 print("framework", framework.__version__)'''
 
@@ -69,7 +85,8 @@ def student_notebook(released: nbformat.NotebookNode, name: str, course: Course,
         f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({course.colab_url(name)})",
         id="colab-badge",
     )
-    setup = nbformat.v4.new_code_cell(SETUP.format(pip_url=course.pip_url()), id="colab-setup")
+    setup = nbformat.v4.new_code_cell(SETUP.format(pip_url=course.pip_url(), ref=course.pinned_ref()),
+                                      id="colab-setup")
     setup.metadata = {"tags": ["setup"]}
     for cell in nb.cells:
         if cell.cell_type == "markdown":

@@ -243,3 +243,63 @@ def test_publish_from_the_command_line_says_so_loudly(tmp_path):
                             cwd=GRADING.parent, timeout=300)
     assert result.returncode == 1
     assert result.stderr.startswith("PUBLISH FAILED") and "leak.md" in result.stderr
+
+
+# --------------------------------------------------------------------------- the pinned edition and the setup cell
+def setup_cell(notebook: str = "ps1_layers") -> str:
+    nb = nbformat.read(NOTEBOOKS / f"{notebook}.ipynb", as_version=4)
+    return next(c for c in nb.cells if c.get("id") == "colab-setup").source
+
+
+def test_badges_and_setup_cells_install_the_pinned_edition_never_a_branch():
+    ref = COURSE.pinned_ref()
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        text = path.read_text(encoding="utf-8")
+        assert "@main" not in text and "/blob/main/" not in text, path.name
+        assert f"{COURSE.pip_url()}\\\"" in text and f"/blob/{ref}/notebooks/{path.name}" in text, path.name
+
+
+@pytest.mark.parametrize("ref, says", [
+    (None, "no [repository] ref"), ("", "no [repository] ref"), ("main", "is a branch"), ("master", "is a branch"),
+    ("v1 beta", "not a valid git tag name"), ("../v1", "not a valid git tag name"),
+])
+def test_a_missing_or_moving_pin_is_refused_with_instructions(ref, says):
+    from dataclasses import replace
+
+    course = replace(COURSE, ref=ref)
+    for make in (course.pip_url, lambda: course.colab_url("ps1_layers")):
+        with pytest.raises(SystemExit, match=r"course.toml") as info:
+            make()
+        assert says in str(info.value) and "make release" in str(info.value) and "tag" in str(info.value)
+
+
+def test_a_branch_setting_is_refused(tmp_path):
+    settings = tmp_path / "course.toml"
+    settings.write_text('[course]\nid = "x"\n[repository]\ngithub = "a/b"\nbranch = "main"\n[assignments]\nps1 = ["ps1"]\n')
+    with pytest.raises(SystemExit, match=r"branch is no longer read.*ref"):
+        load_course(settings)
+
+
+def test_the_setup_cell_offline_or_on_a_bad_url_says_so_once_without_a_traceback():
+    """The released setup cell, run in a kernel where framework is not importable, with its URL pointing
+    at a host that does not exist: one error output, the course's message, pip's reason once, no traceback."""
+    from nbclient import NotebookClient
+
+    source = setup_cell()
+    bad = COURSE.pip_url().replace("github.com", "github.invalid")
+    assert COURSE.pip_url() in source
+    pretend = ("import importlib.util\n_find = importlib.util.find_spec\n"
+               "importlib.util.find_spec = lambda name, *args: None if name == 'framework' else _find(name, *args)")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(pretend),
+                                         nbformat.v4.new_code_cell(source.replace(COURSE.pip_url(), bad))])
+    NotebookClient(nb, timeout=120, allow_errors=True, kernel_name="python3").execute()
+    outputs = nb.cells[1].outputs
+    assert [o.output_type for o in outputs] == ["error"], outputs
+    shown = "\n".join(outputs[0].traceback)
+    assert shown.startswith(f"Could not install the course's framework from {bad}\n"), shown
+    assert "Traceback" not in shown and "File " not in shown and "subprocess" not in shown.lower()
+    assert "\x1b" not in shown and outputs[0].ename == "SetupFailed"
+    reason = shown.splitlines()[1].strip()
+    assert reason.startswith("(") and len(reason) > 2 and shown.count(reason) == 1
+    assert 'pip install -e "/content/course[course]"' in shown and ".whl[course]" in shown
+    assert 'pip install -e "/path/to/course[course]"' in shown
