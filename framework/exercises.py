@@ -38,6 +38,7 @@ import functools
 import io
 import re
 import sys
+import textwrap
 import types
 import warnings
 from typing import Any, Iterable, Iterator, Sequence
@@ -97,20 +98,76 @@ def quiet():
         yield
 
 
-def one_line(err):
-    """An exception (or any text) as one line of at most 300 characters."""
+def one_line(err, limit=300):
+    """An exception (or any text) as one line of at most ``limit`` characters, cut between words."""
     text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= 300 else text[:297] + "..."
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 3]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "..."
 
 
-def _explain(err):
-    """An exception as the line a student reads: the message of a failed check, else 'Type: message'."""
-    return one_line(err) if isinstance(err, AssertionError) else f"{type(err).__name__}: {one_line(err)}"
+def _explain(err, check=None, limit=300):
+    """An exception as the line a student reads: the message of a failed check, else 'Type: message',
+    with a hint for a name that is not defined (``check``: the check function that was running)."""
+    if isinstance(err, AssertionError):
+        return one_line(err, limit)
+    text = f"{type(err).__name__}: {one_line(err, limit)}"
+    name = getattr(err, "name", None) if type(err) is NameError else None
+    if name:
+        if check is not None and _innermost_code(err) is check.__code__:  # the test cell's own use of it
+            text += f": run the cell that defines {name} first (Restart & run all runs every cell in order)"
+        else:
+            text += (f": a misspelt name, or one that a cell defines and that has not run yet (run the cell that"
+                     f" defines {name} first: Restart & run all)")
+    return text
+
+
+def _innermost_code(err):
+    """The code object of the frame an exception was raised in, or None."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code if tb is not None else None
+
+
+def _without_own_frames(tb):
+    """The traceback ``tb`` without the frames of this module and of its assignment parts
+    (``framework.exercises_ps3``, ...): the student's frames, and the test cell's, stay."""
+    kept = []
+    while tb is not None:
+        if not str(tb.tb_frame.f_globals.get("__name__", "")).startswith(__name__):
+            kept.append(tb)
+        tb = tb.tb_next
+    result = None
+    for t in reversed(kept):
+        result = types.TracebackType(result, t.tb_frame, t.tb_lasti, t.tb_lineno)
+    return result
+
+
+class CheckFailed(AssertionError):
+    """A failed check: "exercise: what is wrong". In a notebook its traceback leaves out the frames of
+    this module, which tell a student nothing: what remains is the test cell's line and, for an error
+    in the student's code, the student's own frames above the message."""
+
+    def _render_traceback_(self):
+        """The lines Jupyter shows (IPython calls this instead of formatting the traceback itself)."""
+        try:
+            from IPython import get_ipython
+
+            error = self
+            while error is not None:
+                error.__traceback__ = _without_own_frames(error.__traceback__)
+                error = error.__cause__
+            return get_ipython().InteractiveTB.structured_traceback(type(self), self, self.__traceback__)
+        except Exception:  # never fail here: IPython would then show no error, and the cell would pass
+            return [f"{type(self).__name__}: {self}"]
 
 
 def _run(exercise, check, traceback):
-    """Run a check; any failure but NotImplementedError becomes one AssertionError line,
-    "exercise: what is wrong", chained to the student's error only when ``traceback``."""
+    """Run a check; any failure but NotImplementedError becomes one CheckFailed line,
+    "exercise: what is wrong", chained to the student's error only when ``traceback`` (and the
+    error is in the student's code: a name the test cell uses that is not defined needs no traceback)."""
     try:
         with quiet():
             _call(check)
@@ -118,7 +175,9 @@ def _run(exercise, check, traceback):
         raise
     except Exception as err:
         cause = err if traceback and not isinstance(err, AssertionError) else None
-        raise AssertionError(f"{exercise}: {_explain(err)}") from cause
+        if type(err) is NameError and _innermost_code(err) is check.__code__:
+            cause = None
+        raise CheckFailed(f"{exercise}: {_explain(err, check)}") from cause
 
 
 def visible_check(exercise, points):
@@ -154,6 +213,15 @@ def case(description):
         raise AssertionError(f"{description}: {_explain(err)}") from None
 
 
+TABLE_WIDTH = 110    # characters of a line of the self-check's table; a longer result wraps
+TABLE_LIMIT = 2000   # characters of a result in the table: a diagnosis is shown whole
+
+
+def _wrap(text, width):
+    """``text`` as lines of at most ``width`` characters (at least 40), broken between words only."""
+    return textwrap.wrap(text, max(width, 40), break_long_words=False, break_on_hyphens=False) or [""]
+
+
 def self_check():
     """Reruns every visible check and prints a table of exercises, points and results. Never raises."""
     try:
@@ -173,8 +241,7 @@ def self_check():
                 except NotImplementedError:
                     status = "not done"
                 except Exception as err:
-                    message = _explain(err)
-                    status = "fails: " + (message if len(message) <= 150 else message[:147] + "...")
+                    status = "fails: " + _explain(err, check, limit=TABLE_LIMIT)
             rows.append((exercise, str(points), status))
         if _declared is None:
             print("The list of this notebook's exercises is unknown (the cell that declares it was deleted or "
@@ -186,7 +253,10 @@ def self_check():
         print(f"{'exercise':<{width}}  points  visible checks")
         print("-" * (width + 30))
         for exercise, points, status in rows:
-            print(f"{exercise:<{width}}  {points:>6}  {status}")
+            lines = _wrap(status, TABLE_WIDTH - width - 10)
+            print(f"{exercise:<{width}}  {points:>6}  {lines[0]}")
+            for line in lines[1:]:
+                print(" " * (width + 10) + line)
         total = sum(int(p) for _, p, _ in rows)
         print("-" * (width + 30))
         print(f"visible checks pass for {passing} of {total} points; the grader also runs hidden checks in the same cells.")

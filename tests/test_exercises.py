@@ -168,6 +168,95 @@ def test_self_check_never_raises(capfd):
     assert err == ""
 
 
+def test_self_check_shows_a_long_diagnosis_whole_wrapped_between_words(capsys):
+    class StrayFactor(fw.Linear):
+        def backward(self, grad_out, lr=None):
+            self.dW = self._cache.T @ grad_out * len(self._cache)   # a stray factor N
+            self.db = grad_out.sum(axis=0)
+            return -(grad_out @ self.W.T)                         # and a wrong sign
+
+    layer = StrayFactor(5, 3, seed=0)
+    x = np.random.default_rng(0).standard_normal((8, 5))
+    check = lambda: ex.gradient_check(layer, x, params=ex.linear_params(layer), show=False)  # noqa: E731
+    with pytest.raises(AssertionError) as info:
+        check()
+    diagnosis = str(info.value)
+    assert len(diagnosis) > 150 and "likely cause" in diagnosis
+    ex.exercises([("Linear.backward", 8)])
+    register("Linear.backward", 8, check)
+    capsys.readouterr()
+    ex.self_check()
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Linear.backward"))
+    row = [lines[start]] + [line for line in lines[start + 1:] if line.startswith(" " * 10) and line.strip()]
+    assert len(row) > 1 and all(len(line) <= ex.TABLE_WIDTH for line in row)
+    assert " ".join(" ".join(row).split()) == "Linear.backward 8 fails: " + diagnosis
+    assert not diagnosis.endswith("...")
+
+
+def undefined_name_check():
+    """A test cell's check that uses a class no cell has defined yet."""
+    return notebook("""
+        def visible_linear():
+            layer = Linear(2, 3)
+    """)["visible_linear"]
+
+
+def test_a_test_cell_run_before_its_class_says_which_cell_to_run(capsys):
+    with pytest.raises(AssertionError) as info:
+        ex.visible_check("Linear.forward", 4)(undefined_name_check())
+    assert str(info.value) == ("Linear.forward: NameError: name 'Linear' is not defined: run the cell that defines "
+                               "Linear first (Restart & run all runs every cell in order)")
+    assert info.value.__cause__ is None   # the test cell's own line needs no traceback
+    ex.self_check()
+    assert "run the cell that defines Linear first" in capsys.readouterr().out
+
+
+def test_a_misspelt_name_in_the_student_s_code_keeps_its_traceback():
+    ns = notebook("""
+        def relu(x):
+            return maximum(x, 0)
+    """)
+    with pytest.raises(AssertionError) as info:
+        ex.visible_check("relu", 1)(lambda: ns["relu"](np.ones(2)))
+    assert str(info.value) == ("relu: NameError: name 'maximum' is not defined: a misspelt name, or one that a cell "
+                               "defines and that has not run yet (run the cell that defines maximum first: Restart & "
+                               "run all)")
+    assert isinstance(info.value.__cause__, NameError)
+
+
+def frames(tb):
+    while tb is not None:
+        yield tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+
+
+def test_a_failed_check_renders_without_the_frames_of_the_checks(monkeypatch):
+    ns = notebook("""
+        def relu(x):
+            return x.clip(min=0) + undefined_helper(x)
+    """)
+    with pytest.raises(ex.CheckFailed) as info:
+        ex.visible_check("relu", 1)(lambda: ns["relu"](np.ones(2)))
+    error = info.value
+    assert any(f.endswith("exercises.py") for f in frames(error.__cause__.__traceback__))
+
+    class Shell:   # what IPython gives _render_traceback_: its traceback formatter
+        class InteractiveTB:
+            @staticmethod
+            def structured_traceback(etype, value, tb):
+                import traceback
+                return traceback.format_exception(etype, value, tb)
+
+    monkeypatch.setattr("IPython.get_ipython", lambda: Shell())
+    shown = "".join(error._render_traceback_())
+    assert ex.__file__ not in shown and "exercises_ps" not in shown
+    assert '"<cell>", line 3, in relu' in shown                     # the student's own frame stays
+    assert shown.rstrip().endswith("CheckFailed: " + str(error))
+    monkeypatch.setattr("IPython.get_ipython", lambda: None)       # outside IPython: the message alone, never an error
+    assert error._render_traceback_() == [f"CheckFailed: {error}"]
+
+
 # --------------------------------------------------------------------------- the prelude
 def test_the_prelude_undoes_what_answer_cells_define(capsys):
     ns = notebook("""
