@@ -6,6 +6,20 @@ import argparse
 import sys
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends "(default: ...)" to an option's help once: not when the help already names its
+    default, nor for flags and unset (None) defaults, whose help says what happens instead."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default is None or action.nargs == 0 or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
+
+THREADS_HELP = "BLAS threads for the matrix products (default: 1, which these small products run fastest on, above all on a busy machine)"
+
+
 def _train_parser(sub: argparse._SubParsersAction) -> None:
     from .datasets import DATASET_NAMES
     from .experiment import OPTIMIZERS, SCHEDULES
@@ -18,7 +32,7 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
         "the data set's defaults (printed in metrics.json). The default data set, digits, ships with "
         "scikit-learn: nothing is downloaded. MNIST and Fashion-MNIST are read from --data-dir, else "
         "$FRAMEWORK_DATA_DIR, else ~/.cache/framework, and downloaded there (checksums verified) when missing.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_DefaultsFormatter,
     )
     train.add_argument("--dataset", default="digits", choices=DATASET_NAMES, help="data set")
     train.add_argument("--hidden", type=int, nargs="+", metavar="N", help="hidden layer sizes (default: 256 128 digits, 128 64 mnist and fashion-mnist, 32 32 2-D sets)")
@@ -38,6 +52,7 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--no-download", action="store_true", help="never download; fail if the files are not there")
     train.add_argument("--no-gradcheck", action="store_true", help="skip the gradient check of the model before training")
     train.add_argument("--no-progress", action="store_true", help="one line per epoch instead of progress bars")
+    train.add_argument("--threads", type=int, metavar="N", help=THREADS_HELP)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,11 +63,18 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
     demo.add_argument("--lr", type=float, default=0.5, help="learning rate of the fused SGD update (default 0.5)")
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--threads", type=int, metavar="N", help=THREADS_HELP)
     args = parser.parse_args(argv)
     if args.command == "demo":
         from .demo import main as demo_main
+        from .training import blas_threads
 
-        demo_main(epochs=args.epochs, lr=args.lr, seed=args.seed)
+        try:
+            threads = blas_threads(args.threads)
+        except ValueError:
+            print(f"python -m framework demo: error: --threads must be an integer >= 1, got {args.threads}", file=sys.stderr)
+            return 1
+        demo_main(epochs=args.epochs, lr=args.lr, seed=args.seed, threads=threads)
     elif args.command == "train":
         from .datasets import DatasetNotFoundError, IDXFormatError
         from .errors import NonFiniteError
@@ -63,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                 dataset=args.dataset, hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                 optimizer=args.optimizer, seed=args.seed, val_fraction=args.val_fraction, patience=args.patience,
                 min_delta=args.min_delta, schedule=args.schedule, out=args.out, data_dir=args.data_dir, download=not args.no_download,
-                gradcheck=not args.no_gradcheck, progress="lines" if args.no_progress else True,
+                gradcheck=not args.no_gradcheck, progress="lines" if args.no_progress else True, threads=args.threads,
             ))
         except (ConfigError, DatasetNotFoundError, IDXFormatError, NonFiniteError, OSError) as err:  # the user's to fix
             print(f"python -m framework train: error: {err}", file=sys.stderr)

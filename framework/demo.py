@@ -17,7 +17,8 @@ from .sequential import Sequential
 from .training import evaluate, fit
 
 
-def main(epochs: int = 100, lr: float = 0.5, seed: int = 0) -> float:
+def main(epochs: int = 100, lr: float = 0.5, seed: int = 0, threads: int | None = None) -> float:
+    """Returns the validation accuracy; BLAS runs on ``threads`` threads (default 1, see fit)."""
     data, labels = make_spirals(900, classes=3, noise=0.3, seed=seed)  # shuffled
     x, y = data[:720], labels[:720]
     x_val, y_val = data[720:], labels[720:]
@@ -31,9 +32,9 @@ def main(epochs: int = 100, lr: float = 0.5, seed: int = 0) -> float:
 
     start = time.perf_counter()
     loader = DataLoader(ArrayDataset(x, y), batch_size=64, shuffle=True, seed=seed)
-    fit(model, loss, lr, loader, epochs=epochs)  # the fused SGD update inside backward
-    acc = evaluate(model, loss, (x, y)).accuracy
-    val_acc = evaluate(model, loss, (x_val, y_val)).accuracy
+    fit(model, loss, lr, loader, epochs=epochs, threads=threads)  # the fused SGD update inside backward
+    acc = evaluate(model, loss, (x, y), threads=threads).accuracy
+    val_acc = evaluate(model, loss, (x_val, y_val), threads=threads).accuracy
     print(
         f"\ntrained {epochs} epochs in {time.perf_counter() - start:.1f} s on {len(x)} spiral points: "
         f"training accuracy {acc:.1%}, validation accuracy {val_acc:.1%} ({len(x_val)} held-out points)"

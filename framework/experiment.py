@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import time
 from dataclasses import asdict, dataclass, field
@@ -24,10 +25,13 @@ from .layers import Linear
 from .losses import SoftmaxCrossEntropy
 from .optim import SGD, Adam
 from .sequential import Sequential
+from .training import blas_threads, limit_blas_threads
 
 IMAGE_SETS = ("digits", "mnist", "fashion-mnist")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 SCHEDULES = ("cosine", "constant")
+GRADCHECK_EXAMPLES = 4  # the gradient check before training: so many examples,
+GRADCHECK_ELEMENTS = 64  # and at most so many sampled entries per tensor (plus two random directions through all)
 
 
 @dataclass
@@ -50,6 +54,7 @@ class Config:
     download: bool = True
     gradcheck: bool = True
     progress: bool | str = True
+    threads: int | None = None  # BLAS threads; None: the framework's choice (one, see training.blas_threads)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -96,6 +101,10 @@ def resolve(config: Config) -> Config:
     need(out.patience is None or out.patience >= 1, f"--patience must be >= 1 (leave it out for no early stopping), got {out.patience}")
     need(math.isfinite(out.min_delta) and out.min_delta >= 0, f"--min-delta must be a finite number >= 0, got {out.min_delta}")
     need(not Path(out.out).exists() or Path(out.out).is_dir(), f"--out {out.out} exists and is not a folder")
+    try:
+        out.threads = blas_threads(config.threads)
+    except ValueError:
+        raise ConfigError(f"--threads must be an integer >= 1 (leave it out for one thread), got {config.threads!r}") from None
     return out
 
 
@@ -117,22 +126,42 @@ def _optimizer(name: str, model: Sequential, lr: float) -> Any:
     return Adam(model.parameters(), lr=lr)
 
 
+class _Clock:
+    """Seconds per phase of the run, in the order the phases ran."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self.last
+        self.last = now
+
+
 def run(config: Config) -> dict[str, Any]:
-    """Train as ``config`` says; write model.npz, metrics.json and PNG plots into ``config.out``."""
-    from . import io, metrics, plots
+    """Train as ``config`` says; write model.npz, metrics.json and PNG plots into ``config.out``.
+
+    Everything from the gradient check to the last prediction runs on ``config.threads``
+    BLAS threads (one by default, see :func:`framework.training.blas_threads`); metrics.json
+    records the number, and the seconds of each phase (written last, after the plots).
+    """
+    cfg = resolve(config)
+    with limit_blas_threads(cfg.threads, "run"):
+        return _run(cfg)
+
+
+def _run(cfg: Config) -> dict[str, Any]:
+    from . import io, metrics
     from .data import ArrayDataset, DataLoader, train_val_split
     from .datasets import load_dataset
-    from .training import (
-        EarlyStopping,
-        cosine_schedule,
-        evaluate,
-        fit,
-        predict,
-        predict_proba,
-    )
+    from .training import EarlyStopping, cosine_schedule, evaluate, fit, predict
 
-    cfg = resolve(config)
-    started = time.perf_counter()
+    from threadpoolctl import threadpool_info
+
+    clock = _Clock()
+    blas = [{"library": p["internal_api"], "version": p.get("version"), "threads": p["num_threads"]}
+            for p in threadpool_info() if p["user_api"] == "blas"]  # as the run uses it: cfg.threads each
     data = load_dataset(cfg.dataset, cfg.data_dir, download=cfg.download, seed=cfg.seed)
     print(data)
     out = Path(cfg.out)
@@ -143,24 +172,29 @@ def run(config: Config) -> dict[str, Any]:
     sizes = [int(np.prod(data.x_train.shape[1:])), *cfg.hidden, data.num_classes]
     model, loss = build_mlp(sizes, cfg.seed), SoftmaxCrossEntropy()
     print(model.summary(), end="\n\n")
+    clock.lap("data")
 
     if cfg.gradcheck:
-        result = check_gradients(model, x_train[:4], y_train[:4], loss=loss, seed=cfg.seed)
+        n = GRADCHECK_EXAMPLES
+        result = check_gradients(model, x_train[:n], y_train[:n], loss=loss, seed=cfg.seed, max_elements=GRADCHECK_ELEMENTS)
         worst = max(c.error for c in result.checks if c.gradient)
-        print(f"gradient check on 4 examples: {'passed' if result.passed else 'FAILED'} "
-              f"(largest relative error {worst:.1e}, should be < 1e-5)\n")
+        print(f"gradient check on {n} examples: {'passed' if result.passed else 'FAILED'} "
+              f"(largest relative error {worst:.1e}, should be < 1e-5; "
+              f"{GRADCHECK_ELEMENTS} sampled entries per tensor and two random directions through all)\n")
         result.raise_if_failed()
+        clock.lap("gradcheck")
 
     train_loader = DataLoader(ArrayDataset(x_train, y_train), batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed)
     stopper = EarlyStopping(patience=cfg.patience, min_delta=cfg.min_delta) if cfg.patience else None
     history = fit(model, loss, _optimizer(cfg.optimizer, model, cfg.lr), train_loader, (x_val, y_val),
-                  epochs=cfg.epochs, early_stopping=stopper, progress=cfg.progress,
+                  epochs=cfg.epochs, early_stopping=stopper, progress=cfg.progress, threads=cfg.threads,
                   schedule=cosine_schedule(cfg.lr, cfg.epochs) if cfg.schedule == "cosine" else None)
     if history.stop_reason:
         print(history.stop_reason)
+    clock.lap("training")
 
-    test = evaluate(model, loss, (data.x_test, data.y_test))
-    y_pred = predict(model, data.x_test)
+    test = evaluate(model, loss, (data.x_test, data.y_test), threads=cfg.threads)
+    y_pred = predict(model, data.x_test, threads=cfg.threads)
     cm = metrics.confusion_matrix(data.y_test, y_pred, data.num_classes)
     precision, recall, f1, support = metrics.precision_recall_f1(data.y_test, y_pred, data.num_classes)
     balanced = metrics.mean_per_class_accuracy(data.y_test, y_pred, data.num_classes)
@@ -168,8 +202,17 @@ def run(config: Config) -> dict[str, Any]:
     print(f"\ntest accuracy {test.accuracy:.2%} (loss {test.loss:.4f}) on {len(data.x_test)} {cfg.dataset} test examples; "
           f"mean per-class accuracy {balanced:.2%}")
     print(f"training: {history.epochs} epochs in {train_seconds:.1f} s "
-          f"({1e3 * train_seconds / max(history.epochs * len(train_loader), 1):.2f} ms/batch)")
+          f"({1e3 * train_seconds / max(history.epochs * len(train_loader), 1):.2f} ms/batch, "
+          f"{cfg.threads} BLAS thread{'s' if cfg.threads > 1 else ''})")
 
+    io.save(model, out / "model.npz", metadata={"dataset": cfg.dataset, "class_names": list(data.class_names),
+                                                "input_shape": list(data.x_train.shape[1:]), "test_accuracy": test.accuracy})
+    clock.lap("testing")
+    from . import plots  # matplotlib: imported here, where it is first needed
+
+    clock.lap("plot imports")
+    written = ["model.npz", *_plots(plots, cfg, data, model, history, cm, y_pred, out), "metrics.json"]
+    clock.lap("plots")
     results = {
         "config": asdict(cfg),
         "layers": sizes,
@@ -181,14 +224,24 @@ def run(config: Config) -> dict[str, Any]:
         },
         "confusion_matrix": cm.tolist(),
         "history": history.to_dict(),
-        "seconds": {"training": train_seconds, "total": time.perf_counter() - started},
-        "machine": {"python": platform.python_version(), "numpy": np.__version__, "processor": platform.machine()},
+        # training: the epochs alone (fit's timer); phases: wall time of each part of this run, in order
+        # (data: loading, splitting, building the model; testing: test metrics and writing model.npz)
+        "seconds": {"training": train_seconds, "phases": clock.seconds, "total": time.perf_counter() - clock.started},
+        "machine": {"python": platform.python_version(), "numpy": np.__version__, "processor": platform.machine(),
+                    "blas": blas, "cpus": os.cpu_count()},
     }
-    io.save(model, out / "model.npz", metadata={"dataset": cfg.dataset, "class_names": list(data.class_names),
-                                                "input_shape": list(data.x_train.shape[1:]), "test_accuracy": test.accuracy})
     with atomic_write(out / "metrics.json") as f:
         f.write((json.dumps(results, indent=2) + "\n").encode("utf-8"))
-    written = ["model.npz", "metrics.json", "learning_curves.png", "confusion_matrix.png"]
+    print(f"wrote {', '.join(written)} to {out}/")
+    return results
+
+
+def _plots(plots: Any, cfg: Config, data: Any, model: Sequential, history: Any, cm: np.ndarray, y_pred: np.ndarray,
+           out: Path) -> list[str]:
+    """Write the run's figures into ``out`` (``plots``: the module framework.plots); returns their file names."""
+    from .training import predict_proba
+
+    written = ["learning_curves.png", "confusion_matrix.png"]
     plots.plot_history(history, path=out / "learning_curves.png", title=f"{cfg.dataset}: learning curves")
     plots.plot_confusion_matrix(cm, data.class_names, path=out / "confusion_matrix.png", title=f"{cfg.dataset}: test confusion matrix")
     if cfg.dataset in IMAGE_SETS:
@@ -200,9 +253,11 @@ def run(config: Config) -> dict[str, Any]:
         plots.plot_first_layer_weights(model, path=out / "first_layer_weights.png")
         written.append("first_layer_weights.png")
     elif data.x_train.shape[1:] == (2,):
-        binary = data.num_classes == 2  # the probability of class 1, as a diverging map
-        plots.plot_decision_boundary(lambda p: predict_proba(model, p)[:, 1] if binary else predict_proba(model, p), data.x_test,
-                                     data.y_test, path=out / "confidence_map.png", title=f"{cfg.dataset}: confidence map (test points)")
+        def confidence(points: np.ndarray) -> np.ndarray:
+            probs = predict_proba(model, points, threads=cfg.threads)
+            return probs[:, 1] if data.num_classes == 2 else probs  # two classes: P(class 1), a diverging map
+
+        plots.plot_decision_boundary(confidence, data.x_test, data.y_test, path=out / "confidence_map.png",
+                                     title=f"{cfg.dataset}: confidence map (test points)")
         written.append("confidence_map.png")
-    print(f"wrote {', '.join(written)} to {out}/")
-    return results
+    return written

@@ -23,6 +23,7 @@ import matplotlib
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, to_rgba
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from .activations import sigmoid
@@ -197,18 +198,16 @@ def _as_images(who: str, images: np.ndarray, image_shape: Sequence[int] | None) 
     raise ShapeError(f"{who}: expected images of shape (N, H, W), (N, H, W, 3) or flat (N, H*W), got {shape_str(x.shape)}")
 
 
-def _tiles(who: str, n: int, limit: Any, limit_name: str, ncols: int, cell: tuple[float, float],
-           hspace: float) -> tuple[CourseFigure, int, int, int]:
-    """A figure for the first min(n, limit) of n small images, ``ncols`` per row, each
-    ``cell`` = (width, height) inches -> (figure, images shown, rows, columns)."""
-    if not (isinstance(limit, (int, np.integer)) and limit >= 1):
-        raise ValueError(f"{who}: {limit_name} must be a positive integer, got {limit!r}")
-    shown = min(n, int(limit))
-    cols = max(1, min(int(ncols), shown))
-    rows = math.ceil(shown / cols)
-    fig = _figure(cell[0] * cols + 0.2, cell[1] * rows + 0.5, constrained=False)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.5 / fig.get_figheight(), wspace=0.08, hspace=hspace)
-    return fig, shown, rows, cols
+TITLE_SIZE = 8  # points: the labels above the images of a grid
+
+
+def _text_inches(lines: Sequence[str], size: float) -> float:
+    """Width in inches of the widest of ``lines`` set in the default font at ``size`` points."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    font = FontProperties(size=size)
+    return max((text_to_path.get_text_width_height_descent(line, font, ismath=False)[0] for line in lines), default=0.0) / 72
 
 
 def plot_image_grid(
@@ -233,12 +232,18 @@ def plot_image_grid(
     prediction gets a red title and a red frame. Shows the first ``max_images`` images,
     ``ncols`` per row, all on one grey scale (the shown images' minimum to maximum).
     ``title`` defaults to a count of the mistakes shown.
+
+    Titles never overlap: "pred / true" goes on two lines ("pred /" over "true") when it is
+    wider than an image, and columns move apart for names longer than that. The images,
+    titles and frames are drawn in one axes, ``fig.axes[0]``, whose units are inches.
     """
     who = "plot_image_grid"
     x = _as_images(who, images, image_shape)
     n = len(x)
     if n == 0:
         raise ValueError(f"{who}: got no images (N = 0)")
+    if not (isinstance(max_images, (int, np.integer)) and max_images >= 1):
+        raise ValueError(f"{who}: max_images must be a positive integer, got {max_images!r}")
     labels: dict[str, np.ndarray | None] = {"y_true": None, "y_pred": None}
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if y is None:
@@ -247,32 +252,62 @@ def plot_image_grid(
         if len(values) != n:
             raise ShapeError(f"{who}: {n} images but {name} has shape {shape_str(np.shape(y))}: expected {n} labels")
         labels[name] = values
-    has_titles = y_true is not None or y_pred is not None
-    fig, shown, rows, cols = _tiles(who, n, max_images, "max_images", ncols, (1.0, 1.0 + 0.3 * has_titles),
-                                    hspace=0.35 if has_titles else 0.08)
-    vmin, vmax = float(x[:shown].min()), float(x[:shown].max())
-    mistakes = 0
     t, p = labels["y_true"], labels["y_pred"]
+    shown = min(n, int(max_images))
+    texts = [[_class_name(who, int(y[i]), class_names, name) for name, y in (("y_pred", p), ("y_true", t)) if y is not None]
+             for i in range(shown)]
+    cell = 1.0  # inches: each image fits in a cell x cell square
+    titles, (across, down) = _titles(texts, cell)
+    cols = max(1, min(int(ncols), shown))
+    rows = math.ceil(shown / cols)
+    margin, head = 0.1, 0.35  # inches: around the grid; above it, for the figure's title
+    side = max(margin, across / 2)  # titles wider than a cell stick out by less than half the gap between cells
+    width = 2 * side + cols * cell + (cols - 1) * across
+    height = margin + head + down * bool(titles) + rows * cell + (rows - 1) * down
+    fig = _figure(width, height, constrained=False)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    vmin, vmax = float(x[:shown].min()), float(x[:shown].max())
+    h, w = x.shape[1:3]
+    iw, ih = cell * w / max(h, w), cell * h / max(h, w)  # the image inside its cell, centred, aspect kept
+    mistakes = 0
     for i in range(shown):
-        ax = fig.add_subplot(rows, cols, i + 1)
-        ax.imshow(x[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
+        r, c = divmod(i, cols)
+        left = side + c * (cell + across) + (cell - iw) / 2
+        top = margin + head + down * bool(titles) + r * (cell + down) + (cell - ih) / 2
+        ax.imshow(x[i], cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest", extent=(left, left + iw, top + ih, top))
         wrong = t is not None and p is not None and t[i] != p[i]
         mistakes += wrong
-        parts = [_class_name(who, int(y[i]), class_names, name) for name, y in (("y_pred", p), ("y_true", t)) if y is not None]
-        if parts:
-            ax.set_title(" / ".join(parts), fontsize=8, color=MISTAKE_COLOR if wrong else "black")
-        for spine in ax.spines.values():
-            spine.set_visible(wrong)
-            spine.set_color(MISTAKE_COLOR)
-            spine.set_linewidth(2.5)
+        if titles:
+            ax.text(left + iw / 2, top - 4 / 72, titles[i], fontsize=TITLE_SIZE, ha="center", va="bottom",
+                    linespacing=1.1, color=MISTAKE_COLOR if wrong else "black")
+        if wrong:
+            ax.add_patch(Rectangle((left, top), iw, ih, fill=False, edgecolor=MISTAKE_COLOR, linewidth=2.5))
+    ax.set_xlim(0, width)
+    ax.set_ylim(height, 0)  # inches from the top left corner
+    ax.set_aspect("auto")
     if title is None and t is not None and p is not None:
         title = f"pred / true: {mistakes} of {shown} wrong"
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, y=1 - 0.1 / height)  # 0.1 in from the top, above the titles' band
     _save(fig, path)
     return fig
+
+
+def _titles(texts: list[list[str]], cell: float) -> tuple[list[str], tuple[float, float]]:
+    """The titles of a grid of images ``cell`` inches wide, and the gaps (across, down) in
+    inches that keep neighbouring titles apart: "pred / true" on one line when every such
+    line fits above an image, else "pred /" over "true"; columns widen for longer names."""
+    if not any(texts):
+        return [], (0.08, 0.08)
+    titles = [" / ".join(parts) for parts in texts]
+    if _text_inches(titles, TITLE_SIZE) > cell:
+        titles = [" /\n".join(parts) for parts in texts]
+    widest = _text_inches([line for t in titles for line in t.split("\n")], TITLE_SIZE)
+    lines = max(t.count("\n") + 1 for t in titles)
+    across = max(0.08, widest + 0.1 - cell)  # at least 0.1 in between the widest neighbours
+    down = (lines * 1.1 * 1.25 * TITLE_SIZE + 4 + 4) / 72  # the lines, 4 points above the image, a margin
+    return titles, (across, down)
 
 
 # --------------------------------------------------------------------------- confusion matrix
@@ -501,20 +536,51 @@ def plot_first_layer_weights(
     a layer with ``W``, or a Sequential (its first layer with ``W`` is used).
     Column j, the D input weights of unit j, is reshaped to ``image_shape`` (inferred
     when D is a square: 784 -> 28x28). Each image has its own colour scale, symmetric
-    around 0: red positive, blue negative, white 0. Shows the first ``max_units`` units.
+    around 0: red positive, blue negative, white 0. Shows the first ``max_units`` units,
+    ``ncols`` per row, tiled into one image (see :func:`weight_mosaic`) drawn by one ``imshow``.
     """
     who = "plot_first_layer_weights"
     w = _first_weights(who, weights)
     if w.ndim != 2 or w.dtype.kind not in "biuf":
         raise ShapeError(f"{who}: expected a numeric weight matrix of shape (D, M), got shape {shape_str(w.shape)}")
     shape = _infer_image_shape(who, w.shape[0], image_shape, f"each column of W (shape {shape_str(w.shape)})")
-    fig, shown, rows, cols = _tiles(who, w.shape[1], max_units, "max_units", ncols, (0.9, 0.9), hspace=0.08)
-    for j in range(shown):
-        column = w[:, j].astype(np.float64)
-        scale = float(np.abs(column).max()) or 1.0
-        ax = fig.add_subplot(rows, cols, j + 1)
-        ax.imshow(column.reshape(shape), cmap=cmap, vmin=-scale, vmax=scale, interpolation="nearest")
-        ax.set_axis_off()
-    fig.suptitle(title if title is not None else f"first-layer weights: {shown} of {w.shape[1]} units")
+    if len(shape) != 2:
+        raise ShapeError(f"{who}: image_shape must be (H, W), got {shape}")
+    if not (isinstance(max_units, (int, np.integer)) and max_units >= 1):
+        raise ValueError(f"{who}: max_units must be a positive integer, got {max_units!r}")
+    shown = min(w.shape[1], int(max_units))
+    cols = max(1, min(int(ncols), shown))
+    rows = math.ceil(shown / cols)
+    mosaic = weight_mosaic(w[:, :shown], shape, cols)
+    margin, top = 0.1, 0.5
+    width, height = cols * 0.9 + 2 * margin, rows * 0.9 + margin + top
+    fig = _figure(width, height, constrained=False)
+    ax = fig.add_axes((margin / width, margin / height, 1 - 2 * margin / width, 1 - (margin + top) / height))
+    colours = matplotlib.colormaps[cmap].with_extremes(bad=SEPARATOR_COLOR)
+    ax.imshow(mosaic, cmap=colours, vmin=-1.0, vmax=1.0, interpolation="nearest")
+    ax.set_axis_off()
+    fig.suptitle(title if title is not None else f"first-layer weights: {shown} of {w.shape[1]} units", y=1 - 0.1 / height)
     _save(fig, path)
     return fig
+
+
+SEPARATOR_COLOR = (1.0, 1.0, 1.0, 0.0)  # between the tiles of a weight mosaic: transparent, as between subplots
+
+
+def weight_mosaic(w: np.ndarray, shape: tuple[int, int], ncols: int) -> np.ndarray:
+    """The columns of ``w`` (D, M), each reshaped to ``shape`` (H, W) and divided by its
+    largest absolute value (so in [-1, 1], 0 staying 0), tiled ``ncols`` per row in one
+    array, with rows and columns of NaN between tiles (max(1, min(H, W) // 8) wide).
+    -> (rows * (H + g) - g, ncols * (W + g) - g), rows = ceil(M / ncols); unused tiles NaN."""
+    h, wd = shape
+    m = w.shape[1]
+    rows = math.ceil(m / ncols)
+    g = max(1, min(h, wd) // 8)
+    tiles = w.T.astype(np.float64).reshape(m, h, wd)
+    scale = np.abs(tiles).max(axis=(1, 2), initial=0.0)
+    tiles = tiles / np.where(scale > 0, scale, 1.0)[:, None, None]
+    mosaic = np.full((rows * (h + g) - g, ncols * (wd + g) - g), np.nan)
+    for j in range(m):
+        r, c = divmod(j, ncols)
+        mosaic[r * (h + g):r * (h + g) + h, c * (wd + g):c * (wd + g) + wd] = tiles[j]
+    return mosaic

@@ -6,6 +6,10 @@
 A float learning rate trains with the fused SGD update (``model.backward(grad, lr=lr)``);
 an :class:`~framework.optim.Optimizer` trains with ``model.backward(grad)`` then ``step()``.
 A loader is any iterable of ``(x, y)`` batches, e.g. a :class:`~framework.data.DataLoader`.
+
+``fit``, ``evaluate``, ``predict`` and ``predict_proba`` run their matrix products on one
+BLAS thread unless ``threads=`` says otherwise (see :func:`blas_threads`); outside them
+NumPy keeps its own setting.
 """
 
 from __future__ import annotations
@@ -27,6 +31,38 @@ from .progress import progress_bar
 from .sequential import accepts_input_grad
 
 Batches = Iterable[tuple[np.ndarray, np.ndarray]]
+
+
+def blas_threads(threads: int | None = None, who: str = "blas_threads") -> int:
+    """The number of BLAS threads training and evaluation run with: ``threads`` when given, else 1.
+
+    The rule: one thread, whatever the network. The matrix products of these networks are
+    small (a batch of up to a few thousand rows times layers of up to a few hundred units):
+    splitting one between threads saves less than it costs to start them, and when other
+    processes keep the cores busy every product waits for its slowest thread, so training
+    becomes many times slower. One thread also rounds the same way on every machine. Give
+    ``threads=k`` for products large enough to gain from k free cores.
+    """
+    if threads is None:
+        return 1
+    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, numbers.Integral) or threads < 1:
+        raise ValueError(f"{who}: threads must be an integer >= 1 (or None for the default, one thread), got {threads!r}")
+    return int(threads)
+
+
+@contextlib.contextmanager
+def limit_blas_threads(threads: int | None = None, who: str = "limit_blas_threads") -> Iterator[int]:
+    """Inside the block, NumPy's BLAS uses ``blas_threads(threads)`` threads (yielded);
+    afterwards the previous number is restored. Uses threadpoolctl.
+
+        with limit_blas_threads():          # one thread, as in fit and evaluate
+            for x, y in loader: ...         # a training loop written by hand
+    """
+    n = blas_threads(threads, who)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=n, user_api="blas"):
+        yield n
 
 
 @dataclass
@@ -171,14 +207,16 @@ def _loader(data: Any, who: str, name: str, epochs: int = 1) -> Batches:
     return data
 
 
-def evaluate(model: Any, loss: Any, data: Batches | tuple[np.ndarray, np.ndarray], *, batch_size: int = 1024) -> Evaluation:
+def evaluate(model: Any, loss: Any, data: Batches | tuple[np.ndarray, np.ndarray], *, batch_size: int = 1024,
+             threads: int | None = None) -> Evaluation:
     """Mean loss and accuracy of ``model`` over ``data`` (a loader or an ``(x, y)`` pair).
 
     The model runs in eval mode (restored afterwards); weights are never touched.
     The loss is averaged over examples, so a short last batch counts for what it holds.
+    BLAS runs on ``threads`` threads, one by default (see :func:`blas_threads`).
     """
     total, seen, correct = 0.0, 0, 0
-    with _eval_mode(model):
+    with limit_blas_threads(threads, "evaluate"), _eval_mode(model):
         for x, y in _batches(data, batch_size, "evaluate"):
             scores = model(x)
             total += float(loss(scores, y)) * len(x)
@@ -189,24 +227,24 @@ def evaluate(model: Any, loss: Any, data: Batches | tuple[np.ndarray, np.ndarray
     return Evaluation(total / seen, correct / seen)
 
 
-def _scores(model: Any, x: np.ndarray, batch_size: int) -> np.ndarray:
+def _scores(model: Any, x: np.ndarray, batch_size: int, threads: int | None) -> np.ndarray:
     batch_size = _batch_size(batch_size, "predict")
     if len(x) == 0:
         raise ValueError(f"predict: x holds no examples (shape {np.shape(x)})")
-    with _eval_mode(model):
+    with limit_blas_threads(threads, "predict"), _eval_mode(model):
         return np.concatenate([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
 
 
-def predict_proba(model: Any, x: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
+def predict_proba(model: Any, x: np.ndarray, *, batch_size: int = 1024, threads: int | None = None) -> np.ndarray:
     """Class probabilities: x: (N, ...) -> (N, C) by softmax of the logits, or (N,) by
-    sigmoid when the model outputs one logit per row (binary)."""
-    scores = _scores(model, x, batch_size)
+    sigmoid when the model outputs one logit per row (binary). BLAS on ``threads`` threads (default 1)."""
+    scores = _scores(model, x, batch_size, threads)
     return softmax(scores, axis=1) if _multiclass(scores) else sigmoid(scores.reshape(len(scores)))
 
 
-def predict(model: Any, x: np.ndarray, *, batch_size: int = 1024) -> np.ndarray:
-    """Predicted labels: x: (N, ...) -> (N,) int64."""
-    return _labels(_scores(model, x, batch_size))
+def predict(model: Any, x: np.ndarray, *, batch_size: int = 1024, threads: int | None = None) -> np.ndarray:
+    """Predicted labels: x: (N, ...) -> (N,) int64. BLAS on ``threads`` threads (default 1)."""
+    return _labels(_scores(model, x, batch_size, threads))
 
 
 def _learning_rate(optimizer_or_lr: Any) -> tuple[Optimizer | None, float | None]:
@@ -234,6 +272,7 @@ def fit(
     early_stopping: EarlyStopping | None = None,
     schedule: Callable[[int], float] | None = None,
     progress: bool | str = True,
+    threads: int | None = None,
 ) -> History:
     """Train ``model`` for up to ``epochs`` epochs and return its :class:`History`.
 
@@ -245,9 +284,21 @@ def fit(
     ``schedule(epoch)`` (epochs from 1), when given, sets the learning rate of each epoch,
     e.g. :func:`cosine_schedule`; with an optimizer it sets ``optimizer.lr``.
 
+    Training and validation run with ``threads`` BLAS threads, one by default (see
+    :func:`blas_threads`); NumPy's own setting is restored when ``fit`` returns.
+
     Raises NonFiniteError, naming the epoch and batch, when the loss becomes NaN or
     infinite; the history so far is on the exception as ``err.history``.
     """
+    with limit_blas_threads(threads, "fit") as n:
+        return _fit(model, loss, optimizer_or_lr, train_loader, val_loader, epochs=epochs, early_stopping=early_stopping,
+                    schedule=schedule, progress=progress, threads=n)
+
+
+def _fit(model: Any, loss: Any, optimizer_or_lr: Optimizer | float, train_loader: Batches,
+         val_loader: Batches | tuple[np.ndarray, np.ndarray] | None, *, epochs: int, early_stopping: EarlyStopping | None,
+         schedule: Callable[[int], float] | None, progress: bool | str, threads: int) -> History:
+    """fit's loop, run under its thread limit."""
     optimizer, lr = _learning_rate(optimizer_or_lr)
     if not (isinstance(epochs, numbers.Integral) and epochs >= 1):
         raise ValueError(f"fit: epochs must be an integer >= 1, got {epochs!r}")
@@ -301,7 +352,7 @@ def fit(
             if seen == 0:
                 raise ValueError("fit: the training loader yielded no batches")
             validating = True
-            val = evaluate(model, loss, val_loader) if val_loader is not None else None
+            val = evaluate(model, loss, val_loader, threads=threads) if val_loader is not None else None
         except NonFiniteError as err:
             if bar is not None:
                 bar.close()

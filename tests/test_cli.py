@@ -44,14 +44,60 @@ def test_train_runs_on_the_bundled_digits_and_writes_its_outputs(tmp_path):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["test"]["accuracy"] == pytest.approx(accuracy / 100, abs=5e-5)
     assert metrics["config"]["epochs"] == 3 and metrics["layers"] == [64, 256, 128, 10]
+    assert metrics["config"]["threads"] == 1 and {b["threads"] for b in metrics["machine"]["blas"]} <= {1}
+    assert "1 BLAS thread)" in out
+    phases = metrics["seconds"]["phases"]
+    assert list(phases) == ["data", "gradcheck", "training", "testing", "plot imports", "plots"]
+    assert sum(phases.values()) <= metrics["seconds"]["total"] and phases["training"] >= metrics["seconds"]["training"]
 
 
 def test_train_help_names_every_option():
     proc = run("train", "--help")
     assert proc.returncode == 0
     for option in ("--dataset", "--hidden", "--epochs", "--batch-size", "--lr", "--optimizer", "--seed", "--out",
-                   "--data-dir", "FRAMEWORK_DATA_DIR", "fashion-mnist", "moons"):
+                   "--data-dir", "FRAMEWORK_DATA_DIR", "fashion-mnist", "moons", "--threads"):
         assert option in proc.stdout, option
+
+
+def test_train_help_states_each_default_once():
+    text = " ".join(run("train", "--help").stdout.split())  # argparse wraps lines
+    options = text.split(" --")[1:]
+    assert len(options) > 15
+    for option in options:
+        assert option.count("(default") <= 1, option
+    assert "(default: None)" not in text and "(default: False)" not in text
+    for stated in ("(default: 16 digits, 64 mnist", "(default: digits)", "(default: 0.0001)", "(default: 1,"):
+        assert stated in text, stated
+
+
+def test_train_with_threads_records_them(tmp_path):
+    proc = run("train", "--dataset", "xor", "--epochs", "2", "--threads", "2", "--no-gradcheck", "--no-progress", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "2 BLAS threads)" in proc.stdout
+    import json
+
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["config"]["threads"] == 2
+    assert all(b["threads"] == 2 for b in metrics["machine"]["blas"])  # as the run saw its BLAS
+
+
+@pytest.mark.parametrize("command", ["train", "demo"])
+def test_a_bad_thread_count_is_refused(tmp_path, command):
+    proc = run(command, "--threads", "0", *(["--out", str(tmp_path)] if command == "train" else []))
+    assert proc.returncode == 1
+    assert "--threads must be an integer >= 1" in proc.stderr and "got 0" in proc.stderr and "Traceback" not in proc.stderr
+    assert run(command, "--threads", "two").returncode == 2  # not a number: argparse's usage error
+
+
+def test_the_command_line_and_the_package_import_no_plotting_or_progress_libraries():
+    code = ("import sys, runpy\n"
+            "sys.argv = ['framework', 'train', '--help']\n"
+            "try:\n    runpy.run_module('framework', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "import framework\n"
+            "print(sorted(m for m in ('matplotlib', 'sklearn', 'tqdm', 'scipy') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "[]"
 
 
 def test_train_without_the_files_and_without_download_says_where_it_looked(tmp_path):

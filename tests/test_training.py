@@ -230,3 +230,86 @@ def test_predict_refuses_empty_input_and_bad_batch_sizes():
         predict(mlp(), x[:0])
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1, got 0"):
         predict(mlp(), x, batch_size=0)
+
+
+# --------------------------------------------------------------------------- BLAS threads
+def blas_thread_counts():
+    from threadpoolctl import threadpool_info
+
+    return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+
+class ThreadProbe(SoftmaxCrossEntropy):
+    """Softmax cross-entropy that notes the BLAS thread counts in force at each call."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = set()
+
+    def forward(self, scores, target):
+        self.seen |= blas_thread_counts()
+        return super().forward(scores, target)
+
+
+@pytest.fixture
+def two_threads_outside():
+    """NumPy's BLAS on 2 threads around the test (as on a 2-core machine by default), restored after."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        if blas_thread_counts() != {2}:
+            pytest.skip(f"this BLAS cannot be set to 2 threads (it reports {blas_thread_counts()})")
+        yield
+
+
+def test_fit_and_evaluate_run_on_one_blas_thread_by_default_and_restore_the_setting(two_threads_outside):
+    x, y = blobs()
+    probe = ThreadProbe()
+    fit(mlp(), probe, 0.1, cut(x, y, 32), (x, y), epochs=2, progress=False)  # training and validation
+    assert probe.seen == {1}
+    assert blas_thread_counts() == {2}  # NumPy's own setting again once fit returns
+    probe.seen.clear()
+    evaluate(mlp(), probe, (x, y))
+    assert probe.seen == {1} and blas_thread_counts() == {2}
+
+
+def test_threads_overrides_the_default(two_threads_outside):
+    from threadpoolctl import threadpool_limits
+
+    x, y = blobs()
+    probe = ThreadProbe()
+    with threadpool_limits(limits=1, user_api="blas"):
+        fit(mlp(), probe, 0.1, cut(x, y, 32), (x, y), epochs=1, progress=False, threads=2)
+        assert probe.seen == {2} and blas_thread_counts() == {1}
+        probe.seen.clear()
+        evaluate(mlp(), probe, (x, y), threads=2)
+        assert probe.seen == {2}
+
+
+def test_predict_runs_under_the_thread_limit(two_threads_outside, monkeypatch):
+    model, seen = mlp(), set()
+    forward = model.forward
+
+    def probed(x):
+        seen.update(blas_thread_counts())
+        return forward(x)
+
+    monkeypatch.setattr(model, "forward", probed)
+    x, _ = blobs(50)
+    predict(model, x)
+    predict_proba(model, x, threads=2)
+    assert seen == {1, 2}
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2"])
+def test_bad_thread_counts_are_named(threads):
+    x, y = blobs(40)
+    with pytest.raises(ValueError, match=rf"fit: threads must be an integer >= 1 \(or None for the default, one thread\), got {threads!r}"):
+        fit(mlp(), SoftmaxCrossEntropy(), 0.1, cut(x, y, 8), epochs=1, progress=False, threads=threads)
+    with pytest.raises(ValueError, match=r"evaluate: threads must be an integer >= 1"):
+        evaluate(mlp(), SoftmaxCrossEntropy(), (x, y), threads=threads)
+    with pytest.raises(ValueError, match=r"predict: threads must be an integer >= 1"):
+        predict(mlp(), x, threads=threads)
+
+
+def test_blas_threads_rule():
+    assert training.blas_threads() == 1 and training.blas_threads(4) == 4 and training.blas_threads(np.int64(2)) == 2
