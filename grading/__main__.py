@@ -50,16 +50,22 @@ def main(argv: list[str] | None = None) -> int:
         course.notebooks(args.assignment)  # unknown assignment: a clear error
         return _grading_step(args, course, root)
     if args.command == "publish":
-        from .publish import PublishError, publish
+        from .publish import PublishError, next_steps, publish, tag_state
         from .release import all_masters
 
         masters = all_masters(course)
         try:
-            written = publish(args.dest, course, masters)
+            written = publish(args.dest, course, masters, progress=True)
         except PublishError as err:
             print(f"PUBLISH FAILED: {err}", file=sys.stderr)
             return 1
-        print(f"published {len(written)} files into {args.dest}; no solution or hidden-test text, no grading files")
+        ref = course.pinned_ref()
+        print(f"published {len(written)} files into {args.dest}, the edition {ref}; no solution or hidden-test text,"
+              " no grading files")
+        if tag_state(args.dest.resolve(), ref) == "same":
+            print(f"DEST's tag {ref} already holds exactly this edition: nothing to commit")
+        else:
+            print(next_steps(args.dest, ref))
         return 0
     if args.command == "release":
         assignments = list(course.assignments) if args.assignment == ["all"] else args.assignment

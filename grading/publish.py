@@ -16,12 +16,23 @@ contain the course itself. These are checked before anything is written, and so 
 Then the whole of DEST is searched for the masters' solution and hidden-test lines (see
 ``grading.leaks``: every text file whatever its name, archives and compressed files
 included) and for grading files; any hit fails the command loudly.
+
+The edition is pinned: the notebooks' badges and setup cells point at ``course.toml``
+[repository] ``ref``, the tag DEST's commit of this edition must get. A missing ref, or one
+that is a branch (of DEST too, when it is a clone), is refused before anything is written;
+a tag of that name that DEST already has and that holds another edition is refused after
+writing (students who opened the notebooks install from it: a changed edition needs a new ref).
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+from framework.progress import progress_bar
 
 from . import release as _release
 from .course import ASSETS, GRADING, NOTEBOOKS, ROOT, Course
@@ -68,7 +79,7 @@ def _grading_file(name: str, data: bytes) -> bool:
             or data.startswith(SQLITE_MAGIC))
 
 
-def problems(dest: Path, masters: list[Path]) -> list[str]:
+def problems(dest: Path, masters: list[Path], *, progress: bool = False) -> list[str]:
     """Secrets and grading files in ``dest`` (its .git excepted).
 
     Grading folders and files (``source/``, ``reports/``, ``course.toml``, ...) count at the
@@ -76,7 +87,7 @@ def problems(dest: Path, masters: list[Path]) -> list[str]:
     ``*.sqlite3``, or SQLite content) anywhere, inside archives too. The framework is the
     course's published reference implementation, so it shares lines with the masters'
     solutions (``for layer in self.layers:``); in it only hidden-test lines count. Everywhere
-    else, solution lines count too.
+    else, solution lines count too. ``progress``: a bar over the files searched.
     """
     dest = Path(dest)
     found = [f"{p}: a grading file or folder ({p.name!r} at the top of the edition): remove it"
@@ -88,9 +99,18 @@ def problems(dest: Path, masters: list[Path]) -> list[str]:
             if _grading_file(Path(inside).name if inside else path.name, data[:len(SQLITE_MAGIC)]):
                 where = f"{path} (in it: {inside})" if inside else f"{path}"
                 found.append(f"{where}: a gradebook, nbgrader config or database: remove it")
-    places = [p for p in sorted(dest.iterdir()) if p.name not in (".git", "framework")]
-    leaks = find_leaks(masters, places)
-    leaks += find_leaks(masters, [dest / "framework"], blocks=dict([HIDDEN]))
+    places = [p for p in sorted(dest.iterdir()) if p.name != ".git"]
+    sizes = [sum(1 for f in p.rglob("*") if f.is_file()) if p.is_dir() else 1 for p in places]
+    bar = progress_bar(total=sum(sizes), unit="file", desc="searching the edition for secrets", file=sys.stdout,
+                       disable=not progress)
+    leaks = []
+    for place, size in zip(places, sizes):
+        hidden_only = place.name == "framework"
+        leaks += find_leaks(masters, [place], **({"blocks": dict([HIDDEN])} if hidden_only else {}))
+        if bar is not None:
+            bar.update(size)
+    if bar is not None:
+        bar.close()
     return found + [str(leak) for leak in leaks]
 
 
@@ -119,19 +139,83 @@ def check_dest(dest: Path) -> None:
                                " folder, or a clone of the public repository")
 
 
-def publish(dest: Path, course: Course, masters: list[Path], *, check_sync: bool = True) -> list[Path]:
+def _git(dest: Path, *args: str) -> subprocess.CompletedProcess | None:
+    """``git -C dest args`` (None when git is not installed)."""
+    if shutil.which("git") is None:
+        return None
+    return subprocess.run(["git", "-C", str(dest), *args], capture_output=True, text=True)
+
+
+def check_pin(dest: Path, course: Course) -> str:
+    """The edition's ref (course.toml [repository] ref), or PublishError when it is missing, is a
+    branch name, or, in a clone, is one of DEST's branches: the notebooks would install whatever
+    that branch holds on the day, and the library would change under the students."""
+    try:
+        ref = course.pinned_ref()
+    except SystemExit as err:
+        raise PublishError(str(err)) from None
+    if (dest / ".git").exists():
+        for kind in ("refs/heads/", "refs/remotes/origin/"):
+            found = _git(dest, "rev-parse", "--quiet", "--verify", f"{kind}{ref}")
+            if found is not None and found.returncode == 0:
+                raise PublishError(f"course.toml [repository] ref = {ref!r} is a branch of DEST {dest} ({kind}{ref}):"
+                                   " the notebooks would install whatever it holds on the day; give the edition a"
+                                   " tag name of its own (e.g. the term, \"2027-spring\"), `make release`, then publish")
+    return ref
+
+
+def tag_state(dest: Path, ref: str) -> str | None:
+    """Whether DEST (a clone) already has the tag ``ref``: "absent", "same" (it holds exactly what is
+    published now), "different"; None when DEST is not a clone or git is missing."""
+    if not (dest / ".git").exists():
+        return None
+    tag = _git(dest, "rev-parse", "--quiet", "--verify", f"refs/tags/{ref}^{{commit}}")
+    if tag is None:
+        return None
+    if tag.returncode != 0:
+        return "absent"
+    changed = _git(dest, "status", "--porcelain", "--untracked-files=all", "--", *PUBLISHED, *FILES)
+    diff = _git(dest, "diff", "--quiet", ref, "--", *PUBLISHED, *FILES)
+    return "same" if diff.returncode == 0 and not changed.stdout.strip() else "different"
+
+
+def next_steps(dest: Path, ref: str) -> str:
+    """What the instructor does after publishing: commit the edition, tag it ``ref``, push both."""
+    return (f"next: cd {dest} && git add -A && git commit -m \"edition {ref}\" && git tag {ref}"
+            f" && git push origin HEAD {ref}\n(the notebooks' badges and setup cells install the tag {ref}: until"
+            " it is pushed, they fail to open and to install)")
+
+
+def publish(dest: Path, course: Course, masters: list[Path], *, check_sync: bool = True,
+            progress: bool = False) -> list[Path]:
     """Write the student edition into ``dest``; raise PublishError before writing anything if
-    ``dest`` is not a safe place (see ``check_dest``), a student notebook is missing or (with
-    ``check_sync``, which regenerates every assignment, about 4 s each) ``notebooks/`` is out
-    of sync with the masters; raise PublishError after writing on any secret or grading file."""
+    ``dest`` is not a safe place (see ``check_dest``), the edition is not pinned (``check_pin``),
+    a student notebook is missing or (with ``check_sync``, which regenerates every assignment,
+    about 7 s each) ``notebooks/`` is out of sync with the masters; raise PublishError after
+    writing on any secret or grading file, or when DEST's tag of the edition holds another one.
+    ``progress``: say each step, with bars for the two slow ones."""
+    say = print if progress else (lambda *args, **kwargs: None)
     dest = Path(dest).resolve()
     check_dest(dest)
+    ref = check_pin(dest, course)
+    say(f"publish: the edition {ref} of github.com/{course.github}, into {dest}", flush=True)
     expected = {f"{n}.ipynb" for ns in course.assignments.values() for n in ns}
     missing = sorted(expected - {p.name for p in NOTEBOOKS.glob("*.ipynb")})
     if missing:
         raise PublishError(f"notebooks/ lacks {', '.join(missing)}: run `make release` first")
     if check_sync:
-        stale = [name for assignment in course.assignments for name in _release.out_of_sync(assignment)]
+        start, stale = time.perf_counter(), []
+        bar = progress_bar(total=len(course.assignments), unit="assignment", file=sys.stdout, disable=not progress,
+                           desc="checking notebooks/ against a fresh release of each assignment")
+        for assignment in course.assignments:
+            if bar is not None:
+                bar.set_postfix_str(assignment)
+            stale += _release.out_of_sync(assignment)
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.close()
+        say(f"  notebooks/ checked in {time.perf_counter() - start:.0f} s", flush=True)
         if stale:
             raise PublishError(f"notebooks/ is out of sync with the masters: {', '.join(stale)} differ from a fresh"
                                " release; run `make release` (python -m grading release all), check and commit"
@@ -160,8 +244,14 @@ def publish(dest: Path, course: Course, masters: list[Path], *, check_sync: bool
     if (ROOT / "LICENSE").is_file():
         shutil.copy2(ROOT / "LICENSE", dest / "LICENSE")
     written += [dest / n for n in FILES if (dest / n).is_file()]
-    hits = problems(dest, masters)
+    say(f"  wrote {len(written)} files: the notebooks, framework/, the figures, {', '.join(FILES)}", flush=True)
+    hits = problems(dest, masters, progress=progress)
     if hits:
         raise PublishError(f"the student edition in {dest} contains {len(hits)} secret(s) or grading file(s);"
                            " do not push it:\n" + "\n".join(f"  {h}" for h in hits))
+    if tag_state(dest, ref) == "different":
+        raise PublishError(f"DEST {dest} already has the tag {ref}, and it holds another edition: the notebooks"
+                           f" students opened install from it, so it must not move. Do not commit this; give the"
+                           f" changed edition a new ref in course.toml (e.g. {ref}.2), `make release`, and publish"
+                           f" again (`git -C {dest} checkout {ref} -- .` puts back what the tag holds)")
     return written

@@ -303,3 +303,60 @@ def test_the_setup_cell_offline_or_on_a_bad_url_says_so_once_without_a_traceback
     assert reason.startswith("(") and len(reason) > 2 and shown.count(reason) == 1
     assert 'pip install -e "/content/course[course]"' in shown and ".whl[course]" in shown
     assert 'pip install -e "/path/to/course[course]"' in shown
+
+
+def git(dest: Path, *args: str) -> str:
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "PATH": "/usr/bin:/bin", "HOME": str(dest)}
+    return subprocess.run(["git", "-C", str(dest), *args], check=True, capture_output=True, text=True, env=env).stdout
+
+
+@pytest.fixture
+def clone(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    dest = tmp_path / "public"
+    dest.mkdir()
+    git(dest, "init", "--quiet", "--initial-branch=trunk")
+    (dest / "CONTRIBUTING.md").write_text("kept\n")
+    git(dest, "add", "-A")
+    git(dest, "commit", "--quiet", "-m", "start")
+    return dest
+
+
+def test_publish_refuses_a_ref_that_is_a_branch_of_the_clone_before_writing(clone):
+    from dataclasses import replace
+
+    git(clone, "branch", "spring")
+    with pytest.raises(PublishError, match=r"ref = 'spring' is a branch of DEST .*refs/heads/spring"):
+        publish(clone, replace(COURSE, ref="spring"), MASTERS, check_sync=False)
+    with pytest.raises(PublishError, match=r"ref = 'main' is a branch.*make release"):
+        publish(clone, replace(COURSE, ref="main"), MASTERS, check_sync=False)
+    assert sorted(p.name for p in clone.iterdir()) == [".git", "CONTRIBUTING.md"]
+
+
+def test_a_tag_of_the_edition_is_never_moved(clone):
+    from grading.publish import tag_state
+
+    ref = COURSE.pinned_ref()
+    publish(clone, COURSE, MASTERS, check_sync=False)
+    assert tag_state(clone, ref) == "absent"
+    git(clone, "add", "-A")
+    git(clone, "commit", "--quiet", "-m", f"edition {ref}")
+    git(clone, "tag", ref)
+    publish(clone, COURSE, MASTERS, check_sync=False)      # the same edition again: fine
+    assert tag_state(clone, ref) == "same"
+    (clone / "framework" / "__init__.py").write_text("changed\n")   # as if the tag held an older framework
+    git(clone, "commit", "--quiet", "-am", "older framework")
+    git(clone, "tag", "--force", ref)
+    with pytest.raises(PublishError, match=rf"already has the tag {ref}, and it holds another edition.*new ref"):
+        publish(clone, COURSE, MASTERS, check_sync=False)
+
+
+def test_publish_says_each_step_and_shows_the_leak_search(tmp_path, capsys):
+    publish(tmp_path / "public", COURSE, MASTERS, check_sync=False, progress=True)
+    out = capsys.readouterr().out
+    assert f"publish: the edition {COURSE.pinned_ref()} of github.com/{COURSE.github}" in out
+    assert "wrote " in out and "searching the edition for secrets" in out and "file" in out
+    publish(tmp_path / "quiet", COURSE, MASTERS, check_sync=False)
+    assert capsys.readouterr().out == ""
