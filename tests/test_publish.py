@@ -360,3 +360,25 @@ def test_publish_says_each_step_and_shows_the_leak_search(tmp_path, capsys):
     assert "wrote " in out and "searching the edition for secrets" in out and "file" in out
     publish(tmp_path / "quiet", COURSE, MASTERS, check_sync=False)
     assert capsys.readouterr().out == ""
+
+
+def test_notebooks_and_student_readme_say_save_a_copy_first_and_give_one_file_name_rule():
+    """Every notebook (its intro and its hand-in cell) and the student README tell students to save a copy in
+    Drive before working, and give the same rule for the file name: the one ingest applies."""
+    from grading.ingest import notebook_name
+
+    readme = " ".join((GRADING / "student_README.md").read_text(encoding="utf-8").split())
+    assert "Save a copy in Drive" in readme and "does not matter" not in readme
+    assert "Keep its name (`ps1_layers.ipynb` for assignment 1); what a copy or a download adds to it (`Copy of" in readme
+    for names in COURSE.assignments.values():
+        for name in names:
+            nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+            text = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): " ".join(c.source.split())
+                    for c in nb.cells if c.cell_type == "markdown"}
+            assert "*File → Save a copy in Drive*" in text["intro"], name
+            marks = [f"Copy of {name}.ipynb", f"{name} (1).ipynb"]
+            rule = (f"Keep its name, `{name}.ipynb`; what a copy or a download adds to it (`{marks[0]}`, `{marks[1]}`)"
+                    " does no harm, but do not rename it otherwise.")
+            assert rule in text["handin_md"], name
+            assert all(notebook_name(mark, names) == name for mark in marks)   # ingest takes them as the notebook
+    assert "do not rename it otherwise" in readme
