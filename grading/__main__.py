@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     fb = sub.add_parser("feedback", parents=[course_opt], help="HTML feedback per student, without hidden tests")
     fb.add_argument("assignment")
     fb.add_argument("--student", action="append", help="only this student (repeatable)")
+    fb.add_argument("--include-ungraded", action="store_true",
+                    help="also write the pages of students whose written answers are not graded yet (default: hold"
+                         " them back until a grader has scored those answers)")
     pub = sub.add_parser("publish", help="write the student edition (notebooks, framework, assets, README) into DEST")
     pub.add_argument("dest", type=Path)
     args = parser.parse_args(argv)
@@ -135,28 +138,49 @@ def _grading_step(args, course, root: Path) -> int:
         from .records import reports_dir
         from .report import build, summary, write_csv
 
-        rows, names = build(root, assignment, course.course_id)
+        rows, cells = build(root, assignment, course.course_id)
         out = args.out or reports_dir(root, assignment) / "grades.csv"
-        write_csv(rows, names, out)
+        maxima = write_csv(rows, cells, out)
         print(summary(rows))
-        print(f"wrote {out}")
+        print(f"wrote {out} and the maximum of each column, with its nbgrader grade_id, in {maxima}")
         return 0
     if args.command == "feedback":
-        from .feedback import FeedbackLeak, feedback
+        from .feedback import FeedbackError, FeedbackLeak, feedback
         from .release import master_paths
 
         try:
-            done = feedback(assignment, root, master_paths(course, assignment), students=args.student)
-        except FeedbackLeak as err:
-            print(f"FEEDBACK STOPPED: {err}", file=sys.stderr)
-            return 1
-        made = sum(isinstance(v, list) for v in done.values())
-        for sid, v in done.items():
-            if not isinstance(v, list):
+            result = feedback(assignment, root, master_paths(course, assignment), students=args.student,
+                              include_ungraded=args.include_ungraded)
+            failed = None
+        except FeedbackError as err:
+            result, failed = err.result, err
+        named = set(result.held) | (set(failed.missing) | set(failed.leaks) if failed else set())  # said below
+        for sid, v in sorted(result.done.items()):
+            if not isinstance(v, list) and sid not in named:
                 print(f"{sid}: no feedback ({v})")
-        print(f"feedback for {made} student(s) in {Path(root) / 'feedback'}: checked, no hidden-test code")
+        _warn_ungraded(result, args.include_ungraded)
+        if failed is not None:
+            print(f"FEEDBACK {'STOPPED' if isinstance(failed, FeedbackLeak) else 'INCOMPLETE'}: {failed}", file=sys.stderr)
+            return 1
+        print(f"feedback for {len(result.written)} student(s) in {Path(root) / 'feedback'}: checked, no hidden-test code"
+              + (f"; {len(result.held)} held back (see the WARNING)" if result.held else ""))
         return 0
     return 2
+
+
+def _warn_ungraded(result, included: bool) -> None:
+    """The warning of ``feedback`` when written answers wait for a grader."""
+    if not result.ungraded:
+        return
+    who = "\n".join(f"  {sid}: {', '.join(answers)}" for sid, answers in sorted(result.ungraded.items()))
+    if included:
+        print(f"WARNING: written answers of {len(result.ungraded)} student(s) are not graded yet; their pages"
+              f" (written, --include-ungraded) show them as 'not graded yet' and a total without them:\n{who}",
+              file=sys.stderr)
+    else:
+        print(f"WARNING: written answers of {len(result.ungraded)} student(s) are not graded yet, so their feedback is"
+              f" held back:\n{who}\nScore them in the formgrader and run feedback again, or pass --include-ungraded"
+              " to write those pages now.", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -1,69 +1,153 @@
 """``feedback``: nbgrader's HTML feedback per student, checked for hidden tests before it leaves.
 
 The course's nbgrader config removes the hidden tests from the cells, cuts the tracebacks
-of graded cells to their last line and puts a summary table on top (check, points, one-line
-diagnosis). Each HTML file is then searched for every hidden-test line of the masters (see
+of graded cells to their last line, puts a summary table on top (each exercise by the name
+the notebook's self-check gives it, its points, and a failed check's one-line diagnosis) and
+embeds the course's figures in the page. Each HTML file is then searched for every hidden-test line of the masters (see
 ``grading.leaks``: as raw text with entities decoded and as the text a browser shows, a line
 found inside a longer one too, so a student's code that prints the test cell's source, each
 line behind ``> ``, is caught).
 
 A page with a hit is deleted and that student's feedback is withheld ("feedback withheld:
 it shows hidden-test text (...)"; their pages without a hit, of an assignment with several
-notebooks, stay); everyone else's feedback is still written, and then FeedbackLeak is
-raised naming each withheld student and what their page showed, so the command fails. A student handed
-in again after the last autograde is "not graded yet": no page is built from the old grading.
+notebooks, stay). A student autograded without error must get a page per autograded notebook:
+one who does not (nbgrader's generate_feedback failed, or wrote nothing) is named with the
+reason. Everyone else's feedback is still written, and then FeedbackError (FeedbackLeak for a
+leak) is raised naming each of those students, so the command fails.
+
+Written answers not graded yet (nbgrader's ``needs_manual_grade`` without a grader's score):
+by default that student's pages are held back (and older pages of theirs removed), as a page
+would show "?" for those answers and a total without them; ``include_ungraded=True`` writes
+them anyway. Either way they are listed (``Feedback.ungraded``) so the command can warn. A
+student handed in again after the last autograde is "not graded yet": no page is built from
+the old grading.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import nbapi, records
 from .leaks import HIDDEN, Leak, find_leaks
 
 SHOWN = 5  # leaked lines listed per withheld student
+HELD = "held back: written answers not graded yet"
 
 
-class FeedbackLeak(RuntimeError):
-    """Feedback would show hidden-test code. Raised after every other page is written;
-    ``done`` is what ``feedback`` would have returned (student -> pages, or why there are none),
-    ``leaks`` the hits per withheld student."""
+@dataclass
+class Feedback:
+    """What ``feedback`` did: student -> their pages, or why there are none; and per student
+    whose written answers wait for a grader, those answers (by exercise name)."""
+    done: dict[str, list[Path] | str] = field(default_factory=dict)
+    ungraded: dict[str, list[str]] = field(default_factory=dict)
 
-    def __init__(self, message: str, done: dict[str, list[Path] | str] | None = None,
+    @property
+    def written(self) -> list[str]:
+        return sorted(s for s, v in self.done.items() if isinstance(v, list))
+
+    @property
+    def held(self) -> list[str]:
+        return sorted(s for s, v in self.done.items() if isinstance(v, str) and v.startswith(HELD))
+
+
+class FeedbackError(RuntimeError):
+    """Some students got no feedback page although they were autograded. Raised after every
+    other page is written; ``result`` is what ``feedback`` would have returned, ``missing``
+    student -> why they have no page."""
+
+    def __init__(self, message: str, result: Feedback | None = None, missing: dict[str, str] | None = None,
                  leaks: dict[str, list[Leak]] | None = None) -> None:
         super().__init__(message)
-        self.done = done or {}
+        self.result = result or Feedback()
+        self.done = self.result.done
+        self.missing = missing or {}
         self.leaks = leaks or {}
+
+
+class FeedbackLeak(FeedbackError):
+    """Feedback would show hidden-test code (``leaks``: the hits per withheld student)."""
 
 
 def _shorten(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
+def _last_error(log: str) -> str:
+    """The line of nbgrader's log that says what went wrong (its last lines only say "see above")."""
+    lines = [line.strip() for line in (log or "").splitlines() if line.strip()]
+    errors = [line for line in lines if not line.startswith("[") and ("Error" in line or "Exception" in line)]
+    return (errors or lines or ["nbgrader said nothing"])[-1][:300]
+
+
+def ungraded_answers(course_root: Path, assignment: str, students: list[str]) -> dict[str, list[str]]:
+    """Per student, the written answers (by exercise name) that wait for a grader."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from .course import load_course
+    from .report import awaits_grader, released_names
+
+    db = Path(course_root) / "gradebook.db"
+    if not db.is_file():
+        return {}
+    waiting: dict[str, list[str]] = {}
+    with Gradebook(f"sqlite:///{db}", load_course().course_id) as gb:
+        for sid in students:
+            try:
+                notebooks = gb.find_submission(assignment, sid).notebooks
+            except MissingEntry:
+                continue
+            for notebook in notebooks:
+                names = released_names(course_root, assignment, notebook.name)
+                waiting[sid] = waiting.get(sid, []) + [names.get(g.name, g.name) for g in notebook.grades
+                                                       if awaits_grader(g)]
+    return {s: w for s, w in waiting.items() if w}
+
+
 def feedback(assignment: str, course_root: Path, masters: list[Path], *, students: list[str] | None = None,
-             config_overrides=None) -> dict[str, list[Path] | str]:
-    """Feedback for every autograded student (or ``students``): student -> HTML files, or the
-    reason there is none. Raise FeedbackLeak, after all the others are written, if any
-    student's feedback was withheld because it showed hidden-test text."""
+             include_ungraded: bool = False, config_overrides=None) -> Feedback:
+    """Feedback for every autograded student (or ``students``). Raise FeedbackLeak or
+    FeedbackError, after all the others are written, if any student who should have a page
+    has none: it showed hidden-test text, or nbgrader did not make it."""
     course_root = Path(course_root).resolve()
     outcomes = records.read(course_root, assignment, records.AUTOGRADE)
     ingested = records.read(course_root, assignment, records.INGEST).get("students", {})
     todo = sorted(students or outcomes)
     api = nbapi.api(course_root, assignment, config_overrides)
-    done: dict[str, list[Path] | str] = {}
+    result = Feedback()
+    done, missing = result.done, {}
+    ready = []
     for sid in todo:
         outcome = outcomes.get(sid)
         if outcome is None or not outcome["ok"]:
             done[sid] = "not autograded" if outcome is None else f"failed to run: {outcome['reason']}"
-            continue
-        if not records.graded_since_ingest(outcome, ingested.get(sid)):  # handed in again since
+        elif not records.graded_since_ingest(outcome, ingested.get(sid)):  # handed in again since
             done[sid] = "not graded yet: handed in again after the last autograde; autograde it, then run feedback"
+        else:
+            ready.append(sid)
+    result.ungraded = ungraded_answers(course_root, assignment, ready)
+    for sid in ready:
+        folder = course_root / "feedback" / sid / assignment
+        for old in folder.glob("*.html"):  # a page now is one made now, never one left from before
+            old.unlink()
+        if sid in result.ungraded and not include_ungraded:
+            done[sid] = f"{HELD} ({', '.join(result.ungraded[sid])})"
             continue
-        result = api.generate_feedback(assignment, sid, force=True)
-        if not result["success"]:
-            done[sid] = f"nbgrader generate_feedback failed: {(result.get('log') or '').strip().splitlines()[-1:]}"
-            continue
-        done[sid] = sorted((course_root / "feedback" / sid / assignment).glob("*.html"))
+        generated = api.generate_feedback(assignment, sid, force=True)
+        pages = sorted(folder.glob("*.html"))
+        expected = sorted(p.stem for p in (course_root / "autograded" / sid / assignment).glob("*.ipynb"))
+        lacking = [name for name in expected if not (folder / f"{name}.html").is_file()]
+        if not generated["success"]:
+            missing[sid] = f"nbgrader's generate_feedback failed: {_last_error(generated.get('log', ''))}"
+        elif not pages or lacking:
+            missing[sid] = (f"nbgrader's generate_feedback wrote no page for {', '.join(n + '.ipynb' for n in lacking)}"
+                            if lacking else "nbgrader's generate_feedback wrote no page")
+        if sid in missing:
+            for page in pages:  # a part of the feedback is not the feedback
+                page.unlink()
+            done[sid] = f"no feedback: {missing[sid]}"
+        else:
+            done[sid] = pages
     owner = {page: sid for sid, pages in done.items() if isinstance(pages, list) for page in pages}
     found: dict[str, list[Leak]] = {}
     for leak in find_leaks(masters, list(owner), blocks=dict([HIDDEN])) if owner else []:
@@ -72,14 +156,18 @@ def feedback(assignment: str, course_root: Path, masters: list[Path], *, student
         for page in {leak.path for leak in leaks}:
             page.unlink(missing_ok=True)
         done[sid] = f"feedback withheld: it shows hidden-test text ({_shorten(leaks[0].line)!r})"
-    if found:
-        made = sum(isinstance(v, list) for v in done.values())
+    if found or missing:
         lines = []
         for sid, leaks in sorted(found.items()):
             lines.append(f"  {sid}: {done[sid]}; deleted {', '.join(sorted({str(leak.path) for leak in leaks}))}")
             lines += [f"    {leak}" for leak in leaks[:SHOWN]]
             lines += [f"    ... and {len(leaks) - SHOWN} more hidden-test line(s)"] if len(leaks) > SHOWN else []
-        raise FeedbackLeak(f"feedback withheld from {len(found)} student(s), their pages showed hidden-test code"
-                           f" (feedback for the other {made} student(s) is in {course_root / 'feedback'}):\n"
-                           + "\n".join(lines), done, found)
-    return done
+        lines += [f"  {sid}: {done[sid]}" for sid in sorted(missing)]
+        others = f"(feedback for the other {len(result.written)} student(s) is in {course_root / 'feedback'})"
+        if found:
+            raise FeedbackLeak(f"feedback withheld from {len(found)} student(s), their pages showed hidden-test code"
+                               + (f", and {len(missing)} student(s) got no page" if missing else "")
+                               + f" {others}:\n" + "\n".join(lines), result, missing, found)
+        raise FeedbackError(f"no feedback page for {len(missing)} autograded student(s): {', '.join(sorted(missing))}"
+                            f" {others}:\n" + "\n".join(lines), result, missing)
+    return result

@@ -21,7 +21,9 @@ none. Archives (nested ones too) are unpacked with nbgrader's ``unzip`` into a t
 folder, each on its own, so one corrupt archive is one report line: the downloads themselves
 are only read. Each notebook is then repaired by :mod:`grading.sanitise`, and every change,
 rejection and skipped file is recorded in ``reports/<assignment>/ingest.json`` and printed.
-A student whose new file is rejected keeps the submission ingested before.
+A student whose new file is rejected keeps the submission ingested before. With a roster (of
+this ingest or an earlier one), the summary ends with the students on it who handed in
+nothing and those whose every file was rejected.
 """
 
 from __future__ import annotations
@@ -272,6 +274,8 @@ class Ingested:
     items: list[Found]
     students: dict[str, dict]  # student -> record written to ingest.json
     roster: list[dict[str, str]]
+    missing: list[str] = field(default_factory=list)   # on the roster, nothing handed in (this time or before)
+    refused: list[str] = field(default_factory=list)   # on the roster, every file handed in was rejected
 
 
 def ingest(assignment: str, source: Path, course_root: Path, notebooks: list[str], *,
@@ -369,11 +373,18 @@ def _place(assignment: str, course_root: Path, items: list[Found], rows: list[di
             if stamps:
                 (folder / "timestamp.txt").write_text(stamps[-1])
         students[sid] = record
-    _record(assignment, course_root, items, students, rows)
-    return Ingested(items, students, rows)
+    merged = _record(assignment, course_root, items, students, rows)
+    roster_ids = [r["student_id"] for r in merged.get("roster", [])]
+    everyone = merged.get("students", {})
+    return Ingested(items, students, rows,
+                    missing=[s for s in roster_ids if not everyone.get(s, {}).get("files")],
+                    refused=[s for s in roster_ids if everyone.get(s, {}).get("files") and not everyone[s].get("notebooks")])
 
 
-def _record(assignment: str, course_root: Path, items: list[Found], students: dict, rows: list[dict]) -> None:
+def _record(assignment: str, course_root: Path, items: list[Found], students: dict, rows: list[dict]) -> dict:
+    """Merge this ingest into ``ingest.json``; return the merged record."""
+    merged_record: dict = {}
+
     def change(old: dict) -> dict:
         merged = dict(old.get("students", {}))
         for sid, record in students.items():
@@ -387,9 +398,11 @@ def _record(assignment: str, course_root: Path, items: list[Found], students: di
                 record = before
             merged[sid] = record
         unmatched = [{"file": i.path, "problem": i.problem} for i in items if not i.student]
-        return {"students": merged, "unmatched": unmatched, "roster": rows or old.get("roster", [])}
+        merged_record.update(students=merged, unmatched=unmatched, roster=rows or old.get("roster", []))
+        return merged_record
 
     records.update(course_root, assignment, records.INGEST, change)
+    return merged_record
 
 
 def summary_lines(result: Ingested) -> list[str]:
@@ -405,4 +418,8 @@ def summary_lines(result: Ingested) -> list[str]:
             lines.append(f"skipped {item.path}: {item.problem}")
     placed = sum(1 for r in result.students.values() if r["notebooks"])
     lines.append(f"{placed} student(s) ingested, {sum(1 for i in result.items if i.problem)} file(s) rejected or skipped")
+    if result.missing:
+        lines.append(f"on the roster, nothing handed in ({len(result.missing)}): {', '.join(result.missing)}")
+    if result.refused:
+        lines.append(f"on the roster, every file rejected ({len(result.refused)}): {', '.join(result.refused)}")
     return lines

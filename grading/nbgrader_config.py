@@ -34,7 +34,8 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
     "grading.preprocessors.StripGradeCellTracebacks",
-    "grading.preprocessors.FeedbackSummary",  # a table of checks, points and one-line diagnoses on top
+    "grading.preprocessors.FeedbackSummary",  # a table of exercises, points and one-line diagnoses on top
+    "grading.preprocessors.EmbedFigures",  # the course's figures inside the page, not links to assets/
 ]
 
 # After the last cell nothing more is asked of a kernel: stop it at once instead of waiting

@@ -21,9 +21,26 @@ class StripGradeCellTracebacks(NbGraderPreprocessor):
         return cell, resources
 
 
+class EmbedFigures(NbGraderPreprocessor):
+    """Embed the course's figures (``![...](../../../assets/x.png)`` in the masters' text) as
+    cell attachments, as the student notebooks have them: the feedback page is read far from
+    ``assets/``, where such a link is a broken image. The same code as ``release`` uses."""
+
+    def preprocess_cell(self, cell, resources, index):
+        from .course import ASSETS
+        from .release import IMAGE, _embed_images
+
+        if cell.cell_type == "markdown":
+            names = [name for _, name in IMAGE.findall(cell.source)]
+            if names and all((ASSETS / name).is_file() for name in names):  # a student's own link stays as it is
+                _embed_images(cell, ASSETS)
+        return cell, resources
+
+
 class FeedbackSummary(NbGraderPreprocessor):
-    """Put a table at the top of the feedback: every graded cell, its points, and for a failed
-    check its one-line diagnosis (the error's name and message, never the test's code).
+    """Put a table at the top of the feedback: every graded cell under its exercise's name (as
+    the notebook's self-check names it), its points, and for a failed check its one-line
+    diagnosis (the error's message, never the test's code).
 
     Runs after nbgrader's GetGrades, which writes each graded cell's score into its metadata.
     """
@@ -31,32 +48,26 @@ class FeedbackSummary(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         import nbformat
 
+        from .report import cell_result, exercise_names
+
         rows = []
         waiting = self._waiting(resources)
+        names = exercise_names(nb)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if not utils.is_grade(cell):
                 continue
             score, points = meta.get("score"), meta.get("points")
+            name = names.get(meta.get("grade_id"), meta.get("grade_id"))
             if meta.get("grade_id") in waiting:
                 score, result = None, "written answer, not graded yet"
-            elif cell.cell_type == "markdown":
-                result = "written answer"
             else:
-                errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-                if errors:
-                    first = f"{errors[0].ename}: {errors[0].evalue}".strip().rstrip(":").splitlines()[0]
-                    result = "failed: " + first
-                elif score is not None and points and score < points:
-                    result = "failed (printed to stderr)" if any(
-                        o.get("name") == "stderr" for o in cell.get("outputs", [])) else "failed"
-                else:
-                    result = "passed"
+                result = cell_result(cell, name, score, points)
             shown = "?" if score is None else f"{float(score):g}"
-            rows.append(f"| `{meta.get('grade_id')}` | {shown} / {float(points or 0):g} | {_cell_text(result)} |")
+            rows.append(f"| {_cell_text(name)} | {shown} / {float(points or 0):g} | {_cell_text(result)} |")
         total, top = resources.get("nbgrader", {}).get("score"), resources.get("nbgrader", {}).get("max_score")
         head = f"## Feedback: {float(total):g} / {float(top):g} points" if total is not None and top else "## Feedback"
-        text = "\n".join([head, "", "| check | points | result |", "|---|---|---|", *rows])
+        text = "\n".join([head, "", "| exercise | points | result |", "|---|---|---|", *rows])
         nb.cells.insert(0, nbformat.v4.new_markdown_cell(text, id="feedback-summary"))
         return nb, resources
 

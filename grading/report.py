@@ -5,19 +5,27 @@ who never handed in. Here every row has a ``status``:
 
 - ``graded``: every cell has its score;
 - ``needs manual grading``: written answers (listed in ``detail``) wait for a grader;
-- ``failed to run``: the file could not be read as a notebook, or nbgrader could not run it
-  (``detail`` says why);
+- ``failed to run``: nbgrader could not run the notebook (``detail`` says why);
+- ``rejected at ingest``: every file the student handed in was refused by ``ingest``
+  (``detail``: "rejected at ingest: <file>: <reason>");
 - ``not graded yet``: ingested, not yet autograded;
 - ``not submitted``: on the roster (or in the gradebook) with nothing handed in;
 
-plus ``sanitised`` (what ``ingest`` repaired), ``notes`` (cells stopped by the time limit)
-and one column per graded cell (empty while it waits for a human).
+plus one column per graded cell, named by its exercise as the notebook's self-check names it
+(``Linear.backward``; a written answer as the notebook declares it, ``written answer A``),
+empty while it waits for a human; ``reasons`` (the one-line reason of each failed check),
+``sanitised`` (what ``ingest`` repaired) and ``notes`` (cells stopped by the time limit).
+The maximum of every column, and the nbgrader grade_id behind it, go to a second file
+(``maxima.csv`` beside ``grades.csv``), so that ``grades.csv`` stays one row per student
+for spreadsheets and LMS imports.
 """
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
+import re
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +36,11 @@ from . import records
 from .autograde import submitted_students
 
 PERSON = ["first_name", "last_name", "email"]  # roster columns copied into the report, when given
-STATUSES = ["graded", "needs manual grading", "failed to run", "not graded yet", "not submitted"]
+STATUSES = ["graded", "needs manual grading", "failed to run", "rejected at ingest", "not graded yet", "not submitted"]
+VISIBLE_CHECK = re.compile(r"""@visible_check\(\s*(["'])(.+?)\1\s*,""")
+WRITTEN = "written"  # the kind of a written answer's column in maxima.csv (graded by hand)
+AUTOGRADED = "autograded"
+FIXED = {"student_id", *PERSON, "status", "score", "max_score", "detail", "reasons", "sanitised", "notes"}
 
 
 @dataclass
@@ -38,20 +50,116 @@ class Row:
     score: float | None = None
     max_score: float = 0.0
     cells: dict[str, float | None] = field(default_factory=dict)
+    auto_score: float | None = None  # the autograded cells' points (written answers left out)
+    auto_max: float = 0.0
     detail: str = ""
+    reasons: list[str] = field(default_factory=list)  # "exercise: why" of each failed check
     sanitised: str = ""
     notes: str = ""
     person: dict[str, str] = field(default_factory=dict)  # first_name, last_name, email from the roster
 
 
-def _cells(gb, assignment: str) -> tuple[list[tuple[str, str, float]], float]:
-    """(notebook, grade_id, max score) of every graded cell, in notebook order, and the total."""
+@dataclass
+class Cell:
+    """A graded cell: its column in the report, its notebook, nbgrader's grade_id, its points."""
+    column: str
+    notebook: str
+    grade_id: str
+    max_score: float
+    autograded: bool  # a test cell (False: a written answer, graded by hand)
+
+
+def exercise_names(nb) -> dict[str, str]:
+    """grade_id -> the exercise's name as the notebook's self-check prints it, for every graded
+    cell of the notebook ``nb`` (an nbformat notebook): a test cell is named by its
+    ``@visible_check("Linear.backward", 8)``, the written answers, in order, by the
+    ``written=[...]`` of the notebook's ``exercises(...)`` declaration. A cell without a name
+    keeps its grade_id; two cells with one name get their grade_ids appended."""
+    names, written = {}, []
+    declared = next((w for c in nb.cells if c.cell_type == "code" and (w := _declared_written(c.source))), [])
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade") or not meta.get("grade_id"):
+            continue
+        gid = meta["grade_id"]
+        if cell.cell_type == "code":
+            found = [m.group(2) for m in VISIBLE_CHECK.finditer(cell.source)]
+            names[gid] = ", ".join(dict.fromkeys(found)) or gid
+        else:
+            written.append(gid)
+    names.update(zip(written, declared) if len(declared) == len(written) else ((g, g) for g in written))
+    counts: dict[str, int] = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {gid: name if counts[name] == 1 or name == gid else f"{name} ({gid})" for gid, name in names.items()}
+
+
+def _declared_written(source: str) -> list[str]:
+    """The names of ``exercises(..., written=[(name, points), ...])`` in a cell's code, if it has one."""
+    if "exercises(" not in source:
+        return []
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "exercises":
+            for keyword in node.keywords:
+                if keyword.arg == "written":
+                    try:
+                        return [str(name) for name, _ in ast.literal_eval(keyword.value)]
+                    except (ValueError, TypeError):
+                        return []
+    return []
+
+
+def released_names(course_root: Path, assignment: str, notebook: str) -> dict[str, str]:
+    """``exercise_names`` of the released notebook (empty if it is not there)."""
+    import nbformat
+
+    path = Path(course_root) / "release" / assignment / f"{notebook}.ipynb"
+    return exercise_names(nbformat.read(path, as_version=4)) if path.is_file() else {}
+
+
+def cell_result(cell, name: str, score: float | None, points: float | None) -> str:
+    """What became of a graded cell of an autograded notebook, in one line: "passed",
+    "written answer", "not done" or "failed: <the check's diagnosis>" (the error's message,
+    without the exercise's name that the check puts in front; never the test's code)."""
+    if cell.cell_type != "code":
+        return "written answer"
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if any(e.get("ename") == "CellTimeoutError" for e in errors):
+        return "failed: stopped by the time limit (an endless loop?)"
+    if errors:
+        ename, evalue = errors[0].get("ename", "Error"), " ".join(str(errors[0].get("evalue", "")).split())
+        if ename == "NotImplementedError" and not evalue:
+            return "not done"
+        if evalue.startswith(f"{name}: "):  # a check's own message, "exercise: what is wrong"
+            message = evalue[len(name) + 2:]
+        elif ename == "AssertionError" and evalue:
+            message = evalue
+        else:
+            message = f"{ename}: {evalue}".rstrip(": ")
+        return "failed: " + (message if len(message) <= 300 else message[:297] + "...")
+    if score is not None and points and score < points:
+        return ("failed (printed to stderr)" if any(o.get("name") == "stderr" for o in cell.get("outputs", []))
+                else "failed")
+    return "passed"
+
+
+def _cells(gb, assignment: str, course_root: Path) -> list[Cell]:
+    """Every graded cell, in notebook order."""
+    notebooks = gb.find_assignment(assignment).notebooks
     cells = []
-    for notebook in gb.find_assignment(assignment).notebooks:
+    for notebook in notebooks:
         source = {c.name: i for i, c in enumerate(notebook.source_cells)}
+        names = released_names(course_root, assignment, notebook.name)
         for cell in sorted(notebook.grade_cells, key=lambda c: source.get(c.name, 1 << 30)):
-            cells.append((notebook.name, cell.name, float(cell.max_score)))
-    return cells, sum(m for _, _, m in cells)
+            name = names.get(cell.name, cell.name)
+            name = cell.name if name in FIXED else name  # never a second "score" or "status" column
+            cells.append(Cell(f"{notebook.name}: {name}" if len(notebooks) > 1 else name, notebook.name, cell.name,
+                              float(cell.max_score), cell.cell_type == "code"))
+    return cells
 
 
 def awaits_grader(grade) -> bool:
@@ -59,8 +167,8 @@ def awaits_grader(grade) -> bool:
     return bool(grade.needs_manual_grade) and grade.manual_score is None
 
 
-def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row], list[str]]:
-    """The rows of the report, and the column name of each graded cell."""
+def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row], list[Cell]]:
+    """The rows of the report, and the graded cells (one column each)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     course_root = Path(course_root)
@@ -76,29 +184,30 @@ def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row]
         except MissingEntry:
             raise SystemExit(f"report {assignment}: {assignment} is not in the gradebook of {course_root};"
                              f" release it first (python -m grading release {assignment})") from None
-        cells, total_max = _cells(gb, assignment)
-        several = len({nb for nb, _, _ in cells}) > 1
-        names = [f"{nb}:{gid}" if several else gid for nb, gid, _ in cells]
+        cells = _cells(gb, assignment, course_root)
+        total_max = sum(c.max_score for c in cells)
         people = {r["student_id"]: {k: (r.get(k) or "").strip() for k in PERSON} for r in roster}
         everyone = {s.id for s in gb.students} | set(students) | submitted | set(people)
         rows = []
         for sid in sorted(everyone):
             record = students.get(sid, {})
             row = Row(sid, "not submitted", max_score=total_max, sanitised="; ".join(record.get("changes", [])),
-                      person=people.get(sid, {}))
-            _fill(row, gb, assignment, cells, names, sid in submitted, record, outcomes.get(sid))
+                      person=people.get(sid, {}), auto_max=sum(c.max_score for c in cells if c.autograded))
+            _fill(row, gb, assignment, cells, sid in submitted, record, outcomes.get(sid))
+            if row.score is not None:
+                row.reasons = _reasons(course_root, assignment, sid, cells, row)
             rows.append(row)
-    return rows, names
+    return rows, cells
 
 
-def _fill(row: Row, gb, assignment: str, cells, names: list[str], submitted: bool, record: dict,
+def _fill(row: Row, gb, assignment: str, cells: list[Cell], submitted: bool, record: dict,
           outcome: dict | None) -> None:
     """Status, detail, notes and scores of one student's row (it starts as "not submitted")."""
     from nbgrader.api import MissingEntry
 
     if not submitted:
         if record.get("rejected"):
-            row.status, row.detail = "failed to run", "; ".join(record["rejected"])
+            row.status, row.detail = "rejected at ingest", "rejected at ingest: " + "; ".join(record["rejected"])
         return
     if not records.graded_since_ingest(outcome, record):
         row.status = "not graded yet"
@@ -107,22 +216,24 @@ def _fill(row: Row, gb, assignment: str, cells, names: list[str], submitted: boo
         row.status, row.detail = "failed to run", outcome["reason"]
         return
     try:
-        grades = {(nb, g.name): g for nb in dict.fromkeys(nb for nb, _, _ in cells)
+        grades = {(nb, g.name): g for nb in dict.fromkeys(c.notebook for c in cells)
                   for g in gb.find_submission_notebook(nb, assignment, row.student).grades}
     except MissingEntry:
         row.status, row.detail = "failed to run", "autograded, but not in the gradebook"
         return
     waiting, recheck = [], []
-    for (nb, gid, _), name in zip(cells, names):
-        grade = grades[nb, gid]
+    for cell in cells:
+        grade = grades[cell.notebook, cell.grade_id]
+        shown = cell.column if cell.column == cell.grade_id else f"{cell.column} ({cell.grade_id})"  # the formgrader's name too
         if awaits_grader(grade):
-            row.cells[name] = None
-            waiting.append(gid)
+            row.cells[cell.column] = None
+            waiting.append(shown)
         else:  # nbgrader's score: the grader's if there is one, else the autograder's
-            row.cells[name] = float(grade.score)
+            row.cells[cell.column] = float(grade.score)
             if grade.needs_manual_grade:  # scored, then autograded again: nbgrader asks to look again
-                recheck.append(gid)
+                recheck.append(shown)
     row.score = sum(v for v in row.cells.values() if v is not None)
+    row.auto_score = sum(row.cells[c.column] or 0.0 for c in cells if c.autograded)
     row.status = "needs manual grading" if waiting or recheck else "graded"
     row.detail = "; ".join(([f"waiting for a grader: {', '.join(waiting)}"] if waiting else [])
                            + ([f"scored, then autograded again (confirm the score): {', '.join(recheck)}"]
@@ -131,22 +242,74 @@ def _fill(row: Row, gb, assignment: str, cells, names: list[str], submitted: boo
         row.notes = f"stopped by the time limit: {', '.join(outcome['timed_out'])}"
 
 
-def write_csv(rows: list[Row], names: list[str], path: Path) -> None:
+def _reasons(course_root: Path, assignment: str, student: str, cells: list[Cell], row: Row) -> list[str]:
+    """"exercise: why" of each autograded cell that lost points, from the autograded notebooks."""
+    import nbformat
+
+    failed = {(c.notebook, c.grade_id): c for c in cells
+              if c.autograded and row.cells.get(c.column) is not None and row.cells[c.column] < c.max_score}
+    reasons = []
+    for notebook in dict.fromkeys(nb for nb, _ in failed):
+        path = Path(course_root) / "autograded" / student / assignment / f"{notebook}.ipynb"
+        graded = {}
+        if path.is_file():
+            graded = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nbformat.read(path, as_version=4).cells}
+        for (nb, gid), cell in failed.items():
+            if nb == notebook:
+                found = graded.get(gid)
+                why = (cell_result(found, _check_name(cell), row.cells[cell.column], cell.max_score) if found is not None
+                       else "failed (its cell is not in the autograded notebook)")
+                reasons.append(f"{cell.column}: {why.removeprefix('failed: ')}")
+    return reasons
+
+
+def _check_name(cell: Cell) -> str:
+    """The exercise's name as its check writes it (the column without the notebook in front)."""
+    return cell.column.removeprefix(f"{cell.notebook}: ")
+
+
+def write_csv(rows: list[Row], cells: list[Cell], path: Path) -> Path:
+    """``path`` (one row per student) and, beside it, the maxima of its columns: ``maxima.csv``
+    for ``grades.csv``, else ``<name>_maxima.csv``. Returns the maxima's path."""
     out = io.StringIO()
     writer = csv.writer(out)
     person = [k for k in PERSON if any(r.person.get(k) for r in rows)]  # only what the roster gave
-    writer.writerow(["student_id", *person, "status", "score", "max_score", *names, "detail", "sanitised", "notes"])
-    fmt = lambda v: "" if v is None else f"{v:g}"  # noqa: E731
+    names = [c.column for c in cells]
+    writer.writerow(["student_id", *person, "status", "score", "max_score", *names, "detail", "reasons", "sanitised",
+                     "notes"])
     for r in rows:
-        writer.writerow([r.student, *(r.person.get(k, "") for k in person), r.status, fmt(r.score), fmt(r.max_score),
-                         *(fmt(r.cells.get(n)) for n in names), r.detail, r.sanitised, r.notes])
+        writer.writerow([r.student, *(r.person.get(k, "") for k in person), r.status, _fmt(r.score), _fmt(r.max_score),
+                         *(_fmt(r.cells.get(n)) for n in names), r.detail, "; ".join(r.reasons), r.sanitised, r.notes])
+    maxima = path.with_name("maxima.csv" if path.name == "grades.csv" else f"{path.stem}_maxima.csv")
+    _write(path, out.getvalue())
+    _write(maxima, maxima_csv(cells))
+    return maxima
+
+
+def maxima_csv(cells: list[Cell]) -> str:
+    """The maxima file: per score column of grades.csv its maximum, kind, notebook and grade_id."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["column", "max_score", "kind", "notebook", "grade_id"])
+    writer.writerow(["score", _fmt(sum(c.max_score for c in cells)), "total", "", ""])
+    for c in cells:
+        writer.writerow([c.column, _fmt(c.max_score), AUTOGRADED if c.autograded else WRITTEN, c.notebook, c.grade_id])
+    return out.getvalue()
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as f:
-        f.write(out.getvalue().encode("utf-8"))
+        f.write(text.encode("utf-8"))
 
 
 def summary(rows: list[Row]) -> str:
-    """Counts per status and a text histogram of the scores (in % of the maximum)."""
+    """Counts per status and a text histogram of the autograded points (in % of their maximum):
+    written answers are left out, graded or not, so that one waiting for a grader is not a 0."""
     lines = [f"{len(rows)} student(s)"]
     for status in STATUSES:
         count = sum(r.status == status for r in rows)
@@ -155,9 +318,9 @@ def summary(rows: list[Row]) -> str:
     sanitised = sum(bool(r.sanitised) for r in rows)
     if sanitised:
         lines.append(f"  {'(sanitised by ingest)':<22} {sanitised}")
-    scored = [100 * r.score / r.max_score for r in rows if r.score is not None and r.max_score]
+    scored = [100 * r.auto_score / r.auto_max for r in rows if r.auto_score is not None and r.auto_max]
     if scored:
-        lines.append(f"scores of the {len(scored)} graded so far (manual answers not yet graded count 0):"
+        lines.append(f"autograded points of the {len(scored)} student(s) autograded (written answers left out):"
                      f" median {statistics.median(scored):.0f} %, mean {statistics.fmean(scored):.0f} %")
         bins = [0] * 10
         for s in scored:

@@ -6,6 +6,9 @@ repairs against the released notebook, changing as little as it can:
 
 - not a notebook at all (empty, not JSON, JSON without cells): rejected with the reason;
 - nbformat 4.0 without cell ids (Colab): upgraded; another kernel: the release's kernel;
+- widget metadata without the widgets' state (Colab saves ``metadata.widgets`` so): removed, as
+  nbconvert cannot render such a notebook (jupyter/nbconvert#1731) and the student would get
+  no feedback page;
 - a graded cell that appears twice (jupyter/nbgrader#1083 aborts the whole grading): copies
   of a locked cell are removed (nbgrader restores its text anyway); copies of an answer cell
   keep their code, which still runs, as ordinary cells, and the last copy is graded;
@@ -128,6 +131,24 @@ def _kernel(nb, release, changes: list[str]) -> None:
     if want and (not have or have.get("name") != want.get("name")):
         nb.metadata["kernelspec"] = copy.deepcopy(want)
         changes.append(f"kernel {have.get('name') if have else '(none)'!r} replaced by {want.get('name')!r}")
+
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def _widgets(nb, changes: list[str]) -> None:
+    """nbconvert's HTML export reads ``metadata.widgets[WIDGET_STATE]["state"]`` of any notebook
+    that has ``metadata.widgets``, and fails without it: such metadata (no state, nothing a
+    page could show) is removed."""
+    widgets = nb.metadata.get("widgets")
+    if "widgets" not in nb.metadata or widgets is None:
+        return
+    state = widgets.get(WIDGET_STATE) if isinstance(widgets, dict) else None
+    if isinstance(state, dict) and isinstance(state.get("state"), dict):
+        return
+    del nb.metadata["widgets"]
+    changes.append("removed the notebook's widget metadata, which lacks the widgets' state (as Colab saves it):"
+                   " nbconvert could not render the feedback page")
 
 
 def _in_place(nb, gid: str, where: list[int], release_order: list[str]) -> int:
@@ -257,6 +278,7 @@ def sanitise(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Sanit
     release_text = {_gid(c): _text(c) for c in release.cells if _gid(c)}
     _upgrade(nb, changes)
     _kernel(nb, release, changes)
+    _widgets(nb, changes)
     _unknown(nb, release_meta, changes)
     _duplicates(nb, release_meta, release_text, [g for c in release.cells if (g := _gid(c))], changes)
     _restore(nb, release, changes)

@@ -369,3 +369,64 @@ def test_a_test_cell_pasted_above_its_answer_keeps_its_place(solved, distributed
     done = sanitise(nb, distributed)
     assert grade_ids(done.nb) == grade_ids(solved)
     assert [c.id for c in done.nb.cells] == [c.id for c in solved.cells]
+
+
+def colab_with_widgets(solved, widgets) -> nbformat.NotebookNode:
+    """``solved`` as Colab saves a notebook that showed a widget (a progress bar): its metadata
+    has ``widgets``, here ``widgets`` (Colab leaves out the widgets' "state"), and one output is
+    the widget's view."""
+    raw = json.loads(as_colab_download(solved, "ps1_layers.ipynb"))
+    raw["metadata"]["widgets"] = widgets
+    code = next(c for c in raw["cells"] if c["cell_type"] == "code")
+    code["outputs"] = [{"output_type": "display_data", "metadata": {}, "data": {
+        "application/vnd.jupyter.widget-view+json": {"model_id": "5c1e", "version_major": 2, "version_minor": 0},
+        "text/plain": "  0%|          | 0/10"}}]
+    return read_notebook(json.dumps(raw).encode())
+
+
+COLAB_WIDGETS = {"application/vnd.jupyter.widget-state+json": {"version_major": 2, "version_minor": 0}}
+
+
+def test_colab_widget_metadata_without_state_is_removed_so_feedback_can_be_rendered(solved, distributed):
+    from nbconvert import HTMLExporter
+
+    nb = colab_with_widgets(solved, COLAB_WIDGETS)
+    with pytest.raises(KeyError, match="state"):  # what made generate_feedback fail for such a student
+        HTMLExporter().from_notebook_node(nb)
+    done = sanitise(nb, distributed)
+    assert "widgets" not in done.nb.metadata
+    assert any(c.startswith("removed the notebook's widget metadata, which lacks the widgets' state") for c in done.changes)
+    page, _ = HTMLExporter().from_notebook_node(done.nb)
+    assert "0/10" in page
+
+
+@pytest.mark.parametrize("widgets", [{}, [], {"application/vnd.jupyter.widget-state+json": None}])
+def test_any_widget_metadata_nbconvert_cannot_render_is_removed(solved, distributed, widgets):
+    done = sanitise(colab_with_widgets(solved, widgets), distributed)
+    assert "widgets" not in done.nb.metadata
+
+
+def test_widget_metadata_with_its_state_is_kept(solved, distributed):
+    widgets = {"application/vnd.jupyter.widget-state+json": {"version_major": 2, "version_minor": 0, "state": {}}}
+    done = sanitise(colab_with_widgets(solved, widgets), distributed)
+    assert done.nb.metadata["widgets"] == widgets
+    assert not any("widget" in c for c in done.changes)
+
+
+def test_ingest_names_the_roster_students_without_a_usable_file(course, solved, tmp_path):
+    from grading.ingest import summary_lines
+
+    download = tmp_path / "download"
+    put(download, "ann_ps1_layers.ipynb", solved)
+    put(download, "cy_ps1_layers.ipynb", "")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id\nann\nbob\ncy\ndee\n", encoding="utf-8")
+    result = ingest("ps1", download, course, NOTEBOOKS, roster=roster)
+    assert (result.missing, result.refused) == (["bob", "dee"], ["cy"])
+    lines = summary_lines(result)
+    assert lines[-2:] == ["on the roster, nothing handed in (2): bob, dee", "on the roster, every file rejected (1): cy"]
+    # a later ingest of bob's late file, without the roster: bob is no longer missing, dee still is
+    late = tmp_path / "late"
+    put(late, "bob_ps1_layers.ipynb", solved)
+    again = ingest("ps1", late, course, NOTEBOOKS)
+    assert (again.missing, again.refused) == (["dee"], ["cy"])

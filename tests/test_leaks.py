@@ -197,6 +197,7 @@ def test_a_feedback_page_that_prints_the_hidden_tests_is_caught(master, tmp_path
 class FakeNbGrader:
     """nbgrader's API as ``feedback`` uses it: generate_feedback writes a page per student."""
     pages: dict[str, str] = {}
+    fails: dict[str, str] = {}
     calls: list[str] = []
 
     def __init__(self, config) -> None:
@@ -204,6 +205,12 @@ class FakeNbGrader:
 
     def generate_feedback(self, assignment: str, student: str, force: bool = True) -> dict:
         FakeNbGrader.calls.append(student)
+        if student in FakeNbGrader.fails:  # as nbgrader says it: the error, then "see above"
+            return {"success": False, "log": f"    {FakeNbGrader.fails[student]}\n    \n[ERROR] There was an error processing"
+                                             f" assignment '{assignment}' for student '{student}'\n[ERROR] Please see the"
+                                             " the above traceback for details on the specific errors on the above failures."}
+        if student not in FakeNbGrader.pages:  # nbgrader said it succeeded, and wrote nothing
+            return {"success": True}
         page = self.root / "feedback" / student / assignment / "hw.html"
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(FakeNbGrader.pages[student], encoding="utf-8")
@@ -221,7 +228,7 @@ def course(tmp_path, master, monkeypatch):
     exfiltrating_page(master, tmp_path / "sneaky.html")
     FakeNbGrader.pages = {"sneaky": (tmp_path / "sneaky.html").read_text(), "again": "<p>old</p>",
                           "honest": "<pre>assert double([1]) == [2]\ncheck_values = double([1, 2, 3])</pre>"}
-    FakeNbGrader.calls = []
+    FakeNbGrader.calls, FakeNbGrader.fails = [], {}
     now = time.time()
     (reports / "autograde.json").write_text(json.dumps({s: {"student": s, "ok": True, "reason": "", "when": now - 60}
                                                         for s in FakeNbGrader.pages}))
@@ -254,6 +261,48 @@ def test_feedback_waits_for_the_autograde_of_a_submission_handed_in_again(course
     with pytest.raises(FeedbackLeak):
         feedback("hw", course, [master])
     assert "again" not in FakeNbGrader.calls and not (course / "feedback" / "again").exists()
-    done = feedback("hw", course, [master], students=["again", "honest"])
+    done = feedback("hw", course, [master], students=["again", "honest"]).done
     assert done["again"].startswith("not graded yet")
     assert done["honest"] == [course / "feedback" / "honest" / "hw" / "hw.html"]
+
+
+def autograded(course: Path, *students: str) -> None:
+    """Record ``students`` as autograded without error after their ingest."""
+    reports = course / "reports" / "hw"
+    outcomes, ingested = (json.loads((reports / name).read_text()) for name in ("autograde.json", "ingest.json"))
+    for sid in students:
+        outcomes[sid] = {"student": sid, "ok": True, "reason": "", "when": time.time()}
+        ingested["students"][sid] = {"ingested": time.time() - 100}
+    (reports / "autograde.json").write_text(json.dumps(outcomes))
+    (reports / "ingest.json").write_text(json.dumps(ingested))
+
+
+def test_a_student_left_without_a_page_is_named_and_fails_the_command(course, master):
+    """nbgrader's generate_feedback fails for one student (say nbconvert cannot render their
+    notebook) and writes nothing for another while saying it succeeded: both are named, with
+    the reason; everyone else still gets their page."""
+    from grading.feedback import FeedbackError, FeedbackLeak, feedback
+
+    autograded(course, "unrendered", "silent")
+    FakeNbGrader.fails = {"unrendered": "KeyError: 'state'"}
+    (course / "feedback" / "silent" / "hw").mkdir(parents=True)
+    (course / "feedback" / "silent" / "hw" / "hw.html").write_text("<p>an old page</p>")  # not taken for a new one
+    with pytest.raises(FeedbackError) as err:
+        feedback("hw", course, [master], students=["honest", "unrendered", "silent"])
+    assert not isinstance(err.value, FeedbackLeak)
+    assert err.value.missing == {"unrendered": "nbgrader's generate_feedback failed: KeyError: 'state'",
+                                 "silent": "nbgrader's generate_feedback wrote no page"}
+    assert str(err.value).startswith("no feedback page for 2 autograded student(s): silent, unrendered")
+    assert err.value.done["honest"] == [course / "feedback" / "honest" / "hw" / "hw.html"]
+    assert not (course / "feedback" / "silent" / "hw" / "hw.html").exists()
+
+
+def test_a_missing_page_is_named_beside_a_leak(course, master):
+    from grading.feedback import FeedbackLeak, feedback
+
+    autograded(course, "unrendered")
+    FakeNbGrader.fails = {"unrendered": "KeyError: 'state'"}
+    with pytest.raises(FeedbackLeak, match="and 1 student\\(s\\) got no page") as err:
+        feedback("hw", course, [master])
+    assert set(err.value.leaks) == {"sneaky"} and set(err.value.missing) == {"unrendered"}
+    assert "  unrendered: no feedback: nbgrader's generate_feedback failed: KeyError: 'state'" in str(err.value)

@@ -1,12 +1,17 @@
 """The instructor's loop end to end, as an instructor runs it: release -> ingest a folder of
-downloads -> autograde with 2 workers -> report -> feedback, with each fixture student's
-exact scores and status asserted."""
+downloads -> autograde with 2 workers -> report -> feedback (held back while written answers
+wait, then with --include-ungraded), with each fixture student's exact scores and status
+asserted."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
+import html
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,10 +32,18 @@ from grading.leaks import HIDDEN, find_leaks  # noqa: E402
 pytestmark = [pytest.mark.grading, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
 MASTER = GRADING / "source" / "ps1" / "ps1_layers.ipynb"
-ALL = {"test_numerical_gradient": 5, "test_linear_forward": 4, "test_linear_backward": 8, "test_linear_fused": 4,
-       "test_relu_forward": 3, "test_relu_backward": 3, "test_softmax_ce_forward": 5, "test_softmax_ce_backward": 5,
-       "test_softmax_ce_stability": 4, "test_sequential": 6, "test_train_step": 2, "test_closing_run": 3}
-WRITTEN = {"question_a": 2, "question_b": 3, "question_c": 3}
+# the report's columns: each graded cell by its exercise's name, as the self-check names it (nbgrader's grade_id)
+ALL = {"numerical_gradient": 5, "Linear.forward": 4, "Linear.backward": 8, "Linear fused update": 4,
+       "ReLU.forward": 3, "ReLU.backward": 3, "SoftmaxCrossEntropy.forward": 5, "SoftmaxCrossEntropy.backward": 5,
+       "SoftmaxCrossEntropy stability": 4, "Sequential": 6, "train_step": 2, "Closing run": 3}
+GRADE_ID = {"numerical_gradient": "test_numerical_gradient", "Linear.forward": "test_linear_forward",
+            "Linear.backward": "test_linear_backward", "Linear fused update": "test_linear_fused",
+            "ReLU.forward": "test_relu_forward", "ReLU.backward": "test_relu_backward",
+            "SoftmaxCrossEntropy.forward": "test_softmax_ce_forward", "SoftmaxCrossEntropy.backward": "test_softmax_ce_backward",
+            "SoftmaxCrossEntropy stability": "test_softmax_ce_stability", "Sequential": "test_sequential",
+            "train_step": "test_train_step", "Closing run": "test_closing_run",
+            "written answer A": "question_a", "written answer B": "question_b", "written answer C": "question_c"}
+WRITTEN = {"written answer A": 2, "written answer B": 3, "written answer C": 3}
 NBGRADER_CELLS = sum("nbgrader" in c.metadata for c in nbformat.read(MASTER, as_version=4).cells)
 TIMEOUT = 10  # seconds per cell: every graded cell of a correct ps1 takes well under 1 s
 
@@ -39,27 +52,30 @@ TIMEOUT = 10  # seconds per cell: every graded cell of a correct ps1 takes well 
 # "<student>_<n>_<n>_<file>", "<student>_<file>", or a folder per student.
 EXPECTED = {
     "correct": ("needs manual grading", set(), {}),
-    "blank": ("graded", set(ALL), {}),
-    "dW-transposed": ("needs manual grading", {"test_linear_backward", "test_closing_run"}, {}),
-    "db-not-summed": ("needs manual grading", {"test_linear_backward"}, {}),
-    "ce-not-divided-by-n": ("needs manual grading", {"test_softmax_ce_backward", "test_closing_run"}, {}),
-    "update-before-dx": ("needs manual grading", {"test_linear_fused"}, {}),
-    "softmax-no-shift": ("needs manual grading", {"test_softmax_ce_stability"}, {}),
+    "blank": ("graded", set(ALL), {"reasons": ["numerical_gradient: not done; Linear.forward: not done"]}),
+    "dW-transposed": ("needs manual grading", {"Linear.backward", "Closing run"}, {}),
+    "db-not-summed": ("needs manual grading", {"Linear.backward"}, {}),
+    "ce-not-divided-by-n": ("needs manual grading", {"SoftmaxCrossEntropy.backward", "Closing run"}, {}),
+    "update-before-dx": ("needs manual grading", {"Linear fused update"}, {}),
+    "softmax-no-shift": ("needs manual grading", {"SoftmaxCrossEntropy stability"}, {}),
     "unusual": ("needs manual grading", set(), {}),
     "colab": ("needs manual grading", set(), {"sanitised": ["renamed 'Copy of ps1_layers.ipynb' to ps1_layers.ipynb",
                                                             "upgraded from nbformat 4.0"]}),
+    "colab-widgets": ("needs manual grading", set(), {"sanitised": ["removed the notebook's widget metadata"]}),
     "dup": ("needs manual grading", set(), {"sanitised": ["renamed 'ps1_layers (1).ipynb'", "answer cell linear appeared 2 times",
                                                           "removed a copy of the locked cell test_relu_forward"]}),
     "stripped": ("needs manual grading", set(), {"sanitised": [f"restored missing nbgrader metadata of {NBGRADER_CELLS} cell(s)"]}),
-    "edited": ("needs manual grading", {"test_linear_backward", "test_closing_run"},
+    "edited": ("needs manual grading", {"Linear.backward", "Closing run"},
                {"sanitised": ["edited locked cell(s) test_linear_backward: graded with the original text"]}),
     "deleted": ("needs manual grading", set(), {"sanitised": ["test cell test_softmax_ce_stability was deleted"]}),
-    "hangs": ("needs manual grading", {"test_numerical_gradient"}, {"notes": ["stopped by the time limit: test_numerical_gradient"]}),
+    "hangs": ("needs manual grading", {"numerical_gradient"}, {"notes": ["stopped by the time limit: test_numerical_gradient"],
+                                                             "reasons": ["numerical_gradient: stopped by the time limit"]}),
     "ignores-ctrl-c": ("failed to run", None, {"detail": [f"still running {TIMEOUT} s after it started and ignored the interrupt"]}),
     "warns": ("needs manual grading", set(), {}),
     "exits": ("failed to run", None, {"detail": ["the kernel died while running it"]}),
-    "corrupt": ("failed to run", None, {"detail": ["corrupt JSON: the file stops in the middle"]}),
-    "empty": ("failed to run", None, {"detail": ["empty file"]}),
+    "corrupt": ("rejected at ingest", None,
+                {"detail": ["rejected at ingest: corrupt_ps1_layers.ipynb: corrupt JSON: the file stops in the middle"]}),
+    "empty": ("rejected at ingest", None, {"detail": ["rejected at ingest: empty_ps1_layers.ipynb: empty file"]}),
     "absent": ("not submitted", None, {}),
 }
 
@@ -79,6 +95,9 @@ def build_download(folder: Path, student_nb: Path) -> None:
         put(f"{bug.replace('_', '-')}_{1010 + k}_{5010 + k}_ps1_layers.ipynb", submission(MASTER, student_nb, edits))
     put("unusual_ps1_layers.ipynb", submission(MASTER, student_nb, PS1_UNUSUAL))
     put("colab/Copy of ps1_layers.ipynb", as_colab_download(solved, "Copy of ps1_layers.ipynb"))
+    widgets = json.loads(as_colab_download(solved, "ps1_layers.ipynb"))  # Colab's widget metadata has no "state"
+    widgets["metadata"]["widgets"] = {"application/vnd.jupyter.widget-state+json": {"version_major": 2, "version_minor": 0}}
+    put("colab-widgets_ps1_layers.ipynb", json.dumps(widgets))
     put("dup/ps1_layers (1).ipynb", with_cell(with_cell(solved, "linear", "duplicate"), "test_relu_forward", "duplicate"))
     put("stripped_ps1_layers.ipynb", without_nbgrader_metadata(solved))
     edited = submission(MASTER, student_nb, PS1_BUGS["dW_transposed"])
@@ -124,8 +143,13 @@ def graded(tmp_path_factory):
     steps["report"] = run("report", "ps1", "--course", str(course))
     with open(course / "reports" / "ps1" / "grades.csv", newline="") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f)}
-    steps["feedback"] = run("feedback", "ps1", "--course", str(course))
-    return {"course": course, "steps": steps, "rows": rows, "download": download, "before": before}
+    with open(course / "reports" / "ps1" / "maxima.csv", newline="") as f:
+        maxima = list(csv.DictReader(f))
+    steps["feedback"] = run("feedback", "ps1", "--course", str(course))  # held back while written answers wait
+    held = {p.parent.parent.name for p in (course / "feedback").glob("*/ps1/*.html")}
+    steps["feedback --include-ungraded"] = run("feedback", "ps1", "--course", str(course), "--include-ungraded")
+    return {"course": course, "steps": steps, "rows": rows, "maxima": maxima, "download": download, "before": before,
+            "pages before --include-ungraded": held}
 
 
 def test_every_step_succeeds_despite_broken_submissions(graded):
@@ -134,7 +158,9 @@ def test_every_step_succeeds_despite_broken_submissions(graded):
     out = graded["steps"]["ingest"].stdout
     assert "skipped notes_1099_5099_report.pdf: not a notebook (.pdf)" in out
     assert "corrupt: rejected corrupt_ps1_layers.ipynb: corrupt JSON" in out
-    assert "autograded 15 of 17 submission(s) of ps1 (2 failed to run)" in graded["steps"]["autograde"].stdout
+    assert out.splitlines()[-2:] == ["on the roster, nothing handed in (1): absent",
+                                     "on the roster, every file rejected (2): corrupt, empty"]
+    assert "autograded 16 of 18 submission(s) of ps1 (2 failed to run)" in graded["steps"]["autograde"].stdout
 
 
 def test_the_downloads_are_never_modified(graded):
@@ -151,8 +177,10 @@ def test_each_student_gets_the_expected_scores_and_status(graded, student):
         for text in wanted:
             assert text in row[column], f"{student}: {column} is {row[column]!r}, expected it to mention {text!r}"
     if losing is None:
-        assert row["score"] == "" and all(row[c] == "" for c in ALL), row
+        assert row["score"] == "" and all(row[c] == "" for c in ALL) and row["reasons"] == "", row
         return
+    reasons = row["reasons"]
+    assert all(f"{c}: " in reasons for c in losing) and (reasons == "") == (not losing), reasons
     scores = {c: float(row[c]) for c in ALL}
     assert scores == {c: 0.0 if c in losing else float(p) for c, p in ALL.items()}
     assert float(row["score"]) == sum(p for c, p in ALL.items() if c not in losing)
@@ -172,13 +200,46 @@ def test_the_summary_counts_each_status(graded):
     assert "median" in out and "#" in out
 
 
+def test_the_histogram_counts_autograded_points_only(graded):
+    """Written answers waiting for a grader are not a 0: a student with every check passed is
+    at 100 %, not at 52 of 60."""
+    out = graded["steps"]["report"].stdout
+    assert "autograded points of the 16 student(s) autograded (written answers left out)" in out, out
+    auto = sum(ALL.values())
+    expected = [0] * 10
+    for _status, losing, _texts in EXPECTED.values():
+        if losing is not None:
+            expected[min(int(100 * (auto - sum(ALL[c] for c in losing)) / auto // 10), 9)] += 1
+    shown = [int(m.group(1) or 0) for m in re.finditer(r"(?m)^ +\d+-\d+ *% [# ]*?(\d*)$", out)]
+    assert shown == expected, out
+
+
+def test_the_maxima_of_the_columns_are_beside_the_grades(graded):
+    columns = {m["column"]: m for m in graded["maxima"]}
+    with open(graded["course"] / "reports" / "ps1" / "grades.csv", newline="") as f:
+        header = next(csv.reader(f))
+    assert [c for c in header if c in columns] == ["score", *[c for c in columns if c != "score"]]
+    assert float(columns["score"]["max_score"]) == sum(ALL.values()) + sum(WRITTEN.values())
+    for name, points in {**ALL, **WRITTEN}.items():
+        assert (float(columns[name]["max_score"]), columns[name]["kind"], columns[name]["grade_id"]) == (
+            points, "autograded" if name in ALL else "written", GRADE_ID[name]), columns[name]
+
+
+def test_the_report_says_why_each_check_failed(graded):
+    autograded = nbformat.read(graded["course"] / "autograded" / "dW-transposed" / "ps1" / "ps1_layers.ipynb", as_version=4)
+    (cell,) = [c for c in autograded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_linear_backward"]
+    (error,) = [o for o in cell.outputs if o.output_type == "error"]
+    assert error.evalue.startswith("Linear.backward: ")  # the check's message: "exercise: what is wrong"
+    assert graded["rows"]["dW-transposed"]["reasons"].startswith(f"{' '.join(error.evalue.split())}; Closing run: ")
+
+
 def test_report_says_graded_once_the_written_answers_are_scored(graded):
     from nbgrader.api import Gradebook
 
     course = graded["course"]
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "numpy-nets") as gb:
         for name, points in WRITTEN.items():
-            grade = gb.find_grade(name, "ps1_layers", "ps1", "correct")
+            grade = gb.find_grade(GRADE_ID[name], "ps1_layers", "ps1", "correct")
             grade.manual_score = points
             grade.needs_manual_grade = False  # what the formgrader does when a grader scores it
         gb.db.commit()
@@ -198,26 +259,57 @@ def test_report_says_graded_once_the_written_answers_are_scored(graded):
     with open(course / "again.csv", newline="") as f:
         row = next(r for r in csv.DictReader(f) if r["student_id"] == "correct")
     assert (row["status"], float(row["score"])) == ("needs manual grading", 60.0)
-    assert row["detail"] == "scored, then autograded again (confirm the score): question_a, question_b, question_c"
+    assert row["detail"] == ("scored, then autograded again (confirm the score): written answer A (question_a),"
+                             " written answer B (question_b), written answer C (question_c)")
+
+
+def test_feedback_is_held_back_while_written_answers_wait(graded):
+    step = graded["steps"]["feedback"]
+    waiting = sorted(s for s, e in EXPECTED.items() if e[0] == "needs manual grading")
+    assert graded["pages before --include-ungraded"] == {"blank"}  # graded: its written answers scored 0 (unanswered)
+    assert f"WARNING: written answers of {len(waiting)} student(s) are not graded yet, so their feedback is held back" \
+        in step.stderr, step.stderr
+    for sid in waiting:
+        assert f"\n  {sid}: written answer A, written answer B, written answer C\n" in step.stderr
+    assert f"feedback for 1 student(s) in {graded['course'] / 'feedback'}: checked, no hidden-test code;" \
+           f" {len(waiting)} held back (see the WARNING)" in step.stdout, step.stdout
+    included = graded["steps"]["feedback --include-ungraded"]
+    assert f"WARNING: written answers of {len(waiting)} student(s) are not graded yet; their pages" in included.stderr
 
 
 def test_feedback_names_failed_checks_without_hidden_tests(graded):
     course = graded["course"]
     rows = graded["rows"]
-    ran = [s for s, r in rows.items() if r["status"] not in ("failed to run", "not submitted")]
+    ran = [s for s, r in rows.items() if r["status"] not in ("failed to run", "rejected at ingest", "not submitted")]
     pages = {s: course / "feedback" / s / "ps1" / "ps1_layers.html" for s in ran}
     assert all(p.is_file() for p in pages.values()), [s for s, p in pages.items() if not p.is_file()]
+    assert "colab-widgets" in pages  # nbconvert renders its notebook once ingest removed Colab's widget metadata
     assert not (course / "feedback" / "ignores-ctrl-c").exists()
     assert find_leaks([MASTER], list(pages.values()), blocks=dict([HIDDEN])) == []
-    # the diagnosis the check printed while grading is the feedback's line for that check
+    # the diagnosis the check printed while grading is the feedback's line for that check,
+    # under the exercise's name, as the notebook's self-check names it
     autograded = nbformat.read(course / "autograded" / "dW-transposed" / "ps1" / "ps1_layers.ipynb", as_version=4)
     (cell,) = [c for c in autograded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_linear_backward"]
     (error,) = [o for o in cell.outputs if o.output_type == "error"]
-    import html
-
     page = html.unescape(pages["dW-transposed"].read_text(encoding="utf-8"))
-    assert f"failed: {error.ename}: {error.evalue}" in page
+    assert f"<td>Linear.backward</td>\n<td>0 / 8</td>\n<td>failed: {error.evalue.removeprefix('Linear.backward: ')}</td>" \
+        in page, page[page.index("Feedback:"):][:3000]
+    table = page[page.index("Feedback:"):page.index("</table>")]
+    assert all(f"<td>{name}</td>" in table for name in [*ALL, *WRITTEN])
+    assert not [g for g in GRADE_ID.values() if g in table], table
     assert "Feedback: 41 / 60 points" in page
+
+
+def test_feedback_pages_show_the_figures(graded):
+    figures = re.findall(r"\(\.\./\.\./\.\./assets/([\w.-]+\.png)\)", MASTER.read_text(encoding="utf-8"))
+    assert len(figures) >= 5
+    page = (graded["course"] / "feedback" / "correct" / "ps1" / "ps1_layers.html").read_text(encoding="utf-8")
+    sources = re.findall(r'<img [^>]*src="([^"]*)"', page)
+    assert not [s for s in sources if "assets/" in s and not s.startswith("https://")], sources
+    embedded = [s for s in sources if s.startswith("data:image/png;base64,")]
+    for name in figures:
+        data = base64.b64encode((ROOT / "assets" / name).read_bytes()).decode("ascii")
+        assert f"data:image/png;base64,{data}" in embedded, name
 
 
 def test_the_feedback_leak_check_catches_nbgrader_defaults(graded):
@@ -232,6 +324,23 @@ def test_the_feedback_leak_check_catches_nbgrader_defaults(graded):
     with pytest.raises(FeedbackLeak, match="hidden-test code"):
         feedback("ps1", course, [MASTER], students=["blank"], config_overrides=nbgrader_defaults)
     assert not (course / "feedback" / "blank" / "ps1" / "ps1_layers.html").exists()
+
+
+def test_a_student_without_a_feedback_page_fails_the_command(graded):
+    """Whatever keeps nbgrader from making a page (here: widget metadata nbconvert cannot render,
+    put into an autograded notebook behind ingest's back), the student is named and the command
+    fails, after the others' pages are written."""
+    course = graded["course"]
+    path = course / "autograded" / "unusual" / "ps1" / "ps1_layers.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"version_major": 2, "version_minor": 0}}
+    nbformat.write(nb, path)
+    step = run("feedback", "ps1", "--course", str(course), "--student", "unusual", "--student", "blank", "--include-ungraded")
+    assert step.returncode == 1, step.stdout + step.stderr
+    assert "FEEDBACK INCOMPLETE: no feedback page for 1 autograded student(s): unusual" in step.stderr
+    assert "  unusual: no feedback: nbgrader's generate_feedback failed: KeyError: 'state'" in step.stderr
+    assert not (course / "feedback" / "unusual" / "ps1" / "ps1_layers.html").exists()
+    assert (course / "feedback" / "blank" / "ps1" / "ps1_layers.html").is_file()
 
 
 def test_autograde_fails_only_for_pipeline_problems(tmp_path):
