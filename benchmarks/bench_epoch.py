@@ -9,17 +9,19 @@ Compared in one run, interleaved round by round so that machine noise hits all a
            when PyTorch is importable.
 
 Prints median seconds per epoch over rounds, the loader's overhead over bare steps
-(target: at most 10 %) and the ratio of fit to PyTorch. Reads MNIST from --data-dir or
-$FRAMEWORK_DATA_DIR; without the files it says so and uses random data of MNIST's size.
-Usage: python benchmarks/bench_epoch.py [--rounds 3] [--batches 64 10] [--limit N]
+(target: at most 10 %) and the ratio of fit to PyTorch.
+
+A second table times ``fit`` with NumPy's default number of BLAS threads (``threads=`` that
+number; before fit chose one thread itself, every run had it) against ``fit`` as it is (one
+thread); ``--loaders N`` repeats it beside N busy processes running large matrix products,
+as on a shared machine, where many threads wait for each other.
+
+Reads MNIST from --data-dir or $FRAMEWORK_DATA_DIR; without the files it says so and uses
+random data of MNIST's size.
+Usage: python benchmarks/bench_epoch.py [--rounds 3] [--batches 64 10] [--limit N] [--loaders 2]
 """
 
 from __future__ import annotations
-
-import os
-
-for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = "1"
 
 import argparse
 import statistics
@@ -31,7 +33,9 @@ from typing import Callable
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench_main import busy_loaders  # noqa: E402
 from bench_step import blas_info  # noqa: E402
+from threadpoolctl import threadpool_info  # noqa: E402
 
 from framework import Linear, ReLU, Sequential, SoftmaxCrossEntropy  # noqa: E402
 from framework.data import ArrayDataset, DataLoader  # noqa: E402
@@ -80,10 +84,15 @@ def loader(x: np.ndarray, y: np.ndarray, batch: int) -> Callable[[], None]:
     return steps(DataLoader(ArrayDataset(x, y), batch_size=batch, shuffle=True, seed=0))
 
 
-def fitted(x: np.ndarray, y: np.ndarray, batch: int) -> Callable[[], None]:
+def fitted(x: np.ndarray, y: np.ndarray, batch: int, threads: int | None = None) -> Callable[[], None]:
     net, loss = model(), SoftmaxCrossEntropy()
     batches = DataLoader(ArrayDataset(x, y), batch_size=batch, shuffle=True, seed=0)
-    return lambda: fit(net, loss, LR, batches, epochs=1, progress=False)
+    return lambda: fit(net, loss, LR, batches, epochs=1, progress=False, threads=threads)
+
+
+def default_blas_threads() -> int:
+    """How many threads NumPy's BLAS uses when nobody limits it (read before any limit is set)."""
+    return max((p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"), default=1)
 
 
 def torch_epoch(x: np.ndarray, y: np.ndarray, batch: int) -> Callable[[], None] | None:
@@ -115,6 +124,30 @@ def seconds(run: Callable[[], None]) -> float:
     return time.perf_counter() - start
 
 
+def medians(variants: dict[str, Callable[[], None]], rounds: int) -> dict[str, float]:
+    """Median seconds of each variant over ``rounds``, after a warm-up run, interleaved."""
+    times: dict[str, list[float]] = {k: [] for k in variants}
+    for run in variants.values():  # warm-up: first touches, BLAS buffers
+        run()
+    for _ in range(rounds):
+        for name, run in variants.items():
+            times[name].append(seconds(run))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def thread_table(x: np.ndarray, y: np.ndarray, batches: list[int], rounds: int, default: int, loaders: int) -> None:
+    """fit with NumPy's default BLAS threads vs fit's one thread, quiet and beside busy processes."""
+    print(f"\nfit with NumPy's default BLAS threads ({default}) vs one thread (fit's default); "
+          f"load: busy processes on the side")
+    header = f"{'load':>4} {'batch':>5} {f'{default} thr s':>9} {'1 thr s':>8} {'ratio':>7}"
+    print(header + "\n" + "-" * len(header))
+    for load in sorted({0, loaders}):
+        with busy_loaders(load):
+            for batch in batches:
+                med = medians({"default": fitted(x, y, batch, threads=default), "one": fitted(x, y, batch)}, rounds)
+                print(f"{load:>4} {batch:>5} {med['default']:9.2f} {med['one']:8.2f} {med['default'] / med['one']:6.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="epochs timed per variant (median reported)")
@@ -122,10 +155,12 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="use only the first N training examples")
     parser.add_argument("--data-dir", help="MNIST folder (default: $FRAMEWORK_DATA_DIR)")
     parser.add_argument("--no-torch", action="store_true")
+    parser.add_argument("--loaders", type=int, default=0, help="repeat the threads table beside N busy processes")
     args = parser.parse_args()
 
+    default = default_blas_threads()
     x, y, what = mnist(args.data_dir, args.limit)
-    print(f"{__doc__.splitlines()[0]}\n{what}; BLAS: {blas_info()}; median of {args.rounds} round(s)")
+    print(f"{__doc__.splitlines()[0]}\n{what}; BLAS: {blas_info()}; median of {args.rounds} round(s)")  # one thread from here on
     header = f"{'batch':>5} {'bare s':>8} {'loader s':>9} {'overhead':>9} {'fit s':>8} {'torch s':>8} {'fit/torch':>9}"
     print(header + "\n" + "-" * len(header))
     for batch in args.batches:
@@ -133,18 +168,13 @@ def main() -> None:
         t = None if args.no_torch else torch_epoch(x, y, batch)
         if t is not None:
             variants["torch"] = t
-        times: dict[str, list[float]] = {k: [] for k in variants}
-        for run in variants.values():  # warm-up: first touches, BLAS buffers
-            run()
-        for _ in range(args.rounds):
-            for name, run in variants.items():
-                times[name].append(seconds(run))
-        med = {k: statistics.median(v) for k, v in times.items()}
+        med = medians(variants, args.rounds)
         overhead = med["loader"] / med["bare"] - 1
         torch_s = f"{med['torch']:8.2f}" if "torch" in med else f"{'n/a':>8}"
         ratio = f"{med['fit'] / med['torch']:8.2f}x" if "torch" in med else f"{'n/a':>9}"
         flag = "" if overhead <= LOADER_TARGET else f"  (loader overhead above the {LOADER_TARGET:.0%} target)"
         print(f"{batch:>5} {med['bare']:8.2f} {med['loader']:9.2f} {overhead:+8.1%} {med['fit']:8.2f} {torch_s} {ratio}{flag}")
+    thread_table(x, y, args.batches, args.rounds, default, args.loaders)
 
 
 if __name__ == "__main__":

@@ -39,12 +39,15 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXED_TARGET = 2.0  # seconds besides training, one epoch on digits, quiet machine
 PHASES = ("imports", "data", "gradcheck", "training", "testing", "plots")
 LOADER = "import numpy as np\na = np.random.rand(2000, 2000)\nwhile True:\n    a @ a\n"
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @contextlib.contextmanager
 def busy_loaders(n: int) -> Iterator[list[subprocess.Popen]]:
-    """``n`` processes multiplying 2000x2000 matrices in a loop for the block, then killed."""
-    procs = [subprocess.Popen([sys.executable, "-c", LOADER], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """``n`` processes multiplying 2000x2000 matrices in a loop for the block (with NumPy's
+    default BLAS threads, whatever this process set), then killed."""
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
+    procs = [subprocess.Popen([sys.executable, "-c", LOADER], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
              for _ in range(n)]
     try:
         if procs:

@@ -144,7 +144,8 @@ def run(config: Config) -> dict[str, Any]:
 
     Everything from the gradient check to the last prediction runs on ``config.threads``
     BLAS threads (one by default, see :func:`framework.training.blas_threads`); metrics.json
-    records the number, and the seconds of each phase (written last, after the plots).
+    records the number, and the seconds of each phase (written before the plots, then
+    again with the plots' seconds).
     """
     cfg = resolve(config)
     with limit_blas_threads(cfg.threads, "run"):
@@ -155,9 +156,9 @@ def _run(cfg: Config) -> dict[str, Any]:
     from . import io, metrics
     from .data import ArrayDataset, DataLoader, train_val_split
     from .datasets import load_dataset
-    from .training import EarlyStopping, cosine_schedule, evaluate, fit, predict
-
     from threadpoolctl import threadpool_info
+
+    from .training import EarlyStopping, cosine_schedule, evaluate, fit, predict
 
     clock = _Clock()
     blas = [{"library": p["internal_api"], "version": p.get("version"), "threads": p["num_threads"]}
@@ -208,11 +209,6 @@ def _run(cfg: Config) -> dict[str, Any]:
     io.save(model, out / "model.npz", metadata={"dataset": cfg.dataset, "class_names": list(data.class_names),
                                                 "input_shape": list(data.x_train.shape[1:]), "test_accuracy": test.accuracy})
     clock.lap("testing")
-    from . import plots  # matplotlib: imported here, where it is first needed
-
-    clock.lap("plot imports")
-    written = ["model.npz", *_plots(plots, cfg, data, model, history, cm, y_pred, out), "metrics.json"]
-    clock.lap("plots")
     results = {
         "config": asdict(cfg),
         "layers": sizes,
@@ -230,10 +226,21 @@ def _run(cfg: Config) -> dict[str, Any]:
         "machine": {"python": platform.python_version(), "numpy": np.__version__, "processor": platform.machine(),
                     "blas": blas, "cpus": os.cpu_count()},
     }
-    with atomic_write(out / "metrics.json") as f:
-        f.write((json.dumps(results, indent=2) + "\n").encode("utf-8"))
+    _write_json(out / "metrics.json", results)  # before the plots: written even if a plot fails
+    from . import plots  # matplotlib: imported here, where it is first needed
+
+    clock.lap("plot imports")
+    written = ["model.npz", "metrics.json", *_plots(plots, cfg, data, model, history, cm, y_pred, out)]
+    clock.lap("plots")
+    results["seconds"]["total"] = time.perf_counter() - clock.started
+    _write_json(out / "metrics.json", results)  # again, with the seconds of the plots
     print(f"wrote {', '.join(written)} to {out}/")
     return results
+
+
+def _write_json(path: Path, results: dict[str, Any]) -> None:
+    with atomic_write(path) as f:
+        f.write((json.dumps(results, indent=2) + "\n").encode("utf-8"))
 
 
 def _plots(plots: Any, cfg: Config, data: Any, model: Sequential, history: Any, cm: np.ndarray, y_pred: np.ndarray,

@@ -29,6 +29,25 @@ def test_epoch_benchmark_prints_table():
     row = lines[header + 2].split()
     assert row[0] == "32" and row[3].endswith("%") and row[-1] == "n/a"
     assert "2000 examples" in proc.stdout
+    threads = next(i for i, line in enumerate(lines) if line.split()[:2] == ["load", "batch"])
+    row = lines[threads + 2].split()  # fit with NumPy's default BLAS threads vs one thread
+    assert row[:2] == ["0", "32"] and float(row[2]) > 0 and float(row[3]) > 0 and row[4].endswith("x")
+
+
+def test_main_job_benchmark_prints_its_phases():
+    script = SCRIPT.with_name("bench_main.py")
+    proc = subprocess.run([sys.executable, str(script), "--rounds", "1", "--dataset", "xor", "--epochs", "2",
+                           "--threads", "default", "1"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["load", "threads"])
+    assert lines[header].split()[2:] == ["imports", "data", "gradcheck", "training", "testing", "plots", "fixed", "wall"]
+    rows = [lines[header + 2].split(), lines[header + 3].split()]
+    assert [r[:2] for r in rows] == [["0", "default"], ["0", "1"]]
+    for row in rows:
+        figures = [float(v) for v in row[2:]]
+        assert all(v >= 0 for v in figures) and figures[-1] > 0
+        assert sum(figures[:6]) == pytest.approx(figures[-1], abs=0.02)  # the phases add up to the wall time
 
 
 def test_grading_benchmark_prints_table():

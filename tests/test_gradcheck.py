@@ -540,3 +540,26 @@ def test_forward_caches_are_not_taken_for_parameters(rng):
 def test_forward_returning_its_mutated_input_gets_one_diagnosis():
     result = check_gradients(InPlaceReLU(), input_shape=(3, 4))
     assert [c.name for c in result.failures()] == ["input"], result
+
+
+def test_the_main_jobs_sampled_check_still_finds_one_wrong_weight_gradient():
+    """The main job checks 4 examples and 64 sampled entries per tensor (plus two random
+    directions through all): an error in one entry of the 16384 of dW is still found."""
+    from framework.datasets import load_digits
+    from framework.experiment import GRADCHECK_ELEMENTS, GRADCHECK_EXAMPLES
+
+    class OneWrongEntry(Linear):
+        def backward(self, grad_out, lr=None, *, input_grad=True):
+            dx = super().backward(grad_out, lr, input_grad=input_grad)
+            self.dW[5, 7] += 0.05 * np.abs(self.dW).max()
+            return dx
+
+    data = load_digits()
+    x, y = data.x_train[:GRADCHECK_EXAMPLES], data.y_train[:GRADCHECK_EXAMPLES]
+    for wrong in (False, True):
+        first = (OneWrongEntry if wrong else Linear)(64, 256, seed=0)
+        model = Sequential(first, ReLU(), Linear(256, 128, seed=1), ReLU(), Linear(128, 10, seed=2))
+        result = check_gradients(model, x, y, loss=SoftmaxCrossEntropy(), seed=0, max_elements=GRADCHECK_ELEMENTS)
+        assert result.passed != wrong, result
+        if wrong:
+            assert [c.name for c in result.failures()] == [result.checks[1].name], result  # the first layer's dW alone
