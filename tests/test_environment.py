@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import sys
+import sysconfig
 import tomllib
 from pathlib import Path
 
@@ -44,7 +45,10 @@ def pins(text: str) -> dict[str, str]:
 
 
 def installed() -> dict[str, str]:
-    return {canonicalize_name(d.metadata["Name"]): d.version for d in importlib.metadata.distributions()}
+    """What pip installed into the environment's site-packages (not the copies that setuptools
+    vendors and puts on sys.path once imported)."""
+    folders = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    return {canonicalize_name(d.metadata["Name"]): d.version for d in importlib.metadata.distributions(path=folders)}
 
 
 def test_the_lock_is_well_formed_and_pins_the_build_tools():
