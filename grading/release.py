@@ -4,6 +4,10 @@ The student notebook is the released notebook plus two cells at the top (an "Ope
 Colab" badge and a setup cell that installs the framework on Colab and does nothing where
 it is already importable), with the master's figures from ``assets/`` embedded as cell
 attachments so they show on Colab too. Same inputs, same bytes: CI regenerates and compares.
+
+Both cells point at the edition ``course.toml`` pins ([repository] ``ref``, a tag), never at a
+branch. When the install fails (offline, a wrong URL, a tag not pushed yet), the setup cell
+shows one message: the URL it tried, pip's reason, and how to install from a copy instead.
 """
 
 from __future__ import annotations
