@@ -47,7 +47,7 @@ from .metrics import (
 from .module import Module, Parameter
 from .optim import SGD, Adam, Optimizer, clip_grad_norm
 from .sequential import Sequential
-from .training import EarlyStopping, Evaluation, History, evaluate, fit, predict, predict_proba
+from .training import EarlyStopping, Evaluation, History, evaluate, fit, limit_blas_threads, predict, predict_proba
 
 __version__ = "0.1.0"
 
@@ -76,6 +76,6 @@ __all__ = [
     "ModelFileError", "load", "load_with_metadata", "save",
     "accuracy", "classification_report", "confusion_matrix", "mean_per_class_accuracy", "precision_recall_f1",
     "predicted_labels",
-    "EarlyStopping", "Evaluation", "History", "evaluate", "fit", "predict", "predict_proba",
+    "EarlyStopping", "Evaluation", "History", "evaluate", "fit", "limit_blas_threads", "predict", "predict_proba",
     *_PLOTS,
 ]

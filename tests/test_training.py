@@ -313,3 +313,14 @@ def test_bad_thread_counts_are_named(threads):
 
 def test_blas_threads_rule():
     assert training.blas_threads() == 1 and training.blas_threads(4) == 4 and training.blas_threads(np.int64(2)) == 2
+
+
+def test_a_loop_written_by_hand_can_run_under_the_same_limit(two_threads_outside):
+    from framework import limit_blas_threads
+
+    with limit_blas_threads() as n:
+        assert n == 1 and blas_thread_counts() == {1}
+    assert blas_thread_counts() == {2}
+    with pytest.raises(ValueError, match=r"limit_blas_threads: threads must be an integer >= 1"):
+        with limit_blas_threads(0):
+            pass
