@@ -259,7 +259,8 @@ def _reasons(course_root: Path, assignment: str, student: str, cells: list[Cell]
                 found = graded.get(gid)
                 why = (cell_result(found, _check_name(cell), row.cells[cell.column], cell.max_score) if found is not None
                        else "failed (its cell is not in the autograded notebook)")
-                reasons.append(f"{cell.column}: {why.removeprefix('failed: ')}")
+                why = "scored below its points by a grader" if why == "passed" else why.removeprefix("failed: ")
+                reasons.append(f"{cell.column}: {why}")
     return reasons
 
 

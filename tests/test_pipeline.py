@@ -362,3 +362,23 @@ def test_a_submission_handed_in_again_waits_for_autograde(graded, tmp_path):
     assert rows["warns"]["status"] == "not graded yet"
     others = set(rows) - {"warns", "correct"}  # correct's written answers may have been scored by an earlier test
     assert {s: rows[s]["status"] for s in others} == {s: graded["rows"][s]["status"] for s in others}
+
+
+@pytest.mark.parametrize("master", sorted((GRADING / "source").glob("*/*.ipynb")), ids=lambda p: p.stem)
+def test_every_graded_cell_is_named_as_the_self_check_names_it(master):
+    """The report's columns and the feedback's table use the names of the notebook's
+    ``exercises([...], written=[...])`` declaration, which the self-check prints."""
+    import ast
+
+    from grading.report import exercise_names
+
+    nb = nbformat.read(master, as_version=4)
+    (declaration,) = [node for cell in nb.cells if cell.cell_type == "code" and "exercises([" in cell.source
+                      for node in ast.walk(ast.parse(cell.source))
+                      if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "exercises"]
+    declared = [name for name, _ in ast.literal_eval(declaration.args[0])]
+    written = [name for name, _ in ast.literal_eval(next(k.value for k in declaration.keywords if k.arg == "written"))]
+    graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    names = exercise_names(nb)
+    assert [names[c.metadata.nbgrader.grade_id] for c in graded if c.cell_type == "code"] == declared
+    assert [names[c.metadata.nbgrader.grade_id] for c in graded if c.cell_type == "markdown"] == written
