@@ -63,6 +63,7 @@ demo: $(STAMP)
 bench: $(STAMP) torch
 	$(RUN) benchmarks/bench_step.py
 	$(RUN) benchmarks/bench_epoch.py
+	$(RUN) benchmarks/bench_main.py
 
 release: $(STAMP)
 	$(RUN) -m grading release all
