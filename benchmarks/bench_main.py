@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXED_TARGET = 2.0  # seconds besides training, one epoch on digits, quiet machine
+FIXED_TARGET = 2.0  # seconds of wall time (and so of fixed costs), one epoch on digits, quiet machine
 PHASES = ("imports", "data", "gradcheck", "training", "testing", "plots")
 LOADER = "import numpy as np\na = np.random.rand(2000, 2000)\nwhile True:\n    a @ a\n"
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -110,7 +110,7 @@ def main() -> None:
         print(f"{load:>4} {threads:>7} " + " ".join(f"{med[p]:9.3f}" for p in PHASES) + f" {med['fixed']:7.2f} {med['wall']:7.2f}")
     quiet = medians.get((0, args.threads[0]))
     if quiet is not None and args.dataset == "digits" and args.epochs == 1:
-        verdict = "within" if quiet["fixed"] < FIXED_TARGET else "ABOVE"
+        verdict = "within" if max(quiet["fixed"], quiet["wall"]) <= FIXED_TARGET else "ABOVE"
         print(f"fixed costs (wall minus training) {quiet['fixed']:.2f} s, wall {quiet['wall']:.2f} s: "
               f"{verdict} the {FIXED_TARGET:g} s target")
     if args.loaders:

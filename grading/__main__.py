@@ -159,11 +159,11 @@ def _grading_step(args, course, root: Path) -> int:
             if not isinstance(v, list) and sid not in named:
                 print(f"{sid}: no feedback ({v})")
         _warn_ungraded(result, args.include_ungraded)
+        print(f"feedback for {len(result.written)} student(s) in {Path(root) / 'feedback'}: checked, no hidden-test code"
+              + (f"; {len(result.held)} held back (see the WARNING)" if result.held else ""))
         if failed is not None:
             print(f"FEEDBACK {'STOPPED' if isinstance(failed, FeedbackLeak) else 'INCOMPLETE'}: {failed}", file=sys.stderr)
             return 1
-        print(f"feedback for {len(result.written)} student(s) in {Path(root) / 'feedback'}: checked, no hidden-test code"
-              + (f"; {len(result.held)} held back (see the WARNING)" if result.held else ""))
         return 0
     return 2
 

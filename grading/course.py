@@ -24,7 +24,7 @@ REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 class Course:
     course_id: str
     github: str  # "owner/name"
-    ref: str | None  # the tag (or commit) of the public repository the notebooks install from
+    ref: str | None  # the tag of the public repository the notebooks install from
     assignments: dict[str, list[str]]
     timeouts: dict[str, float]
 
@@ -40,7 +40,7 @@ class Course:
         return self.timeouts.get(assignment or "", self.timeouts.get("default", 30))
 
     def pinned_ref(self) -> str:
-        """``ref``, checked: a tag or a commit, never a branch, which would change under the students."""
+        """``ref``, checked: a tag, never a branch, which would change under the students."""
         return check_ref(self.ref)
 
     def colab_url(self, notebook: str) -> str:
@@ -56,12 +56,16 @@ PIN_HELP = (f"set [repository] ref in {SETTINGS} to the tag the edition will get
 
 
 def check_ref(ref: str | None) -> str:
-    """``ref`` if it can pin the edition (a tag name or a commit id, not a branch); else SystemExit saying what to do."""
+    """``ref`` if it can pin the edition (a tag name; not a branch, nor a commit id, which the
+    edition cannot know before it is committed); else SystemExit saying what to do."""
     if not ref:
         raise SystemExit(f"{SETTINGS}: no [repository] ref: the notebooks' badges and setup cell must install one"
                          f" fixed edition of the framework; {PIN_HELP}")
-    if ref in BRANCH_NAMES or not REF.fullmatch(ref) or ".." in ref or ref.endswith((".", "/", ".lock")):
-        kind = "a branch, which moves whenever it gets a commit" if ref in BRANCH_NAMES else "not a valid git tag name"
+    commit = re.fullmatch(r"[0-9a-f]{7,40}", ref) is not None
+    if commit or ref in BRANCH_NAMES or not REF.fullmatch(ref) or ".." in ref or ref.endswith((".", "/", ".lock")):
+        kind = ("a commit id: the notebooks name their edition before it is committed, so give the tag it will get"
+                if commit else "a branch, which moves whenever it gets a commit" if ref in BRANCH_NAMES
+                else "not a valid git tag name")
         raise SystemExit(f"{SETTINGS}: [repository] ref = {ref!r} is {kind}: the notebooks must install one fixed"
                          f" edition of the framework; {PIN_HELP}")
     return ref

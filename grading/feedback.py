@@ -10,17 +10,19 @@ line behind ``> ``, is caught).
 
 A page with a hit is deleted and that student's feedback is withheld ("feedback withheld:
 it shows hidden-test text (...)"; their pages without a hit, of an assignment with several
-notebooks, stay). A student autograded without error must get a page per autograded notebook:
-one who does not (nbgrader's generate_feedback failed, or wrote nothing) is named with the
-reason. Everyone else's feedback is still written, and then FeedbackError (FeedbackLeak for a
-leak) is raised naming each of those students, so the command fails.
+notebooks, stay). Every student asked for (by default, every one autograde ran for) must get
+a page per autograded notebook: one who does not (their notebook failed to run, was handed in
+again since its autograde, was never autograded, or nbgrader's generate_feedback failed or
+wrote nothing) is named with the reason. Everyone else's feedback is still written, and then
+FeedbackError (FeedbackLeak for a leak) is raised naming each of those students, so the
+command fails. Only pages held back on purpose (below) are not a failure.
 
 Written answers not graded yet (nbgrader's ``needs_manual_grade`` without a grader's score):
 by default that student's pages are held back (and older pages of theirs removed), as a page
 would show "?" for those answers and a total without them; ``include_ungraded=True`` writes
 them anyway. Either way they are listed (``Feedback.ungraded``) so the command can warn. A
 student handed in again after the last autograde is "not graded yet": no page is built from
-the old grading.
+the old grading: that too is a student without a page.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ class Feedback:
 
 
 class FeedbackError(RuntimeError):
-    """Some students got no feedback page although they were autograded. Raised after every
+    """Some students asked for got no feedback page (not held back on purpose). Raised after every
     other page is written; ``result`` is what ``feedback`` would have returned, ``missing``
     student -> why they have no page."""
 
@@ -85,7 +87,7 @@ def ungraded_answers(course_root: Path, assignment: str, students: list[str]) ->
     from nbgrader.api import Gradebook, MissingEntry
 
     from .course import load_course
-    from .report import awaits_grader, released_names
+    from .report import awaits_grader, gradebook_names
 
     db = Path(course_root) / "gradebook.db"
     if not db.is_file():
@@ -98,7 +100,7 @@ def ungraded_answers(course_root: Path, assignment: str, students: list[str]) ->
             except MissingEntry:
                 continue
             for notebook in notebooks:
-                names = released_names(course_root, assignment, notebook.name)
+                names = gradebook_names(notebook.notebook)
                 waiting[sid] = waiting.get(sid, []) + [names.get(g.name, g.name) for g in notebook.grades
                                                        if awaits_grader(g)]
     return {s: w for s, w in waiting.items() if w}
@@ -120,11 +122,13 @@ def feedback(assignment: str, course_root: Path, masters: list[Path], *, student
     for sid in todo:
         outcome = outcomes.get(sid)
         if outcome is None or not outcome["ok"]:
-            done[sid] = "not autograded" if outcome is None else f"failed to run: {outcome['reason']}"
+            missing[sid] = ("not autograded (not ingested, or autograde has not run for them)" if outcome is None
+                            else f"failed to run: {outcome['reason']}")
         elif not records.graded_since_ingest(outcome, ingested.get(sid)):  # handed in again since
-            done[sid] = "not graded yet: handed in again after the last autograde; autograde it, then run feedback"
+            missing[sid] = "not graded yet: handed in again after the last autograde; autograde it, then run feedback"
         else:
             ready.append(sid)
+    done.update(missing)
     result.ungraded = ungraded_answers(course_root, assignment, ready)
     for sid in ready:
         folder = course_root / "feedback" / sid / assignment
@@ -145,7 +149,7 @@ def feedback(assignment: str, course_root: Path, masters: list[Path], *, student
         if sid in missing:
             for page in pages:  # a part of the feedback is not the feedback
                 page.unlink()
-            done[sid] = f"no feedback: {missing[sid]}"
+            done[sid] = missing[sid]
         else:
             done[sid] = pages
     owner = {page: sid for sid, pages in done.items() if isinstance(pages, list) for page in pages}
@@ -168,6 +172,6 @@ def feedback(assignment: str, course_root: Path, masters: list[Path], *, student
             raise FeedbackLeak(f"feedback withheld from {len(found)} student(s), their pages showed hidden-test code"
                                + (f", and {len(missing)} student(s) got no page" if missing else "")
                                + f" {others}:\n" + "\n".join(lines), result, missing, found)
-        raise FeedbackError(f"no feedback page for {len(missing)} autograded student(s): {', '.join(sorted(missing))}"
+        raise FeedbackError(f"no feedback page for {len(missing)} student(s): {', '.join(sorted(missing))}"
                             f" {others}:\n" + "\n".join(lines), result, missing)
     return result

@@ -48,11 +48,10 @@ class FeedbackSummary(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         import nbformat
 
-        from .report import cell_result, exercise_names
+        from .report import cell_result
 
         rows = []
-        waiting = self._waiting(resources)
-        names = exercise_names(nb)
+        waiting, names = self._from_gradebook(resources)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
             if not utils.is_grade(cell):
@@ -72,23 +71,25 @@ class FeedbackSummary(NbGraderPreprocessor):
         return nb, resources
 
     @staticmethod
-    def _waiting(resources) -> set[str]:
-        """grade_ids of the answers a grader has not scored yet."""
+    def _from_gradebook(resources) -> tuple[set[str], dict[str, str]]:
+        """grade_ids of the answers a grader has not scored yet, and each graded cell's exercise
+        name, taken from the released text the gradebook keeps (a cell the student added to
+        their notebook names nothing)."""
         from nbgrader.api import Gradebook
 
-        from .report import awaits_grader
+        from .report import awaits_grader, gradebook_names
 
         info = resources.get("nbgrader", {})
         try:
             with Gradebook(info["db_url"]) as gb:  # as nbgrader's GetGrades opens it
                 notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
-                return {g.name for g in notebook.grades if awaits_grader(g)}
-        except Exception:  # no gradebook entry: nothing is known to be waiting
-            return set()
+                return {g.name for g in notebook.grades if awaits_grader(g)}, gradebook_names(notebook.notebook)
+        except Exception:  # no gradebook entry: nothing is known to be waiting; cells keep their grade_ids
+            return set(), {}
 
 
 def _cell_text(text: str) -> str:
     """Text safe inside a Markdown table cell."""
     import html
 
-    return html.escape(text[:400]).replace("|", "\\|")
+    return html.escape(" ".join(text.split())[:400]).replace("|", "\\|")

@@ -79,7 +79,7 @@ def _embed_images(cell: nbformat.NotebookNode, assets: Path) -> None:
             raise SystemExit(f"the master's cell {cell.get('id', '?')} shows {name}, but {path} does not exist")
         attachments[name] = {"image/png": base64.b64encode(path.read_bytes()).decode("ascii")}
     cell.source = IMAGE.sub(lambda m: f"![{m.group(1)}](attachment:{m.group(2)})", cell.source)
-    cell["attachments"] = attachments
+    cell["attachments"] = {**cell.get("attachments", {}), **attachments}  # a student's own pasted images stay
 
 
 def student_notebook(released: nbformat.NotebookNode, name: str, course: Course, assets: Path = ASSETS) -> nbformat.NotebookNode:

@@ -30,6 +30,7 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from framework.exercises import one_line
 from framework.files import atomic_write
 
 from . import records
@@ -113,12 +114,20 @@ def _declared_written(source: str) -> list[str]:
     return []
 
 
-def released_names(course_root: Path, assignment: str, notebook: str) -> dict[str, str]:
-    """``exercise_names`` of the released notebook (empty if it is not there)."""
+def gradebook_names(notebook) -> dict[str, str]:
+    """``exercise_names`` of a notebook as the gradebook keeps it (``notebook``: nbgrader's
+    ``Notebook`` record; its source cells, in order): the released text, never a student's,
+    whatever cells a submission added."""
     import nbformat
 
-    path = Path(course_root) / "release" / assignment / f"{notebook}.ipynb"
-    return exercise_names(nbformat.read(path, as_version=4)) if path.is_file() else {}
+    graded = {c.name for c in notebook.grade_cells}
+    cells = []
+    for source in notebook.source_cells:
+        new = nbformat.v4.new_code_cell if source.cell_type == "code" else nbformat.v4.new_markdown_cell
+        cell = new(source.source or "")
+        cell.metadata["nbgrader"] = {"grade": source.name in graded, "grade_id": source.name}
+        cells.append(cell)
+    return exercise_names(nbformat.v4.new_notebook(cells=cells))
 
 
 def cell_result(cell, name: str, score: float | None, points: float | None) -> str:
@@ -134,26 +143,28 @@ def cell_result(cell, name: str, score: float | None, points: float | None) -> s
         ename, evalue = errors[0].get("ename", "Error"), " ".join(str(errors[0].get("evalue", "")).split())
         if ename == "NotImplementedError" and not evalue:
             return "not done"
-        if evalue.startswith(f"{name}: "):  # a check's own message, "exercise: what is wrong"
-            message = evalue[len(name) + 2:]
-        elif ename == "AssertionError" and evalue:
+        checks = [m.group(2) for m in VISIBLE_CHECK.finditer(cell.source)]  # the cell's own, as nbgrader restored it
+        prefix = next((c for c in [*checks, name] if evalue.startswith(f"{c}: ")), None)
+        if prefix is not None:  # a check's own message, "exercise: what is wrong"
+            message = evalue[len(prefix) + 2:]
+        elif ename in ("AssertionError", "CheckFailed") and evalue:
             message = evalue
         else:
             message = f"{ename}: {evalue}".rstrip(": ")
-        return "failed: " + (message if len(message) <= 300 else message[:297] + "...")
+        return "failed: " + one_line(message)
     if score is not None and points and score < points:
         return ("failed (printed to stderr)" if any(o.get("name") == "stderr" for o in cell.get("outputs", []))
                 else "failed")
     return "passed"
 
 
-def _cells(gb, assignment: str, course_root: Path) -> list[Cell]:
+def _cells(gb, assignment: str) -> list[Cell]:
     """Every graded cell, in notebook order."""
     notebooks = gb.find_assignment(assignment).notebooks
     cells = []
     for notebook in notebooks:
         source = {c.name: i for i, c in enumerate(notebook.source_cells)}
-        names = released_names(course_root, assignment, notebook.name)
+        names = gradebook_names(notebook)
         for cell in sorted(notebook.grade_cells, key=lambda c: source.get(c.name, 1 << 30)):
             name = names.get(cell.name, cell.name)
             name = cell.name if name in FIXED else name  # never a second "score" or "status" column
@@ -184,7 +195,7 @@ def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row]
         except MissingEntry:
             raise SystemExit(f"report {assignment}: {assignment} is not in the gradebook of {course_root};"
                              f" release it first (python -m grading release {assignment})") from None
-        cells = _cells(gb, assignment, course_root)
+        cells = _cells(gb, assignment)
         total_max = sum(c.max_score for c in cells)
         people = {r["student_id"]: {k: (r.get(k) or "").strip() for k in PERSON} for r in roster}
         everyone = {s.id for s in gb.students} | set(students) | submitted | set(people)

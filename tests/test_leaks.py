@@ -256,14 +256,26 @@ def test_feedback_is_withheld_only_from_the_student_whose_page_leaks(course, mas
 
 
 def test_feedback_waits_for_the_autograde_of_a_submission_handed_in_again(course, master):
-    from grading.feedback import FeedbackLeak, feedback
+    from grading.feedback import FeedbackError, FeedbackLeak, feedback
 
     with pytest.raises(FeedbackLeak):
         feedback("hw", course, [master])
     assert "again" not in FakeNbGrader.calls and not (course / "feedback" / "again").exists()
-    done = feedback("hw", course, [master], students=["again", "honest"]).done
-    assert done["again"].startswith("not graded yet")
-    assert done["honest"] == [course / "feedback" / "honest" / "hw" / "hw.html"]
+    with pytest.raises(FeedbackError) as err:  # a student without a page fails the command, named
+        feedback("hw", course, [master], students=["again", "honest"])
+    assert not isinstance(err.value, FeedbackLeak) and set(err.value.missing) == {"again"}
+    assert err.value.done["again"].startswith("not graded yet")
+    assert "  again: not graded yet: handed in again after the last autograde" in str(err.value)
+    assert err.value.done["honest"] == [course / "feedback" / "honest" / "hw" / "hw.html"]
+
+
+def test_students_asked_for_but_not_autograded_fail_the_command(course, master):
+    from grading.feedback import FeedbackError, feedback
+
+    with pytest.raises(FeedbackError) as err:
+        feedback("hw", course, [master], students=["honest", "nobody"])  # a typo, or autograde not run for them
+    assert err.value.missing == {"nobody": "not autograded (not ingested, or autograde has not run for them)"}
+    assert err.value.done["honest"] == [course / "feedback" / "honest" / "hw" / "hw.html"]
 
 
 def autograded(course: Path, *students: str) -> None:
@@ -292,7 +304,7 @@ def test_a_student_left_without_a_page_is_named_and_fails_the_command(course, ma
     assert not isinstance(err.value, FeedbackLeak)
     assert err.value.missing == {"unrendered": "nbgrader's generate_feedback failed: KeyError: 'state'",
                                  "silent": "nbgrader's generate_feedback wrote no page"}
-    assert str(err.value).startswith("no feedback page for 2 autograded student(s): silent, unrendered")
+    assert str(err.value).startswith("no feedback page for 2 student(s): silent, unrendered")
     assert err.value.done["honest"] == [course / "feedback" / "honest" / "hw" / "hw.html"]
     assert not (course / "feedback" / "silent" / "hw" / "hw.html").exists()
 
@@ -302,7 +314,7 @@ def test_a_missing_page_is_named_beside_a_leak(course, master):
 
     autograded(course, "unrendered")
     FakeNbGrader.fails = {"unrendered": "KeyError: 'state'"}
-    with pytest.raises(FeedbackLeak, match="and 1 student\\(s\\) got no page") as err:
+    with pytest.raises(FeedbackLeak, match="and 2 student\\(s\\) got no page") as err:
         feedback("hw", course, [master])
-    assert set(err.value.leaks) == {"sneaky"} and set(err.value.missing) == {"unrendered"}
-    assert "  unrendered: no feedback: nbgrader's generate_feedback failed: KeyError: 'state'" in str(err.value)
+    assert set(err.value.leaks) == {"sneaky"} and set(err.value.missing) == {"unrendered", "again"}
+    assert "  unrendered: nbgrader's generate_feedback failed: KeyError: 'state'" in str(err.value)

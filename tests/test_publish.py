@@ -262,6 +262,7 @@ def test_badges_and_setup_cells_install_the_pinned_edition_never_a_branch():
 @pytest.mark.parametrize("ref, says", [
     (None, "no [repository] ref"), ("", "no [repository] ref"), ("main", "is a branch"), ("master", "is a branch"),
     ("v1 beta", "not a valid git tag name"), ("../v1", "not a valid git tag name"),
+    ("cd1e9c9", "is a commit id"), ("a" * 40, "is a commit id"),
 ])
 def test_a_missing_or_moving_pin_is_refused_with_instructions(ref, says):
     from dataclasses import replace
