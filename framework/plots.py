@@ -201,6 +201,15 @@ def _as_images(who: str, images: np.ndarray, image_shape: Sequence[int] | None) 
 TITLE_SIZE = 8  # points: the labels above the images of a grid
 
 
+def _grid(who: str, n: int, limit: Any, limit_name: str, ncols: int) -> tuple[int, int, int]:
+    """The first min(n, limit) of n images, ``ncols`` per row -> (images shown, rows, columns)."""
+    if not (isinstance(limit, (int, np.integer)) and limit >= 1):
+        raise ValueError(f"{who}: {limit_name} must be a positive integer, got {limit!r}")
+    shown = min(n, int(limit))
+    cols = max(1, min(int(ncols), shown))
+    return shown, math.ceil(shown / cols), cols
+
+
 def _text_inches(lines: Sequence[str], size: float) -> float:
     """Width in inches of the widest of ``lines`` set in the default font at ``size`` points."""
     from matplotlib.font_manager import FontProperties
@@ -242,8 +251,7 @@ def plot_image_grid(
     n = len(x)
     if n == 0:
         raise ValueError(f"{who}: got no images (N = 0)")
-    if not (isinstance(max_images, (int, np.integer)) and max_images >= 1):
-        raise ValueError(f"{who}: max_images must be a positive integer, got {max_images!r}")
+    shown, rows, cols = _grid(who, n, max_images, "max_images", ncols)
     labels: dict[str, np.ndarray | None] = {"y_true": None, "y_pred": None}
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if y is None:
@@ -253,13 +261,10 @@ def plot_image_grid(
             raise ShapeError(f"{who}: {n} images but {name} has shape {shape_str(np.shape(y))}: expected {n} labels")
         labels[name] = values
     t, p = labels["y_true"], labels["y_pred"]
-    shown = min(n, int(max_images))
     texts = [[_class_name(who, int(y[i]), class_names, name) for name, y in (("y_pred", p), ("y_true", t)) if y is not None]
              for i in range(shown)]
     cell = 1.0  # inches: each image fits in a cell x cell square
     titles, (across, down) = _titles(texts, cell)
-    cols = max(1, min(int(ncols), shown))
-    rows = math.ceil(shown / cols)
     margin, head = 0.1, 0.35  # inches: around the grid; above it, for the figure's title
     side = max(margin, across / 2)  # titles wider than a cell stick out by less than half the gap between cells
     width = 2 * side + cols * cell + (cols - 1) * across
@@ -546,11 +551,7 @@ def plot_first_layer_weights(
     shape = _infer_image_shape(who, w.shape[0], image_shape, f"each column of W (shape {shape_str(w.shape)})")
     if len(shape) != 2:
         raise ShapeError(f"{who}: image_shape must be (H, W), got {shape}")
-    if not (isinstance(max_units, (int, np.integer)) and max_units >= 1):
-        raise ValueError(f"{who}: max_units must be a positive integer, got {max_units!r}")
-    shown = min(w.shape[1], int(max_units))
-    cols = max(1, min(int(ncols), shown))
-    rows = math.ceil(shown / cols)
+    shown, rows, cols = _grid(who, w.shape[1], max_units, "max_units", ncols)
     mosaic = weight_mosaic(w[:, :shown], shape, cols)
     margin, top = 0.1, 0.5
     width, height = cols * 0.9 + 2 * margin, rows * 0.9 + margin + top
