@@ -383,8 +383,6 @@ def _place(assignment: str, course_root: Path, items: list[Found], rows: list[di
 
 def _record(assignment: str, course_root: Path, items: list[Found], students: dict, rows: list[dict]) -> dict:
     """Merge this ingest into ``ingest.json``; return the merged record."""
-    merged_record: dict = {}
-
     def change(old: dict) -> dict:
         merged = dict(old.get("students", {}))
         for sid, record in students.items():
@@ -398,11 +396,9 @@ def _record(assignment: str, course_root: Path, items: list[Found], students: di
                 record = before
             merged[sid] = record
         unmatched = [{"file": i.path, "problem": i.problem} for i in items if not i.student]
-        merged_record.update(students=merged, unmatched=unmatched, roster=rows or old.get("roster", []))
-        return merged_record
+        return {"students": merged, "unmatched": unmatched, "roster": rows or old.get("roster", [])}
 
-    records.update(course_root, assignment, records.INGEST, change)
-    return merged_record
+    return records.update(course_root, assignment, records.INGEST, change)
 
 
 def summary_lines(result: Ingested) -> list[str]:

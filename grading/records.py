@@ -32,8 +32,8 @@ def read(course_root: Path, assignment: str, name: str) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def update(course_root: Path, assignment: str, name: str, change: Callable[[dict], dict]) -> None:
-    """Replace the record ``name`` by ``change(record)``, under a lock."""
+def update(course_root: Path, assignment: str, name: str, change: Callable[[dict], dict]) -> dict:
+    """Replace the record ``name`` by ``change(record)``, under a lock; returns the new record."""
     path = reports_dir(course_root, assignment) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(f".{name}.lock"), "w") as lock:
@@ -41,6 +41,7 @@ def update(course_root: Path, assignment: str, name: str, change: Callable[[dict
         data = change(json.loads(path.read_text()) if path.is_file() else {})
         with atomic_write(path) as f:
             f.write(json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
+    return data
 
 
 def graded_since_ingest(outcome: dict | None, ingested: dict | None) -> bool:

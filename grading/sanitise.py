@@ -141,7 +141,7 @@ def _widgets(nb, changes: list[str]) -> None:
     that has ``metadata.widgets``, and fails without it: such metadata (no state, nothing a
     page could show) is removed."""
     widgets = nb.metadata.get("widgets")
-    if "widgets" not in nb.metadata or widgets is None:
+    if widgets is None:  # none, or null: nbconvert skips it
         return
     state = widgets.get(WIDGET_STATE) if isinstance(widgets, dict) else None
     if isinstance(state, dict) and isinstance(state.get("state"), dict):
