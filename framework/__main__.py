@@ -67,12 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "demo":
         from .demo import main as demo_main
-        from .training import blas_threads
+        from .experiment import ConfigError, threads_option
 
         try:
-            threads = blas_threads(args.threads)
-        except ValueError:
-            print(f"python -m framework demo: error: --threads must be an integer >= 1, got {args.threads}", file=sys.stderr)
+            threads = threads_option(args.threads)
+        except ConfigError as err:
+            print(f"python -m framework demo: error: {err}", file=sys.stderr)
             return 1
         demo_main(epochs=args.epochs, lr=args.lr, seed=args.seed, threads=threads)
     elif args.command == "train":

@@ -101,11 +101,16 @@ def resolve(config: Config) -> Config:
     need(out.patience is None or out.patience >= 1, f"--patience must be >= 1 (leave it out for no early stopping), got {out.patience}")
     need(math.isfinite(out.min_delta) and out.min_delta >= 0, f"--min-delta must be a finite number >= 0, got {out.min_delta}")
     need(not Path(out.out).exists() or Path(out.out).is_dir(), f"--out {out.out} exists and is not a folder")
-    try:
-        out.threads = blas_threads(config.threads)
-    except ValueError:
-        raise ConfigError(f"--threads must be an integer >= 1 (leave it out for one thread), got {config.threads!r}") from None
+    out.threads = threads_option(config.threads)
     return out
+
+
+def threads_option(value: int | None) -> int:
+    """``--threads`` as a run uses it (one thread when left out); ConfigError naming the option otherwise."""
+    try:
+        return blas_threads(value)
+    except ValueError:
+        raise ConfigError(f"--threads must be an integer >= 1 (leave it out for one thread), got {value!r}") from None
 
 
 def build_mlp(sizes: list[int], seed: int = 0) -> Sequential:
