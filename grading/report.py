@@ -262,14 +262,16 @@ def _reasons(course_root: Path, assignment: str, student: str, cells: list[Cell]
     reasons = []
     for notebook in dict.fromkeys(nb for nb, _ in failed):
         path = Path(course_root) / "autograded" / student / assignment / f"{notebook}.ipynb"
-        graded = {}
-        if path.is_file():
+        graded, unread = {}, "its cell is not in the autograded notebook"
+        try:  # written where the student's code ran: whatever is there, one student's row says so, no more
             graded = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nbformat.read(path, as_version=4).cells}
+        except Exception as err:
+            unread = f"its autograded notebook could not be read: {type(err).__name__}: {one_line(err, 120)}"
         for (nb, gid), cell in failed.items():
             if nb == notebook:
                 found = graded.get(gid)
                 why = (cell_result(found, _check_name(cell), row.cells[cell.column], cell.max_score) if found is not None
-                       else "failed (its cell is not in the autograded notebook)")
+                       else f"failed ({unread})")
                 why = "scored below its points by a grader" if why == "passed" else why.removeprefix("failed: ")
                 reasons.append(f"{cell.column}: {why}")
     return reasons

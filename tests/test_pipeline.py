@@ -429,3 +429,21 @@ def test_the_feedbacks_figures_keep_a_students_own_pasted_images():
     assert cell.source == "![](attachment:mine.png) beside ![ReLU](attachment:ps1_relu.png)"
     assert cell.attachments["mine.png"] == mine
     assert base64.b64decode(cell.attachments["ps1_relu.png"]["image/png"]) == (ROOT / "assets" / "ps1_relu.png").read_bytes()
+
+
+def test_a_student_whose_autograded_notebook_cannot_be_read_does_not_stop_the_report(graded, tmp_path):
+    """The autograded notebook lies where the student's code ran: whatever it became, the
+    report names the problem in that student's reasons and every other row is as it was."""
+    from grading.course import load_course
+    from grading.report import build
+
+    course = tmp_path / "course"
+    shutil.copytree(graded["course"], course)
+    before = {r.student: r for r in build(course, "ps1", load_course().course_id)[0]}
+    (course / "autograded" / "dW-transposed" / "ps1" / "ps1_layers.ipynb").write_bytes(b"\xff not a notebook")
+    after = {r.student: r for r in build(course, "ps1", load_course().course_id)[0]}
+    reasons = after["dW-transposed"].reasons
+    assert [r.split(":")[0] for r in reasons] == ["Linear.backward", "Closing run"], reasons
+    assert all("failed (its autograded notebook could not be read: UnicodeDecodeError" in r for r in reasons), reasons
+    assert after["dW-transposed"].score == before["dW-transposed"].score  # the scores come from the gradebook
+    assert {s: r for s, r in after.items() if s != "dW-transposed"} == {s: r for s, r in before.items() if s != "dW-transposed"}
