@@ -28,6 +28,8 @@ venv: $(STAMP)
 # The environment is complete by itself, whatever the machine's Python came with: pip,
 # setuptools and wheel first, then the project, every version pinned by constraints.txt
 # (`make lock` writes it from a fresh resolve; commit it once `make test` passes with it).
+# The project is built with the pinned setuptools just installed (no build isolation), not
+# with a fresh download of the newest.
 PIN := --constraint constraints.txt
 
 $(STAMP): pyproject.toml constraints.txt
@@ -35,7 +37,6 @@ $(STAMP): pyproject.toml constraints.txt
 	needs Python >= 3.11, $(PYTHON) is $$($(PYTHON) --version 2>&1); run e.g. make PYTHON=python3.11 test" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet $(PIN) pip setuptools wheel
-	# built with the pinned setuptools just installed, not a fresh download of the newest
 	$(BIN)/python -m pip install --quiet $(PIN) --no-build-isolation --editable ".[dev]"
 	@touch $(STAMP)
 
