@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.cli
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_step.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_step.py"
 
 
 def test_benchmark_prints_table():

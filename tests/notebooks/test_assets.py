@@ -16,7 +16,7 @@ from support import DATA_DIR
 
 matplotlib_image = pytest.importorskip("matplotlib.image", reason="matplotlib is not installed")
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
 SCRIPTS = sorted(ASSETS.glob("make_*figures.py"))
 # scripts that draw from a data set's files: (the data set, the prefix of their figures)
 NEEDS_DATA = {"make_ps2_figures.py": ("fashion-mnist", "ps2_")}

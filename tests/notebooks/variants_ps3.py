@@ -1,4 +1,4 @@
-"""Typical submissions of assignment 3 with their exact expected outcome, for test_notebooks.py.
+"""Typical submissions of assignment 3 with their exact expected outcome, for test_notebooks.py beside it.
 
 Each entry: name -> ("ps3", {answer cell grade id: [(old text, new text), ...]}, the test cells
 that must lose all their points); every other autograded cell keeps full marks.

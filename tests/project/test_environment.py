@@ -24,7 +24,7 @@ from packaging.utils import canonicalize_name
 
 pytestmark = pytest.mark.env
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "constraints.txt"
 IN_PROJECT_VENV = Path(sys.prefix).resolve() == (ROOT / ".venv").resolve()
 needs_venv = pytest.mark.skipif(not IN_PROJECT_VENV, reason="runs in the project's .venv only (make test)")

@@ -10,7 +10,7 @@ import pytest
 from support import DATA_DIR
 
 pytestmark = pytest.mark.cli
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_readme_examples_run():
