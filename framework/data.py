@@ -16,9 +16,7 @@ from typing import Any, Callable, ClassVar, Iterator, Protocol, Sequence, runtim
 import numpy as np
 
 from .errors import one_line, shape_str
-from .layers import as_rng
-
-Seed = int | np.random.Generator | None
+from .rng import Seed, as_rng
 
 
 def _is_int(value: object) -> bool:

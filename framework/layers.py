@@ -8,11 +8,7 @@ from . import init as initialisers
 from .errors import ShapeError, require_float, shape_str
 from .functional import batch_sum
 from .module import Module, sgd_update_
-
-
-def as_rng(seed: int | np.random.Generator | None) -> np.random.Generator:
-    """A NumPy Generator from a seed, an existing Generator, or fresh entropy (None)."""
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+from .rng import as_rng
 
 
 class Linear(Module):
