@@ -1,0 +1,1220 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: kernelspec,language_info,-jupytext.text_representation
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+#   language_info:
+#     name: python
+# ---
+
+# %% [markdown] id="intro" nbgrader={"grade": false, "grade_id": "intro", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# # Assignment 2: Training an MLP on MNIST-like images
+#
+# In assignment 1 you wrote the layers of a network and checked every gradient. Now you make such a
+# network learn real images. Fashion-MNIST is a drop-in replacement for the MNIST digits: 70,000
+# grey-scale photos of 28x28 pixels, each of one of 10 kinds of clothing (T-shirt, trouser, pullover,
+# dress, coat, sandal, shirt, sneaker, bag, ankle boot). It is harder than the digits, and its
+# mistakes are more interesting.
+#
+# You write everything between the files on disk and a trained network, with NumPy:
+#
+# | section | you write | points |
+# |---|---|---|
+# | 1 | the data: `flatten_and_scale`, `one_hot`, and a data set `ImageDataset` | 2 + 2 + 4 |
+# | 2 | `BatchLoader`: mini-batches, in a new random order every epoch | 6 |
+# | 3 | `train_one_epoch` and `evaluate` | 8 + 6 |
+# | 4 | `run_training`: epochs, validation after each, early stopping | 8 |
+# | 5 | the real run: a 784-40-40-10 network reaches 86 % validation accuracy | 6 |
+# | 6 | learning curves, the mistakes, the confusion matrix; two written answers (A, B) | 4 + 2 |
+# | 7 | `count_parameters`: how many weights a network has | 4 |
+#
+# The layers themselves now come ready-made from the course's `framework` (`Linear`, `ReLU`,
+# `Sequential`, `SoftmaxCrossEntropy`): they work exactly like the ones you wrote, and
+# `model.backward(loss.backward(), lr=lr)` is the fused SGD step of assignment 1.
+#
+# **First, save your own copy.** On Colab, a notebook opened from its badge is not saved for you:
+# before you write anything, *File → Save a copy in Drive*, and work in that copy (it opens in a new
+# tab as `Copy of ps2_mlp.ipynb`; that name is fine). In Jupyter on your own computer, the notebook is
+# your own file already.
+#
+# **How it is graded.** As in assignment 1: write your code where it says `# YOUR CODE HERE` (remove the
+# `raise NotImplementedError()`) and keep the signatures. Each exercise is followed by a read-only test
+# cell with *visible checks* that say what they check; when your notebook is graded, the same cell also
+# runs *hidden checks* (other sizes and seeds, a batch of one, a last batch smaller than the others, a
+# model with Dropout, scripted sequences of validation losses). Passing the visible checks is necessary,
+# not sufficient.
+#
+# **Write it yourself, with NumPy.** Your functions may use what they are given (a model, a loss, a data
+# set, a loader), but not the framework's own data and training tools (`fw.one_hot`, `fw.DataLoader`,
+# `fw.fit`, `fw.evaluate`, ...): an answer that uses `framework` gets no points for that exercise.
+#
+# **Time.** The whole notebook runs in well under a minute on one CPU core; the real run (section 5)
+# trains for 5 to 10 seconds. The grader runs your notebook with at most 90 seconds per cell.
+#
+# **Before you hand in:** restart and run everything (Jupyter: *Kernel → Restart & Run All*;
+# Colab: *Runtime → Restart session and run all*), read the table printed by the last cell, then
+# download the notebook and hand in that `.ipynb` file (details at the end).
+
+# %% [markdown] id="setup-md" nbgrader={"grade": false, "grade_id": "setup_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Setup
+#
+# The cells below import NumPy, matplotlib and the course's `framework`, and list this notebook's
+# exercises for the table at the end. The framework gives you the layers, the loss, the original data
+# files and the plots; your exercises must not use it otherwise: the tests use it as the *reference* to
+# compare your functions with.
+#
+# Each test cell starts by importing what it uses: `np`, `fw`, and the helpers of
+# `framework.exercises`, a small module that checks and reports (nothing in it is secret). So nothing
+# your cells define can change how a test cell checks. One consequence: do not give your own functions
+# or variables the names of those helpers (such as `expect`, `case` or `substitute`), since the next
+# test cell binds those names again.
+
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+import framework as fw                                    # the reference implementation, used by the tests
+from framework import Linear, ReLU, Sequential, SoftmaxCrossEntropy   # the layers of assignment 1, ready-made
+from framework.datasets import CLASS_NAMES, dataset_files, read_idx  # the original data files, and a reader
+
+np.set_printoptions(precision=4, suppress=True)
+# One thread for NumPy's matrix products, also in the loops you write (framework's fit and evaluate choose
+# one themselves): as fast for matrices this small, much faster on a busy machine, and a run repeats exactly
+# (with more threads, how a product is split, and so how it is rounded, depends on the machine).
+threadpool_limits(1)
+
+# %% id="checks" nbgrader={"grade": false, "grade_id": "checks", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# This notebook's exercises and their points, for the table of the last cell. The test cells
+# check with framework.exercises (public: read it if you like); nothing here needs changing.
+from framework.exercises import *
+
+exercises([("flatten_and_scale", 2), ("one_hot", 2), ("ImageDataset", 4), ("BatchLoader", 6),
+           ("train_one_epoch", 8), ("evaluate", 6), ("run_training", 8), ("Final run", 6),
+           ("count_parameters", 4)],
+          written=[("written answer A", 4), ("written answer B", 2)])
+
+# %% [markdown] id="data-md" nbgrader={"grade": false, "grade_id": "data_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 1. The data, as it is stored
+#
+# Fashion-MNIST comes as four files in the format of the original MNIST: the training images and
+# labels, the test images and labels. An image is stored as 28 x 28 bytes, one per pixel, from 0
+# (background) to 255 (full intensity); a label is one byte, the class 0..9. `dataset_files` finds the
+# four files in the course's data folder (on Colab it downloads them, about 30 MB, and checks each
+# against its known checksum); `read_idx` reads one into a NumPy array, exactly as stored.
+#
+# The 60,000 training images are split at random into 50,000 to **train** on and 10,000 to
+# **validate** with: the validation images are never trained on, so the validation accuracy measures
+# how well the network does on images it has not seen, epoch after epoch, and tells when to stop.
+# Of the 10,000 **test** images, this notebook uses the first 5,000 to look at the final network's
+# mistakes; the other 5,000 are the grader's, and this notebook never looks at them.
+
+# %% id="data" nbgrader={"grade": false, "grade_id": "data", "locked": true, "schema_version": 3, "solution": false, "task": false}
+files = dataset_files("fashion-mnist")     # found in the data folder, or downloaded and checked
+train_images = read_idx(files["train-images-idx3-ubyte.gz"])   # (60000, 28, 28) uint8, 0 .. 255
+train_labels = read_idx(files["train-labels-idx1-ubyte.gz"])   # (60000,) uint8, classes 0 .. 9
+test_images = read_idx(files["t10k-images-idx3-ubyte.gz"])     # (10000, 28, 28) uint8
+test_labels = read_idx(files["t10k-labels-idx1-ubyte.gz"])     # (10000,) uint8
+class_names = CLASS_NAMES["fashion-mnist"]
+
+# 50,000 training and 10,000 validation images, drawn at random (always the same draw)
+split = np.random.default_rng(0).permutation(len(train_images))
+train_index, val_index = split[:50_000], split[50_000:]
+
+print("train_images:", train_images.shape, train_images.dtype, f"values {train_images.min()} .. {train_images.max()}")
+print("train_labels:", train_labels.shape, train_labels.dtype, " first labels:", train_labels[:6],
+      "=", ", ".join(class_names[c] for c in train_labels[:6]))
+print(f"{len(train_index)} training, {len(val_index)} validation and 5000 test images for this notebook")
+
+
+# %% [markdown] id="flatten-md" nbgrader={"grade": false, "grade_id": "flatten_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### Flatten and scale
+#
+# ![One image as stored (28x28 bytes), as the row of 784 floats an MLP takes, and its label as a one-hot row](../../../assets/ps2_flatten.png)
+#
+# An MLP takes each example as one row of numbers, so an image of 28 x 28 pixels becomes a row of 784:
+# the first row of pixels, then the second, and so on, which is what `reshape` does. And the bytes
+# become floats in $[0, 1]$: each pixel divided by 255.
+#
+# Why scale? The initialisation of `Linear` (He: weights of standard deviation $\sqrt{2/D}$) is made
+# for inputs of about unit size. With raw pixels up to 255, the first layer's outputs would be about
+# 255 times larger, the logits huge, the softmax saturated, and the first SGD steps enormous. Why
+# float32? Half the memory of float64, faster matrix products, and what the framework's layers compute
+# in; 7 significant digits are plenty for pixels.
+#
+# > **Think.** An MLP does not know which pixels are neighbours. Would it learn worse if every image
+# > were flattened in some other fixed order, the same for all images? Would a person?
+
+# %% id="flatten-and-scale" nbgrader={"grade": false, "grade_id": "flatten_and_scale", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def flatten_and_scale(images):
+    """Images as rows of pixels, scaled to [0, 1].
+
+    Inputs:
+    - images: (N, H, W) uint8 in 0..255, a batch of N images; or one image (H, W). Must not be
+      modified (the arrays read_idx returns are read-only).
+
+    Returns:
+    - x: (N, H*W) float32 in [0, 1] (for one image: (H*W,)): each image flattened row after row
+      (as reshape does), each pixel divided by 255.
+    """
+    ### BEGIN SOLUTION
+    flat = images.reshape(*images.shape[:-2], -1)   # (N, H, W) -> (N, H*W); (H, W) -> (H*W,)
+    return flat.astype(np.float32) / np.float32(255)
+    ### END SOLUTION
+
+
+# %% id="test-flatten-and-scale" nbgrader={"grade": true, "grade_id": "test_flatten_and_scale", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import copy, numpy as np, framework as fw   # bound again in every test cell, whatever the cells above defined
+from framework.exercises import *           # the checks' helpers, and Python's max, min, sum, ... (see the setup)
+
+
+@visible_check("flatten_and_scale", 2)
+def visible_flatten_and_scale():
+    require_own_function(flatten_and_scale, "flatten_and_scale")   # written here with NumPy, not taken from framework
+    # 1. by hand: two images of 2 x 3 pixels
+    images = np.array([[[0, 51, 255], [102, 0, 0]], [[255, 255, 255], [0, 0, 153]]], dtype=np.uint8)
+    x = flatten_and_scale(images)
+    expect(isinstance(x, np.ndarray) and x.shape == (2, 6),
+           f"two images of shape (2, 3) must give x of shape (2, 6), got {describe(x)}")
+    expect(x.dtype == np.float32, f"x must be float32, got {x.dtype}")
+    check_close("row after row, divided by 255: [[0, 0.2, 1, 0.4, 0, 0], [1, 1, 1, 0, 0, 0.6]]",
+                x, [[0.0, 0.2, 1.0, 0.4, 0.0, 0.0], [1.0, 1.0, 1.0, 0.0, 0.0, 0.6]])
+    # 2. one image of 28 x 28 pixels gives one row of 784
+    image = np.random.default_rng(0).integers(0, 256, size=(28, 28), dtype=np.uint8)
+    x = flatten_and_scale(image)
+    expect(isinstance(x, np.ndarray) and x.shape == (784,), f"one image (28, 28) must give (784,), got {describe(x)}")
+    check_close("one image: pixel (r, c) is x[28 r + c] / 255", x, image.reshape(784) / 255)
+### BEGIN HIDDEN TESTS
+@hidden_check("flatten_and_scale")
+def hidden_flatten_and_scale():
+    require_own_function(flatten_and_scale, "flatten_and_scale")
+    rng = np.random.default_rng(2001)
+    for shape in [(3, 4, 5), (1, 28, 28), (2, 7, 3), (6, 6), (1, 1, 1), (4, 2)]:
+        with case(f"for images of shape {shape}"):
+            images = rng.integers(0, 256, size=shape, dtype=np.uint8)
+            images.flat[0], images.flat[-1] = 0, 255
+            images.setflags(write=False)   # as read_idx returns them
+            before = images.copy()
+            x = flatten_and_scale(images)
+            wanted = shape[:-2] + (shape[-2] * shape[-1],)
+            expect(isinstance(x, np.ndarray) and x.shape == wanted, f"x must have shape {wanted}, got {describe(x)}")
+            expect(x.dtype == np.float32, f"x must be float32, got {x.dtype}")
+            expect(np.array_equal(images, before), "the images were changed: compute x without writing into them")
+            expected = images.reshape(wanted) / 255
+            transposed = np.swapaxes(images, -1, -2).reshape(wanted) / 255
+            if shape[-1] > 1 and shape[-2] > 1 and np.allclose(x, transposed, atol=1e-6):
+                raise AssertionError("the pixels come column after column: flatten row after row (reshape), "
+                                     "without transposing")
+            check_matches("x", x, expected, 1e-6)
+    with case("for images whose brightest pixel is 100"):
+        images = rng.integers(0, 101, size=(3, 4, 4), dtype=np.uint8)
+        images[0, 0, 0] = 100
+        x = flatten_and_scale(images)
+        if isinstance(x, np.ndarray) and x.shape == (3, 16) and np.allclose(x, images.reshape(3, 16) / 100, atol=1e-6):
+            raise AssertionError("the pixels are divided by the brightest pixel of the batch: divide by 255, so that "
+                                 "a pixel value means the same in every batch")
+        check_matches("x", x, images.reshape(3, 16) / 255, 1e-6)
+### END HIDDEN TESTS
+
+
+# %% [markdown] id="one-hot-md" nbgrader={"grade": false, "grade_id": "one_hot_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### One-hot labels
+#
+# The loss compares the network's $C$ class probabilities with the truth, so the truth is written the
+# same way: label $k$ becomes a row of $C$ numbers, all 0 except a 1 in column $k$. With one-hot rows
+# `y`, the softmax cross-entropy is $-\sum_k y_k \log p_k$, and its gradient $(p - y)/N$ is a plain
+# subtraction. (`SoftmaxCrossEntropy` takes integer labels or one-hot rows alike.)
+
+# %% id="one-hot" nbgrader={"grade": false, "grade_id": "one_hot", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def one_hot(labels, num_classes):
+    """Class labels as one-hot rows.
+
+    Inputs:
+    - labels: (N,) integers in 0..C-1 (any integer dtype, e.g. uint8 as read_idx gives them);
+      or one integer
+    - num_classes: C, the number of classes (labels may not use all of them)
+
+    Returns:
+    - y: (N, C) float32 with y[i, labels[i]] = 1 and zeros elsewhere (for one integer: (C,))
+    """
+    ### BEGIN SOLUTION
+    return np.eye(num_classes, dtype=np.float32)[labels]
+    ### END SOLUTION
+
+
+# %% id="test-one-hot" nbgrader={"grade": true, "grade_id": "test_one_hot", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+import copy, numpy as np, framework as fw   # bound again in every test cell, whatever the cells above defined
+from framework.exercises import *           # the checks' helpers, and Python's max, min, sum, ... (see the setup)
+
+
+@visible_check("one_hot", 2)
+def visible_one_hot():
+    require_own_function(one_hot, "one_hot")   # written here with NumPy, not taken from framework
+    y = one_hot(np.array([2, 0, 3]), 4)
+    expect(isinstance(y, np.ndarray) and y.shape == (3, 4), f"3 labels and 4 classes must give (3, 4), got {describe(y)}")
+    expect(y.dtype == np.float32, f"y must be float32, got {y.dtype}")
+    check_close("one_hot([2, 0, 3], 4): [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1]]",
+                y, [[0, 0, 1, 0], [1, 0, 0, 0], [0, 0, 0, 1]])
+    y = one_hot(7, 10)
+    expect(isinstance(y, np.ndarray) and y.shape == (10,), f"one label must give (10,), got {describe(y)}")
+    check_close("one_hot(7, 10): a 1 in column 7", y, np.arange(10) == 7)
+### BEGIN HIDDEN TESTS
+@hidden_check("one_hot")
+def hidden_one_hot():
+    require_own_function(one_hot, "one_hot")
+    rng = np.random.default_rng(2002)
+    # (number of labels, classes, labels drawn from 0..high-1, dtype): the last case uses only classes 0..2 of 10
+    for n, c, high, dtype in [(1, 2, 2, np.int64), (6, 10, 10, np.uint8), (9, 3, 3, np.int32), (5, 10, 3, np.uint8)]:
+        with case(f"for {n} {np.dtype(dtype).name} label(s) and {c} classes"):
+            labels = rng.integers(0, high, size=n).astype(dtype)
+            y = one_hot(labels, c)
+            expect(isinstance(y, np.ndarray) and y.shape == (n, c),
+                   f"y must have shape {(n, c)}, got {describe(y)}" +
+                   (": num_classes columns, even when the labels use only some classes"
+                    if isinstance(y, np.ndarray) and y.ndim == 2 and y.shape[1] != c else ""))
+            expect(y.dtype == np.float32, f"y must be float32, got {y.dtype}")
+            expected = np.zeros((n, c))
+            expected[np.arange(n), labels.astype(np.int64)] = 1
+            if not np.array_equal(y, expected):
+                row = int(np.flatnonzero(np.any(y != expected, axis=1))[0])
+                raise AssertionError(f"for the labels {labels.tolist()}, row {row} of y is {y[row].tolist()}, expected "
+                                     f"{expected[row].tolist()}")
+    for label in (np.uint8(4), 0):
+        with case(f"for the single label {label!r}"):
+            y = one_hot(label, 5)
+            expect(isinstance(y, np.ndarray) and y.shape == (5,), f"one label must give (5,), got {describe(y)}")
+            expect(np.array_equal(y, np.arange(5) == int(label)), f"one_hot({int(label)}, 5) must have its 1 in column {int(label)}")
+### END HIDDEN TESTS
+
+
+# %% [markdown] id="dataset-md" nbgrader={"grade": false, "grade_id": "dataset_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### A data set
+#
+# A **data set** is anything with a length and an index: `len(dataset)` is the number of examples and
+# `dataset[i]` is example `i`, here a pair `(x, y)`, ready for the network. `ImageDataset` keeps the images
+# as they are stored (uint8, a quarter of the memory of float32) and converts them when they are asked
+# for, with your two functions. Asked for an index *array* `idx` of shape `(B,)`, it returns a whole
+# batch at once: one NumPy indexing call instead of $B$ calls of Python, which matters when an epoch
+# has 50,000 examples. (`batch_indexing = True` tells loaders that it can do this; the framework's
+# `DataLoader` reads it too.)
+#
+# `__init__` is given: it checks its input and keeps the arrays. You write `__len__` and `__getitem__`.
+
+# %% id="image-dataset" nbgrader={"grade": false, "grade_id": "image_dataset", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class ImageDataset:
+    """MNIST-like images with their labels, as examples (x, y) for an MLP.
+
+    len(dataset)  -> N, the number of images
+    dataset[i]    -> (x, y): x (D,) float32 in [0, 1], image i flattened (D = H*W); y (C,) float32, one-hot
+    dataset[idx]  -> (x, y): x (B, D) and y (B, C), for an integer index array idx of shape (B,)
+
+    Images are converted when they are asked for, not all at once, with flatten_and_scale and one_hot.
+    """
+
+    batch_indexing = True   # dataset[idx] takes an index array and returns the whole batch
+
+    def __init__(self, images, labels, num_classes=10):
+        """images: (N, H, W) uint8; labels: (N,) integers in 0..num_classes-1; num_classes: C."""
+        images, labels = np.asarray(images), np.asarray(labels)
+        if images.ndim != 3 or images.dtype != np.uint8:
+            raise ValueError(f"ImageDataset expected images of shape (N, H, W) and dtype uint8, "
+                             f"got shape {images.shape} and dtype {images.dtype}")
+        if labels.shape != (len(images),) or labels.dtype.kind not in "iu":
+            raise ValueError(f"ImageDataset expected one integer label per image, of shape ({len(images)},), "
+                             f"got shape {labels.shape} and dtype {labels.dtype}")
+        if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+            raise ValueError(f"ImageDataset: labels must be in 0..{num_classes - 1}, got {labels.min()} .. {labels.max()}")
+        self.images, self.labels, self.num_classes = images, labels, num_classes
+
+    def __len__(self):
+        """The number of examples N."""
+        ### BEGIN SOLUTION
+        return len(self.images)
+        ### END SOLUTION
+
+    def __getitem__(self, index):
+        """index: an int, or an integer array idx of shape (B,) -> (x, y) as the class docstring says,
+        made with flatten_and_scale and one_hot."""
+        ### BEGIN SOLUTION
+        return flatten_and_scale(self.images[index]), one_hot(self.labels[index], self.num_classes)
+        ### END SOLUTION
+
+
+# %% id="test-image-dataset" nbgrader={"grade": true, "grade_id": "test_image_dataset", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import copy, numpy as np, framework as fw   # bound again in every test cell, whatever the cells above defined
+from framework.exercises import *           # the checks' helpers, and Python's max, min, sum, ... (see the setup)
+
+
+@visible_check("ImageDataset", 4)
+def visible_image_dataset():
+    require_own_class(ImageDataset, "ImageDataset")   # written here with NumPy, not taken from framework
+    # 5 images of 4 x 3 pixels, 3 classes. x and y are compared with what your flatten_and_scale and
+    # one_hot give, so that this test is about the data set only.
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, size=(5, 4, 3), dtype=np.uint8), np.array([2, 0, 1, 1, 2])
+    data = ImageDataset(images, labels, num_classes=3)
+    expect(len(data) == 5, f"len(data) must be 5, the number of images, got {len(data)}")
+    print("  len(data) = 5")
+    example = data[3]
+    expect(isinstance(example, tuple) and len(example) == 2, f"data[3] must be a pair (x, y), got {describe(example)}")
+    check_close("x of data[3]: flatten_and_scale(images[3])", example[0], flatten_and_scale(images[3]))
+    check_close("y of data[3]: one_hot(labels[3], 3)", example[1], one_hot(labels[3], 3))
+    idx = np.array([4, 0, 2])
+    batch = data[idx]
+    expect(isinstance(batch, tuple) and len(batch) == 2, f"data[idx] must be a pair (x, y), got {describe(batch)}")
+    check_close("x of data[[4, 0, 2]]: a batch (3, 12)", batch[0], flatten_and_scale(images[idx]))
+    check_close("y of data[[4, 0, 2]]: a batch (3, 3)", batch[1], one_hot(labels[idx], 3))
+### BEGIN HIDDEN TESTS
+@hidden_check("ImageDataset")
+def hidden_image_dataset():
+    require_own_class(ImageDataset, "ImageDataset")
+    rng = np.random.default_rng(2003)
+    for n, h, w, c in [(1, 2, 2, 2), (7, 28, 28, 10), (4, 3, 5, 4)]:
+        images, labels = rng.integers(0, 256, size=(n, h, w), dtype=np.uint8), rng.integers(0, c, size=n).astype(np.uint8)
+        images.setflags(write=False)
+        before = (images.copy(), labels.copy())
+        data = ImageDataset(images, labels, num_classes=c)
+        with case(f"for {n} image(s) of {h} x {w} pixels"):
+            expect(len(data) == n, f"len(data) must be {n}, got {len(data)}")
+            for i in sorted({0, n - 1, -1}):
+                x, y = data[i]
+                check_matches(f"x of data[{i}]", x, flatten_and_scale(images[i]), 1e-6)
+                check_matches(f"y of data[{i}]", y, one_hot(labels[i], c), 1e-6)
+            for idx in (np.array([n - 1]), rng.integers(0, n, size=5), np.arange(n)[::-1]):
+                x, y = data[idx]
+                expect(isinstance(x, np.ndarray) and x.shape == (len(idx), h * w),
+                       f"data[idx] with idx of shape ({len(idx)},) must give x of shape ({len(idx)}, {h * w}), got {describe(x)}")
+                check_matches(f"x of data[{idx.tolist()}]", x, flatten_and_scale(images[idx]), 1e-6)
+                check_matches(f"y of data[{idx.tolist()}]", y, one_hot(labels[idx], c), 1e-6)
+            expect(np.array_equal(images, before[0]) and np.array_equal(labels, before[1]),
+                   "indexing the data set changed its images or labels")
+### END HIDDEN TESTS
+
+
+# %% [markdown] id="samples-md" nbgrader={"grade": false, "grade_id": "samples_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# The three data sets of this notebook, and a look at 30 training images with their labels. (Any
+# indexing works on the uint8 arrays first, so the data sets below copy only the images they hold.)
+
+# %% id="samples" nbgrader={"grade": false, "grade_id": "samples", "locked": true, "schema_version": 3, "solution": false, "task": false}
+train_set = ImageDataset(train_images[train_index], train_labels[train_index])
+val_set = ImageDataset(train_images[val_index], train_labels[val_index])
+test_set = ImageDataset(test_images[:5000], test_labels[:5000])   # the grader keeps test images 5000..9999
+
+x, y = train_set[np.arange(30)]   # the first 30 training examples, in one call
+print(f"{len(train_set)} training, {len(val_set)} validation, {len(test_set)} test examples;",
+      "a batch of 30:", x.shape, x.dtype, y.shape, y.dtype)
+fw.plot_image_grid(x, y.argmax(axis=1), class_names=class_names, ncols=10, title="30 training images")
+
+
+# %% [markdown] id="loader-md" nbgrader={"grade": false, "grade_id": "loader_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 2. Mini-batches
+#
+# Stochastic gradient descent takes one step per **mini-batch** of examples, and an **epoch** is one pass
+# over all the training examples, batch after batch. `BatchLoader` cuts a data set into batches: each
+# `for` loop over it is one epoch.
+#
+# Why shuffle? If the examples came in the same order every epoch, every epoch would make the same
+# sequence of steps, and whatever structure the order has (all the sandals first, say, or photos taken
+# on the same day next to each other) would pull the weights back and forth the same way each time.
+# A new random order every epoch makes every batch a fair sample of the whole data set, which is
+# what the gradient of a batch is supposed to estimate. Validation and test batches need no shuffling:
+# the order does not change a mean.
+#
+# Draw the orders from `self.rng`, made from the seed in `__init__`: then two loaders made with the same
+# seed give the same batches, and a run can be repeated exactly (the grader's run and yours are the
+# same run). Fetch each batch with **one** call `self.dataset[idx]`, `idx` an index array.
+
+# %% id="batch-loader" nbgrader={"grade": false, "grade_id": "batch_loader", "locked": false, "schema_version": 3, "solution": true, "task": false}
+class BatchLoader:
+    """Mini-batches of a data set, one epoch per `for` loop.
+
+        for x, y in BatchLoader(train_set, batch_size=64, shuffle=True, seed=0):   # x: (64, D), y: (64, C)
+
+    Each epoch visits every example exactly once, in batches of batch_size examples; when N is not
+    a multiple of batch_size, the last batch holds the rest (N % batch_size examples). Each batch is
+    fetched with one call self.dataset[idx], idx an index array. Without shuffle, the examples come
+    in order 0, 1, ..., N-1. With shuffle, every epoch (every new `for` loop) visits them in a new
+    random order drawn from self.rng.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, seed=None):
+        """dataset: has len(dataset) and dataset[idx] -> a batch (x, y) for an index array idx;
+        batch_size: a positive int; shuffle: whether each epoch has a new random order;
+        seed: int or None, the seed of self.rng."""
+        if not (isinstance(batch_size, (int, np.integer)) and batch_size >= 1):
+            raise ValueError(f"BatchLoader expected a positive integer batch_size, got {batch_size!r}")
+        self.dataset, self.batch_size, self.shuffle = dataset, int(batch_size), bool(shuffle)
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self):
+        """The number of batches of an epoch."""
+        ### BEGIN SOLUTION
+        return -(-len(self.dataset) // self.batch_size)   # ceil(N / batch_size)
+        ### END SOLUTION
+
+    def __iter__(self):
+        """Yields the batches (x, y) of one epoch: write it with `yield`."""
+        ### BEGIN SOLUTION
+        n = len(self.dataset)
+        order = self.rng.permutation(n) if self.shuffle else np.arange(n)
+        for start in range(0, n, self.batch_size):
+            yield self.dataset[order[start:start + self.batch_size]]
+        ### END SOLUTION
+
+
+# %% id="test-batch-loader" nbgrader={"grade": true, "grade_id": "test_batch_loader", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+import copy, numpy as np, framework as fw   # bound again in every test cell, whatever the cells above defined
+from framework.exercises import *           # the checks' helpers, and Python's max, min, sum, ... (see the setup)
+
+
+@visible_check("BatchLoader", 6)
+def visible_batch_loader():
+    require_own_class(BatchLoader, "BatchLoader")   # written here with NumPy, not taken from framework
+    # a data set whose example i is x = [i]: each batch shows which examples it holds
+    data = ProbeDataset(10)
+    loader = BatchLoader(data, batch_size=4)
+    expect(len(loader) == 3, f"len(loader): 10 examples in batches of 4 make 3 batches, got {len(loader)}")
+    (epoch,) = batch_indices(loader)
+    check_epoch_batches(epoch, 10, 4, in_order=True, what="without shuffle, an epoch")
+    print("  without shuffle, an epoch of 10 examples in batches of 4:", [b.tolist() for b in epoch])
+    first, second = batch_indices(BatchLoader(data, batch_size=4, shuffle=True, seed=0), epochs=2)
+    a = check_epoch_batches(first, 10, 4, what="with shuffle, epoch 1")
+    b = check_epoch_batches(second, 10, 4, what="with shuffle, epoch 2")
+    expect(not np.array_equal(a, np.arange(10)), "with shuffle=True the examples came in order 0, 1, 2, ...: shuffle them")
+    expect(not np.array_equal(a, b), "with shuffle=True both epochs visited the examples in the same order: "
+                                     "draw a new order at the start of every epoch")
+    print("  with shuffle, epoch 1:", a.tolist(), " epoch 2:", b.tolist())
+### BEGIN HIDDEN TESTS
+@hidden_check("BatchLoader")
+def hidden_batch_loader():
+    require_own_class(BatchLoader, "BatchLoader")
+    for n, batch_size in [(1, 3), (12, 4), (5, 8), (7, 1), (1000, 64)]:
+        with case(f"for {n} example(s) in batches of {batch_size}"):
+            batches = -(-n // batch_size)
+            data = ProbeDataset(n)
+            loader = BatchLoader(data, batch_size=batch_size)
+            expect(len(loader) == batches, f"len(loader) must be {batches}, got {len(loader)}")
+            for epoch in batch_indices(loader, epochs=2):
+                check_epoch_batches(epoch, n, batch_size, in_order=True, what="without shuffle, an epoch")
+            expect(data.calls == 2 * batches,
+                   f"2 epochs of {batches} batch(es) called dataset[...] {data.calls} times: fetch each batch with "
+                   "one call dataset[idx], idx an index array, not one call per example")
+            if n < 5:
+                continue
+            data = ProbeDataset(n)
+            epochs = batch_indices(BatchLoader(data, batch_size=batch_size, shuffle=True, seed=7), epochs=3)
+            orders = [check_epoch_batches(e, n, batch_size, what=f"with shuffle, epoch {i + 1}") for i, e in enumerate(epochs)]
+            expect(data.calls == 3 * batches,
+                   f"3 epochs of {batches} batch(es) called dataset[...] {data.calls} times: fetch each batch with "
+                   "one call dataset[idx]")
+            expect(not any(np.array_equal(o, np.arange(n)) for o in orders),
+                   "with shuffle=True an epoch came in order 0, 1, 2, ...: shuffle every epoch")
+            expect(not np.array_equal(orders[1], orders[2]) and not np.array_equal(orders[0], orders[1]),
+                   "with shuffle=True two epochs came in the same order: draw a new order for every epoch")
+            again = batch_indices(BatchLoader(ProbeDataset(n), batch_size=batch_size, shuffle=True, seed=7), epochs=3)
+            expect(all(np.array_equal(np.concatenate(a), o) for a, o in zip(again, orders)),
+                   "two loaders made with seed=7 gave different batches: draw the orders from self.rng "
+                   "(np.random.permutation uses NumPy's global generator, which the seed does not set)")
+            other = batch_indices(BatchLoader(ProbeDataset(n), batch_size=batch_size, shuffle=True, seed=8))[0]
+            expect(not np.array_equal(np.concatenate(other), orders[0]),
+                   "loaders made with seeds 7 and 8 gave the same order: draw the orders from self.rng")
+### END HIDDEN TESTS
+
+
+# %% id="loader-demo" nbgrader={"grade": false, "grade_id": "loader_demo", "locked": true, "schema_version": 3, "solution": false, "task": false}
+train_loader = BatchLoader(train_set, batch_size=128, shuffle=True, seed=0)
+x, y = next(iter(train_loader))
+print(f"{len(train_loader)} batches per epoch; the first: x {x.shape} {x.dtype}, y {y.shape} {y.dtype}")
+start = time.perf_counter()
+examples = sum(len(x) for x, y in train_loader)
+print(f"one epoch of batches ({examples} examples), without any training: {time.perf_counter() - start:.2f} s")
+
+
+# %% [markdown] id="training-md" nbgrader={"grade": false, "grade_id": "training_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 3. One epoch of training, and evaluation
+#
+# `train_one_epoch` is the inner loop of all of deep learning: for each batch, the forward pass through
+# model and loss, then one backward pass that updates every layer on its way back (the fused update of
+# assignment 1). It also reports how the epoch went:
+#
+# * the **loss of the epoch** is the mean loss over all its examples. Each batch's loss is already a mean
+#   over that batch, so weight it by the batch's size: the last batch of an epoch is often smaller
+#   (50,000 = 390 x 128 + 80), and its 80 examples must not count as much as a batch of 128;
+# * the **accuracy** is the fraction of examples whose largest logit is their class, taken from the same
+#   forward passes (the loss and the accuracy of a batch are both measured *before* its update).
+#
+# Models have two **modes**: `model.train()` and `model.eval()`. They matter for layers that behave
+# differently while training, such as Dropout, which switches off random units during training only.
+# Training runs in training mode; evaluation in evaluation mode.
+#
+# `evaluate` measures a model without changing it: the same forward passes and the same two numbers,
+# in evaluation mode, and no backward pass, so no weight changes.
+#
+# The tests give your functions the framework's layers and, as loader, a simple list of batches
+# `[(x1, y1), (x2, y2), ...]`: any iterable of `(x, y)` pairs must work. Go over it once, with one `for` loop.
+
+# %% id="train-one-epoch" nbgrader={"grade": false, "grade_id": "train_one_epoch", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def train_one_epoch(model, loss, loader, lr):
+    """One epoch of minibatch SGD with the fused update.
+
+    Inputs:
+    - model: e.g. a Sequential; model(x) maps x (B, D) to logits (B, C); model.train() switches it to
+      training mode: do that first
+    - loss: e.g. SoftmaxCrossEntropy(); loss(logits, y) is the mean loss of the batch (a float) and
+      loss.backward() its gradient with respect to the logits, (B, C)
+    - loader: an iterable of batches (x (B, D), y (B, C) one-hot), e.g. a BatchLoader; go over it once
+    - lr: the learning rate, a float
+
+    For each batch: the forward pass through model and loss, then model.backward(loss.backward(), lr=lr),
+    which updates every layer's weights.
+
+    Returns (train_loss, train_acc):
+    - train_loss: the mean loss over the examples of the epoch: each batch's loss, taken before its
+      update, weighted by its number of examples
+    - train_acc: the fraction of the epoch's examples whose largest logit is their class, from the
+      same forward passes (one forward pass per batch)
+    """
+    ### BEGIN SOLUTION
+    model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        logits = model(x)
+        total_loss += loss(logits, y) * len(x)
+        correct += int(np.sum(logits.argmax(axis=1) == y.argmax(axis=1)))
+        seen += len(x)
+        model.backward(loss.backward(), lr=lr)
+    return total_loss / seen, correct / seen
+    ### END SOLUTION
+
+
+# %% id="test-train-one-epoch" nbgrader={"grade": true, "grade_id": "test_train_one_epoch", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+import copy, numpy as np, framework as fw   # bound again in every test cell, whatever the cells above defined
+from framework.exercises import *           # the checks' helpers, and Python's max, min, sum, ... (see the setup)
+
+
+@visible_check("train_one_epoch", 8)
+def visible_train_one_epoch():
+    require_own_function(train_one_epoch, "train_one_epoch", "train with the model and the loss it is given")
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((10, 5)), np.eye(3)[rng.integers(0, 3, size=10)]
+    ref = fw.Sequential(fw.Linear(5, 4, seed=0, dtype=np.float64), fw.ReLU(), fw.Linear(4, 3, seed=1, dtype=np.float64))
+    # 1. one batch: the weights change by exactly one fused SGD step, W - lr * dW
+    model, grads, loss = copy.deepcopy(ref), copy.deepcopy(ref), fw.SoftmaxCrossEntropy()
+    loss(grads(x), y)
+    grads.backward(loss.backward())   # the gradients alone, without an update
+    train_one_epoch(model, fw.SoftmaxCrossEntropy(), [(x, y)], lr=0.1)
+    for layer in (0, 2):
+        check_close(f"W of layer {layer} after one batch: W - lr * dW", model.layers[layer].W,
+                    ref.layers[layer].W - 0.1 * grads.layers[layer].dW)
+    # 2. batches of 4, 4 and 2, compared with the framework's fit for one epoch: the loss of the epoch
+    #    is the mean over the 10 examples (each batch's loss before its update, weighted by its size)
+    batches = [(x[:4], y[:4]), (x[4:8], y[4:8]), (x[8:], y[8:])]
+    model, reference = copy.deepcopy(ref), copy.deepcopy(ref)
+    result = train_one_epoch(model, fw.SoftmaxCrossEntropy(), batches, lr=0.5)
+    expect(isinstance(result, tuple) and len(result) == 2, f"train_one_epoch must return (train_loss, train_acc), got {describe(result)}")
+    history = fw.fit(reference, fw.SoftmaxCrossEntropy(), 0.5, batches, epochs=1, progress=False)
+    check_close("the loss of the epoch (batches of 4, 4, 2)", as_number(result[0]), history.train_loss[0])
+    check_close("the accuracy of the epoch", as_number(result[1], "the accuracy"), history.train_acc[0])
+    check_close("W of layer 0 after the epoch", model.layers[0].W, reference.layers[0].W)
+    # 3. the loss goes down, epoch after epoch, on the same 10 examples in one batch
+    losses = [as_number(train_one_epoch(model, fw.SoftmaxCrossEntropy(), [(x, y)], lr=0.1)[0]) for _ in range(5)]
+    print("  the loss of 5 more epochs:", ", ".join(f"{v:.4f}" for v in losses))
+    expect(all(b < a for a, b in zip(losses, losses[1:])), "the loss did not go down from epoch to epoch")
+### BEGIN HIDDEN TESTS
+@hidden_check("train_one_epoch")
+def hidden_train_one_epoch():
+    require_own_function(train_one_epoch, "train_one_epoch", "train with the model and the loss it is given")
+    rng = np.random.default_rng(2004)
+    for sizes, D, C, lr, dtype in [([1], 3, 2, 0.5, np.float64), ([4, 4, 1], 6, 3, 0.3, np.float64),
+                                   ([7, 7, 7, 2], 5, 4, 0.1, np.float32), ([16, 16, 16], 8, 5, 0.05, np.float64)]:
+        n = sum(sizes)
+        with case(f"for batches of {', '.join(map(str, sizes))} examples (lr={lr}, {np.dtype(dtype).name})"):
+            x, y = rng.standard_normal((n, D)).astype(dtype), np.eye(C, dtype=dtype)[rng.integers(0, C, size=n)]
+            cuts = np.cumsum(sizes)[:-1]
+            batches = list(zip(np.split(x, cuts), np.split(y, cuts)))
+            ref = fw.Sequential(fw.Linear(D, 6, seed=int(rng.integers(1000)), dtype=dtype), fw.ReLU(),
+                                fw.Linear(6, 6, seed=int(rng.integers(1000)), dtype=dtype), fw.ReLU(),
+                                fw.Linear(6, C, seed=int(rng.integers(1000)), dtype=dtype))
+            model, reference, before = copy.deepcopy(ref), copy.deepcopy(ref), copy.deepcopy(ref)
+            result = train_one_epoch(model, fw.SoftmaxCrossEntropy(), (b for b in batches), lr)   # a loader used once
+            expect(isinstance(result, tuple) and len(result) == 2, f"train_one_epoch must return (train_loss, train_acc), got {describe(result)}")
+            history = fw.fit(reference, fw.SoftmaxCrossEntropy(), lr, batches, epochs=1, progress=False)
+            value = as_number(result[0])
+            # the mean of the batches' own losses, each before its update (a mistake when batches differ in size)
+            probe, loss, batch_losses = copy.deepcopy(before), fw.SoftmaxCrossEntropy(), []
+            for xb, yb in batches:
+                batch_losses.append(loss(probe(xb), yb))
+                probe.backward(loss.backward(), lr=lr)
+            if len(set(sizes)) > 1 and abs(value - np.mean(batch_losses)) < 1e-9 and abs(value - history.train_loss[0]) > 1e-7:
+                raise AssertionError(f"the loss of the epoch is the plain mean of the batches' losses ({value:.6f}); weight each "
+                                     f"batch's loss by its number of examples: {history.train_loss[0]:.6f}")
+            tol = tolerance(x, float64=1e-9)
+            check_matches("the loss of the epoch", value, history.train_loss[0], tol)
+            check_matches("the accuracy of the epoch", as_number(result[1], "the accuracy"), history.train_acc[0], 1e-12)
+            for i in (0, 2, 4):
+                expect(not np.array_equal(model.layers[i].W, before.layers[i].W), f"the weights of layer {i} did not change: "
+                                                                                   "call model.backward(loss.backward(), lr=lr) for every batch")
+                check_matches(f"W of layer {i} after the epoch", model.layers[i].W, reference.layers[i].W, tol)
+                check_matches(f"b of layer {i} after the epoch", model.layers[i].b, reference.layers[i].b, tol)
+    with case("for a model in evaluation mode"):
+        probe = ModeProbe()
+        model = fw.Sequential(fw.Linear(4, 5, seed=1, dtype=np.float64), probe, fw.ReLU(), fw.Linear(5, 2, seed=2, dtype=np.float64))
+        model.eval()
+        x, y = rng.standard_normal((6, 4)), np.eye(2)[rng.integers(0, 2, size=6)]
+        train_one_epoch(model, fw.SoftmaxCrossEntropy(), [(x[:3], y[:3]), (x[3:], y[3:])], 0.1)
+        expect(probe.modes and all(probe.modes), "train_one_epoch ran a model in evaluation mode: switch it to training mode "
+                                                 "first (model.train()), so that layers such as Dropout train as they should")
+### END HIDDEN TESTS
+
+
+# %% id="evaluate" nbgrader={"grade": false, "grade_id": "evaluate", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def evaluate(model, loss, loader):
+    """The mean loss and the accuracy of model on the batches of loader, without changing the model.
+
+    Inputs:
+    - model, loss: as for train_one_epoch; model.eval() switches the model to evaluation mode: do that first
+    - loader: an iterable of batches (x (B, D), y (B, C) one-hot); go over it once
+
+    No backward pass, no update: the weights stay exactly as they were.
+
+    Returns (mean_loss, accuracy):
+    - mean_loss: the mean loss over all the examples (each batch's loss weighted by its number of examples)
+    - accuracy: the fraction of the examples whose largest logit is their class
+    """
+    ### BEGIN SOLUTION
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        logits = model(x)
+        total_loss += loss(logits, y) * len(x)
+        correct += int(np.sum(logits.argmax(axis=1) == y.argmax(axis=1)))
+        seen += len(x)
+    return total_loss / seen, correct / seen
+    ### END SOLUTION
+
+
+# %% id="test-evaluate" nbgrader={"grade": true, "grade_id": "test_evaluate", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+import copy, numpy as np, framework as fw   # bound again in every test cell, whatever the cells above defined
+from framework.exercises import *           # the checks' helpers, and Python's max, min, sum, ... (see the setup)
+
+
+@visible_check("evaluate", 6)
+def visible_evaluate():
+    require_own_function(evaluate, "evaluate", "evaluate the model it is given with the loss it is given")
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((7, 5)), np.eye(3)[rng.integers(0, 3, size=7)]
+    probe = ModeProbe()   # records the mode the model is in at each forward pass
+    model = fw.Sequential(fw.Linear(5, 4, seed=0, dtype=np.float64), probe, fw.ReLU(), fw.Linear(4, 3, seed=1, dtype=np.float64))
+    before = copy.deepcopy(model)
+    batches = [(x[:3], y[:3]), (x[3:6], y[3:6]), (x[6:], y[6:])]   # 3 + 3 + 1 examples
+    result = evaluate(model, fw.SoftmaxCrossEntropy(), batches)
+    expect(isinstance(result, tuple) and len(result) == 2, f"evaluate must return (mean_loss, accuracy), got {describe(result)}")
+    expected = fw.evaluate(copy.deepcopy(before), fw.SoftmaxCrossEntropy(), batches)
+    check_close("the mean loss over the 7 examples (batches of 3, 3, 1)", as_number(result[0]), expected.loss)
+    check_close(f"the accuracy, {round(expected.accuracy * 7)} of 7", as_number(result[1], "the accuracy"), expected.accuracy)
+    for layer in (0, 3):
+        expect(np.array_equal(model.layers[layer].W, before.layers[layer].W)
+               and np.array_equal(model.layers[layer].b, before.layers[layer].b),
+               f"evaluate changed the weights of layer {layer}: no backward pass, no update")
+    print("  the weights are unchanged")
+    expect(probe.modes and not any(probe.modes), "evaluate ran the model in training mode: switch it to evaluation mode "
+                                                 "first (model.eval()), so that layers such as Dropout are switched off")
+    print("  the model ran in evaluation mode")
+### BEGIN HIDDEN TESTS
+@hidden_check("evaluate")
+def hidden_evaluate():
+    require_own_function(evaluate, "evaluate", "evaluate the model it is given with the loss it is given")
+    rng = np.random.default_rng(2005)
+    for sizes, D, C, dtype in [([1], 4, 2, np.float64), ([5, 5, 2], 6, 3, np.float64), ([3, 1], 5, 4, np.float32),
+                               ([50, 50, 50, 7], 8, 10, np.float64)]:
+        n = sum(sizes)
+        with case(f"for batches of {', '.join(map(str, sizes))} examples ({np.dtype(dtype).name}), with Dropout"):
+            x, labels = rng.standard_normal((n, D)).astype(dtype), rng.integers(0, C, size=n)
+            y = np.eye(C, dtype=dtype)[labels]
+            cuts = np.cumsum(sizes)[:-1]
+            batches = list(zip(np.split(x, cuts), np.split(y, cuts)))
+            probe = ModeProbe()
+            model = fw.Sequential(fw.Linear(D, 8, seed=int(rng.integers(1000)), dtype=dtype), fw.ReLU(), probe,
+                                  fw.Dropout(0.5, seed=0), fw.Linear(8, C, seed=int(rng.integers(1000)), dtype=dtype))
+            before = copy.deepcopy(model)
+            result = evaluate(model, fw.SoftmaxCrossEntropy(), (b for b in batches))   # a loader used once
+            expect(isinstance(result, tuple) and len(result) == 2, f"evaluate must return (mean_loss, accuracy), got {describe(result)}")
+            for i in (0, 4):
+                expect(np.array_equal(model.layers[i].W, before.layers[i].W) and np.array_equal(model.layers[i].b, before.layers[i].b),
+                       f"evaluate changed the weights of layer {i}: no backward pass, no update")
+            expect(probe.modes and not any(probe.modes), "evaluate ran the model in training mode, with Dropout on: switch it "
+                                                         "to evaluation mode first (model.eval())")
+            expected = fw.evaluate(copy.deepcopy(before), fw.SoftmaxCrossEntropy(), batches)
+            value = as_number(result[0])
+            loss, plain = fw.SoftmaxCrossEntropy(), copy.deepcopy(before).eval()
+            unweighted = np.mean([loss(plain(xb), yb) for xb, yb in batches])
+            if len(set(sizes)) > 1 and abs(value - unweighted) < 1e-9 and abs(value - expected.loss) > 1e-7:
+                raise AssertionError(f"the loss is the plain mean of the batches' losses ({value:.6f}); weight each batch's "
+                                     f"loss by its number of examples: {expected.loss:.6f}")
+            check_matches("the mean loss", value, expected.loss, tolerance(x, float64=1e-9))
+            accuracy = as_number(result[1], "the accuracy")
+            expect(abs(accuracy - expected.accuracy) < 1e-12,
+                   f"the accuracy is {accuracy!r}, expected {round(expected.accuracy * n)}/{n} = {expected.accuracy!r}")
+### END HIDDEN TESTS
+
+
+# %% [markdown] id="sanity-md" nbgrader={"grade": false, "grade_id": "sanity_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# A sanity check before the real thing: a network must be able to learn 100 images by heart. If it
+# cannot reach an accuracy of 1.00 on them, something is broken, whatever else seems to work.
+
+# %% id="sanity" nbgrader={"grade": false, "grade_id": "sanity", "locked": true, "schema_version": 3, "solution": false, "task": false}
+tiny_set = ImageDataset(train_images[train_index[:100]], train_labels[train_index[:100]])
+tiny_loader = BatchLoader(tiny_set, batch_size=10, shuffle=True, seed=0)
+tiny_model = Sequential(Linear(784, 40, seed=0), ReLU(), Linear(40, 40, seed=1), ReLU(), Linear(40, 10, seed=2))
+for epoch in range(1, 31):
+    train_loss, train_acc = train_one_epoch(tiny_model, SoftmaxCrossEntropy(), tiny_loader, lr=0.1)
+    if epoch % 10 == 0:
+        print(f"epoch {epoch:2d}: training loss {train_loss:.4f}, training accuracy {train_acc:.2f}")
+tiny_loss, tiny_acc = evaluate(tiny_model, SoftmaxCrossEntropy(), tiny_loader)
+print(f"after 30 epochs: loss {tiny_loss:.4f} and accuracy {tiny_acc:.2f} on these 100 images (should be 1.00)")
+
+
+# %% [markdown] id="early-md" nbgrader={"grade": false, "grade_id": "early_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 4. Epochs, validation, early stopping
+#
+# ![A scripted sequence of validation losses: epochs that improve and epochs that do not, the best epoch, and where training stops](../../../assets/ps2_early_stopping.png)
+#
+# `run_training` repeats epochs: train one epoch, then evaluate on the validation set, and record the
+# four numbers in a **history**. The training loss says how well the network fits the examples it
+# learns from; only the validation loss says whether what it learns carries over to new images. At
+# first both go down. Later the training loss keeps going down while the validation loss stalls: from
+# then on, the network learns the particular training images rather than clothing, and more epochs
+# only cost time. So training stops when the validation loss stops improving:
+#
+# * an epoch **improves** when its validation loss is more than `min_delta` below that of the **best
+#   epoch** so far, the last epoch that improved (the first epoch always improves);
+# * after `patience` epochs in a row without improving, training stops. With `patience=1` this is the
+#   classic rule "stop as soon as the validation loss improves by less than `min_delta`"; a larger
+#   patience forgives the ups and downs that the validation loss of plain SGD always has;
+# * at the end the model gets back the weights of the best epoch. Keep a copy of them whenever an epoch
+#   improves, `best_weights = model.state_dict()` (a dict of copies of every weight array), and put
+#   them back at the end with `model.load_state_dict(best_weights)`.
+#
+# A smaller learning rate late in training lets SGD settle into a minimum instead of bouncing around it:
+# epoch $e$ (counted from 1) trains with `lr * lr_decay ** (e - 1)`; `lr_decay=1.0` keeps it constant.
+#
+# The figure shows the rule on the validation losses of the first visible check below (`min_delta=0.01`,
+# `patience=2`). The test replaces `train_one_epoch` and `evaluate` with stand-ins that return scripted
+# numbers, so `run_training` must call them by these names, `train_one_epoch(model, loss, train_loader,
+# lr)` once per epoch and `evaluate(model, loss, val_loader)` right after it, and nothing else.
+
+# %% id="run-training" nbgrader={"grade": false, "grade_id": "run_training", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def run_training(model, loss, train_loader, val_loader, lr, max_epochs, min_delta=0.0, patience=1, lr_decay=1.0):
+    """Trains model for at most max_epochs epochs with early stopping.
+
+    Inputs:
+    - model: a Sequential of the framework's layers (it has state_dict() and load_state_dict())
+    - loss: e.g. SoftmaxCrossEntropy()
+    - train_loader, val_loader: loaders of batches (x, y), e.g. BatchLoaders
+    - lr: the learning rate of epoch 1; epoch e (counted from 1) trains with lr * lr_decay ** (e - 1)
+    - max_epochs: the largest number of epochs
+    - min_delta: an epoch improves when its validation loss is more than min_delta below that of the
+      best epoch so far, the last epoch that improved (the first epoch always improves)
+    - patience: training stops after this many epochs in a row without improving
+    - lr_decay: see lr
+
+    Each epoch: train_one_epoch(model, loss, train_loader, lr_of_the_epoch), then
+    evaluate(model, loss, val_loader). At the end, the model gets back the weights of the best epoch.
+
+    Returns history, a dict:
+    - "train_loss", "train_acc": lists with what train_one_epoch returned, one entry per epoch run
+    - "val_loss", "val_acc": lists with what evaluate returned, one entry per epoch run
+    - "best_epoch": the best epoch (counted from 1)
+    - "stopped_epoch": the epoch after which training stopped for lack of improvement, or None when
+      it ran max_epochs epochs without stopping
+    """
+    ### BEGIN SOLUTION
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": [], "best_epoch": None, "stopped_epoch": None}
+    best_loss, best_weights, waited = np.inf, None, 0
+    for epoch in range(1, max_epochs + 1):
+        train_loss, train_acc = train_one_epoch(model, loss, train_loader, lr * lr_decay ** (epoch - 1))
+        val_loss, val_acc = evaluate(model, loss, val_loader)
+        for key, value in (("train_loss", train_loss), ("train_acc", train_acc), ("val_loss", val_loss), ("val_acc", val_acc)):
+            history[key].append(value)
+        if val_loss < best_loss - min_delta:
+            best_loss, best_weights, waited = val_loss, model.state_dict(), 0
+            history["best_epoch"] = epoch
+        else:
+            waited += 1
+            if waited >= patience:
+                history["stopped_epoch"] = epoch
+                break
+    if best_weights is not None:
+        model.load_state_dict(best_weights)
+    return history
+    ### END SOLUTION
+
+
+# %% id="test-run-training" nbgrader={"grade": true, "grade_id": "test_run_training", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+import copy, numpy as np, framework as fw   # bound again in every test cell, whatever the cells above defined
+from framework.exercises import *           # the checks' helpers, and Python's max, min, sum, ... (see the setup)
+
+
+@visible_check("run_training", 8)
+def visible_run_training():
+    require_own_function(run_training, "run_training", "train with your train_one_epoch and evaluate")
+    # train_one_epoch and evaluate are replaced by stand-ins: epoch e's evaluation returns the e-th of the
+    # scripted validation losses, and training sets every weight to e (so the weights tell their epoch)
+    # 1. the figure above: epochs 1, 2, 3 improve, 4 does not (0.62 is not below 0.6 - 0.01), 5 does
+    #    (0.58 < 0.59), 6 and 7 do not (0.575 and 0.59 are not below 0.58 - 0.01): with patience=2, stop
+    #    after epoch 7 and restore the weights of epoch 5; lr=0.5 halves every epoch (lr_decay=0.5)
+    check_scripted_run(run_training, [0.9, 0.7, 0.6, 0.62, 0.58, 0.575, 0.59, 0.6, 0.5, 0.4], expected=(7, 5, 7),
+                       lr=0.5, lr_decay=0.5, min_delta=0.01, patience=2)
+    # 2. the classic rule, patience=1 and min_delta=0: stop after the first epoch that is no better
+    check_scripted_run(run_training, [0.5, 0.4, 0.45, 0.3, 0.2], expected=(3, 2, 3), patience=1)
+### BEGIN HIDDEN TESTS
+@hidden_check("run_training")
+def hidden_run_training():
+    require_own_function(run_training, "run_training", "train with your train_one_epoch and evaluate")
+
+    def expected_run(val_losses, min_delta, patience):
+        best, best_epoch, waited = np.inf, None, 0
+        for epoch, value in enumerate(val_losses, start=1):
+            if value < best - min_delta:
+                best, best_epoch, waited = value, epoch, 0
+            else:
+                waited += 1
+                if waited >= patience:
+                    return epoch, best_epoch, epoch
+        return len(val_losses), best_epoch, None
+
+    scripts = [
+        ([1.0, 0.8, 0.7, 0.65, 0.62], dict(min_delta=0.01, patience=1)),                    # never stops
+        ([1.0, 0.95, 0.945, 0.96, 0.5, 0.4], dict(min_delta=0.01, patience=2)),             # 0.945 is no improvement: best stays 2
+        ([2.0, 1.5, 1.6, 1.7, 1.4, 1.45, 1.46, 1.47, 1.2, 1.1], dict(min_delta=0.0, patience=3, lr=0.3, lr_decay=0.9)),
+        ([0.5, 0.6, 0.7, 0.8], dict(min_delta=0.0, patience=2, lr=0.01)),                    # only the first epoch improves
+        ([0.9, 0.8, 0.79, 0.6, 0.5, 0.47, 0.449, 0.3], dict(min_delta=0.05, patience=2, lr_decay=0.5)),  # 0.79, 0.47 do not improve
+        ([3.0], dict(min_delta=0.0, patience=1)),                                             # max_epochs=1
+    ]
+    for val_losses, options in scripts:
+        expected = expected_run(val_losses, options["min_delta"], options["patience"])
+        with case(f"for the validation losses {', '.join(map(str, val_losses))} with " +
+                  ", ".join(f"{k}={v}" for k, v in options.items())):
+            check_scripted_run(run_training, val_losses, expected, show=False, **options)
+
+    # a real run on a small problem, with correct train_one_epoch and evaluate put in place of yours
+    # (so that only run_training is tested), against the framework's fit with the same early stopping
+    def reference_epoch(model, loss, loader, lr):
+        history = fw.fit(model, loss, lr, loader, epochs=1, progress=False)
+        return history.train_loss[0], history.train_acc[0]
+
+    def reference_evaluate(model, loss, loader):
+        return tuple(fw.evaluate(model, loss, loader))
+
+    rng = np.random.default_rng(2006)
+    centers = rng.standard_normal((3, 6)) * 1.5
+    labels = rng.integers(0, 3, size=140)
+    x = centers[labels] + rng.standard_normal((140, 6))
+    y = np.eye(3)[labels]
+    train = [(x[i:i + 16], y[i:i + 16]) for i in range(0, 100, 16)]
+    val = [(x[100:], y[100:])]
+    for lr, lr_decay, patience, max_epochs in [(0.5, 0.9, 2, 12), (2.0, 1.0, 1, 12), (0.05, 1.0, 3, 6)]:
+        with case(f"for a real run of at most {max_epochs} epochs (lr={lr}, lr_decay={lr_decay}, patience={patience})"):
+            model = fw.Sequential(fw.Linear(6, 8, seed=1, dtype=np.float64), fw.ReLU(), fw.Linear(8, 3, seed=2, dtype=np.float64))
+            reference = copy.deepcopy(model)
+            with substitute(run_training, train_one_epoch=reference_epoch, evaluate=reference_evaluate):
+                history = run_training(model, fw.SoftmaxCrossEntropy(), train, val, lr=lr, max_epochs=max_epochs,
+                                       min_delta=0.0, patience=patience, lr_decay=lr_decay)
+            expected = fw.fit(reference, fw.SoftmaxCrossEntropy(), lr, train, val, epochs=max_epochs, progress=False,
+                              early_stopping=fw.EarlyStopping(patience=patience, min_delta=0.0, restore_best=True),
+                              schedule=lambda epoch: lr * lr_decay ** (epoch - 1))
+            expect(isinstance(history, dict), f"run_training must return a dict (the history), got {describe(history)}")
+            for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
+                values = history.get(key)
+                expect(values is not None and len(values) == len(getattr(expected, key)),
+                       f"history[{key!r}] must have one entry per epoch run, {len(getattr(expected, key))}, got {one_line(values)[:60]}")
+                check_matches(f"history[{key!r}]", np.asarray(values, dtype=np.float64), getattr(expected, key), 1e-9)
+            expect(history.get("best_epoch") == expected.best_epoch,
+                   f"history['best_epoch'] is {history.get('best_epoch')!r}, expected {expected.best_epoch}")
+            expect(history.get("stopped_epoch") == expected.stopped_epoch,
+                   f"history['stopped_epoch'] is {history.get('stopped_epoch')!r}, expected {expected.stopped_epoch!r}")
+            for i in (0, 2):
+                check_matches(f"W of layer {i} at the end (the best epoch's)", model.layers[i].W, reference.layers[i].W, 1e-9)
+### END HIDDEN TESTS
+
+
+# %% [markdown] id="final-md" nbgrader={"grade": false, "grade_id": "final_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 5. The real run
+#
+# Now all of it together: a network with two hidden layers of 40 units, 784-40-40-10, trained with plain
+# SGD (the fused update, no momentum) on the 50,000 training images, in batches of 128, with a learning
+# rate of 0.2 that decays by 0.85 per epoch, for at most 30 epochs, stopping when the validation loss has
+# not improved by more than 0.002 for 3 epochs. Every setting and every seed is fixed, so your run is the
+# grader's run. It takes 5 to 10 seconds.
+#
+# **The target: a validation accuracy of at least 0.86.** A correct implementation reaches about 0.875.
+#
+# The model this cell trains is `final_model`: the test below grades it. Its visible check measures its
+# accuracy on the validation images (at least 0.86); the grader also measures it on the 5,000 test images
+# this notebook never looks at, where it must reach at least 0.85 (test images are a little harder than
+# validation images: a network at 0.875 on validation scores about 0.87 on them).
+#
+# If you want to try other settings (a larger network, another learning rate, no decay), do it in a new
+# cell below the test, with a new model: the graded run is this one. Delete such cells before you hand in,
+# so that grading your notebook stays quick.
+
+# %% id="final-run" nbgrader={"grade": false, "grade_id": "final_run", "locked": true, "schema_version": 3, "solution": false, "task": false}
+loss_fn = SoftmaxCrossEntropy()
+train_loader = BatchLoader(train_set, batch_size=128, shuffle=True, seed=0)
+val_loader = BatchLoader(val_set, batch_size=1000)
+final_model = Sequential(Linear(784, 40, seed=0), ReLU(), Linear(40, 40, seed=1), ReLU(), Linear(40, 10, seed=2))
+
+start = time.perf_counter()
+final_history = run_training(final_model, loss_fn, train_loader, val_loader, lr=0.2, max_epochs=30,
+                             min_delta=0.002, patience=3, lr_decay=0.85)
+seconds = time.perf_counter() - start
+
+for epoch, (tl, ta, vl, va) in enumerate(zip(final_history["train_loss"], final_history["train_acc"],
+                                             final_history["val_loss"], final_history["val_acc"]), start=1):
+    print(f"epoch {epoch:2d}   training loss {tl:.4f} accuracy {ta:.4f}   validation loss {vl:.4f} accuracy {va:.4f}")
+best = final_history["best_epoch"]
+print(f"\n{len(final_history['val_loss'])} epochs in {seconds:.1f} s; best epoch {best}, validation accuracy "
+      f"{final_history['val_acc'][best - 1]:.4f} (the target: at least 0.86)")
+fw.plot_history(final_history, title="784-40-40-10 on Fashion-MNIST, plain SGD")
+
+# %% id="test-final-run" nbgrader={"grade": true, "grade_id": "test_final_run", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+import copy, numpy as np, framework as fw   # bound again in every test cell, whatever the cells above defined
+from framework.exercises import *           # the checks' helpers, and Python's max, min, sum, ... (see the setup)
+
+
+@visible_check("Final run", 6)
+def visible_final_run():
+    if "final_history" not in globals():
+        raise NotImplementedError("the final run has not finished: the exercises above are not done yet, or its cell failed")
+    layers = getattr(final_model, "layers", [])
+    sizes = [(layer.in_features, layer.out_features) for layer in layers if isinstance(layer, fw.Linear)]
+    expect(sizes == [(784, 40), (40, 40), (40, 10)], f"final_model must be the 784-40-40-10 network of the cell above, got {sizes}")
+    data = fw.load_fashion_mnist()   # the same images as the framework reads them: (N, 784) float32 in [0, 1]
+    val_index = np.random.default_rng(0).permutation(60000)[50_000:]   # the notebook's validation images
+    accuracy = float(np.mean(fw.predict(final_model, data.x_train[val_index]) == data.y_train[val_index]))
+    print(f"  final_model: validation accuracy {accuracy:.4f} (the target: at least 0.86)")
+    expect(accuracy >= 0.86, f"final_model reaches a validation accuracy of {accuracy:.4f}, below the target 0.86: "
+                             "make sure the exercises above pass their checks")
+### BEGIN HIDDEN TESTS
+@hidden_check("Final run")
+def hidden_final_run():
+    data = fw.load_fashion_mnist()
+    x, y = data.x_test[5000:], data.y_test[5000:]   # the 5000 test images the notebook never looks at
+    accuracy = float(np.mean(fw.predict(final_model, x) == y))
+    expect(accuracy >= 0.85, f"final_model classifies {accuracy:.4f} of the 5000 held-out test images correctly; "
+                             "it must reach 0.85 there")
+### END HIDDEN TESTS
+
+
+# %% [markdown] id="curves-md" nbgrader={"grade": false, "grade_id": "curves_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 6. What the network learned, and when
+#
+# The curves above are those of a network that stopped in time. To see what happens when training
+# goes on for too long, here is a bigger network, 784-128-64-10, trained on only 1,000 of the training
+# images for 40 epochs, with early stopping switched off (`patience=40`), and validated on 2,000
+# validation images. It takes a few seconds.
+
+# %% id="small-run" nbgrader={"grade": false, "grade_id": "small_run", "locked": true, "schema_version": 3, "solution": false, "task": false}
+small_train = BatchLoader(ImageDataset(train_images[train_index[:1000]], train_labels[train_index[:1000]]),
+                          batch_size=16, shuffle=True, seed=0)
+small_val = BatchLoader(ImageDataset(train_images[val_index[:2000]], train_labels[val_index[:2000]]), batch_size=1000)
+small_model = Sequential(Linear(784, 128, seed=0), ReLU(), Linear(128, 64, seed=1), ReLU(), Linear(64, 10, seed=2))
+small_history = run_training(small_model, loss_fn, small_train, small_val, lr=0.05, max_epochs=40, patience=40,
+                             lr_decay=0.97)
+for epoch in range(4, 41, 4):
+    print(f"epoch {epoch:2d}   training loss {small_history['train_loss'][epoch - 1]:.4f} accuracy "
+          f"{small_history['train_acc'][epoch - 1]:.4f}   validation loss {small_history['val_loss'][epoch - 1]:.4f} "
+          f"accuracy {small_history['val_acc'][epoch - 1]:.4f}")
+fw.plot_history(small_history, title="784-128-64-10 on 1,000 training images, no early stopping")
+
+# %% [markdown] id="question-a-md" nbgrader={"grade": false, "grade_id": "question_a_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **Question A** (4 points, written). Look at both sets of curves and the numbers printed with them.
+# (a) In the small run, from which epoch on did the network stop learning anything useful about
+# clothing? Say what each of the four curves does before and after that epoch, and what the network
+# is learning after it. (b) How can the validation loss rise for many epochs while the validation
+# accuracy stays about the same? (c) In the real run, did the rule (`min_delta=0.002`, `patience=3`) stop
+# at a good moment? Using the validation losses printed by your run, say what `patience=1` with the
+# same `min_delta` would have done, and what it would have cost.
+
+# %% [markdown] id="question-a" nbgrader={"grade": true, "grade_id": "question_a", "locked": false, "points": 4, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# (a) The validation loss is lowest around epoch 13 (about 0.58, validation accuracy about 0.81); from
+# then on the network stops learning anything that carries over to new images. Before that, all four
+# curves improve: both losses go down, both accuracies go up (the validation curves with ups and downs).
+# After it, the training loss keeps falling (to about 0.08, training accuracy 0.98: the 1,000 images are
+# nearly learned by heart), while the validation loss rises again to about 0.65 to 0.7 and stays there,
+# and the validation accuracy stays flat near 0.80. The growing gap between the training and the
+# validation curves is overfitting: with 109,386 parameters for 1,000 images, the network learns those
+# particular images (their noise, odd details, single pixels) rather than what makes a shirt a shirt.
+#
+# (b) The accuracy only asks whether the largest logit is the right one; the loss also measures how
+# confident the network is. As it overfits, it becomes more and more confident: the images it gets
+# wrong, it gets wrong with a probability of the true class near 0, and $-\log p$ of those grows without
+# bound, so the mean loss rises; the few images whose prediction flips either way hardly change the
+# accuracy. The loss sees the overconfidence long before the accuracy does.
+#
+# (c) Yes. The validation loss fell fast for 7 epochs (to 0.367), then by less and less: about 0.01 at
+# epoch 10, then a few thousandths per epoch, with ups and downs of about 0.005. The best epoch was 18
+# (loss 0.347, validation accuracy 0.878); epochs 19 to 21 were not 0.002 better, so the run stopped after
+# epoch 21 and restored epoch 18. Nine more epochs (`max_epochs=30`) at a learning rate below 0.01 would
+# have gained at most a few thousandths. With `patience=1` the run would have stopped after epoch 8
+# (0.3668 is not 0.002 below 0.3671) and kept epoch 7: validation loss 0.367 and accuracy 0.868, a point
+# lower, because between epochs the validation loss of plain SGD moves by more than `min_delta`, and
+# patience 1 takes one such wobble for the end of learning.
+#
+# (Full marks: the epoch of the lowest validation loss, the four curves and the overfitting gap; confidence
+# on the mistakes as the reason for (b); a judgment of the stop with the printed numbers, and what patience 1
+# would have done: an early stop on noise, at a lower accuracy.)
+# ### END SOLUTION
+
+# %% [markdown] id="mistakes-md" nbgrader={"grade": false, "grade_id": "mistakes_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ### The mistakes
+#
+# How does the final network do on the 5,000 test images of this notebook, and what does it get wrong?
+# Below: the first 30 misclassified test images (the title is *predicted / true*), and the **confusion
+# matrix**: row $i$ is the true class $i$, column $j$ the predicted class $j$, normalised by rows so that
+# the diagonal is the fraction of each class that is recognised (its recall).
+
+# %% id="mistakes" nbgrader={"grade": false, "grade_id": "mistakes", "locked": true, "schema_version": 3, "solution": false, "task": false}
+test_loss, test_acc = evaluate(final_model, loss_fn, BatchLoader(test_set, batch_size=1000))
+print(f"the 5000 test images of this notebook: loss {test_loss:.4f}, accuracy {test_acc:.4f}")
+
+x_test, y_test = test_set[np.arange(len(test_set))]
+predicted = final_model(x_test).argmax(axis=1)   # evaluate left the model in evaluation mode
+truth = y_test.argmax(axis=1)
+wrong = np.flatnonzero(predicted != truth)
+print(f"{len(wrong)} mistakes")
+display(fw.plot_image_grid(x_test[wrong], truth[wrong], predicted[wrong], class_names=class_names, ncols=10,
+                           max_images=30, title="the first 30 mistakes: predicted / true"))
+display(fw.plot_confusion_matrix((truth, predicted), class_names=class_names, normalize=True,
+                                 title="confusion matrix of the 5000 test images (rows: true class)"))
+
+
+# %% [markdown] id="question-b-md" nbgrader={"grade": false, "grade_id": "question_b_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# **Question B** (2 points, written). (a) Which classes does the network confuse most? Name the three
+# largest off-diagonal entries of the confusion matrix (true class → predicted class) and say why these
+# pairs are hard. (b) Are most of the mistakes ones a person would make too? What does an MLP not know
+# about images that could help it here?
+
+# %% [markdown] id="question-b" nbgrader={"grade": true, "grade_id": "question_b", "locked": false, "points": 2, "schema_version": 3, "solution": true, "task": false}
+# ### BEGIN SOLUTION
+# (a) The largest entries off the diagonal, each about 0.12 of a row: shirt → T-shirt/top, T-shirt/top →
+# shirt, and pullover → coat; close behind come pullover → shirt (0.10) and coat → pullover (0.09). Shirt is
+# the weakest class (recall about 0.67), taken for T-shirt, pullover and coat alike. These are upper-body
+# garments of nearly the same silhouette at 28 x 28 pixels: what separates them (sleeve length, a collar,
+# buttons, a zip, the texture of knitwear) is a few pixels of detail, lost in the low resolution and the
+# grey scale. Trousers, bags and the three kinds of shoes are almost never confused with the garments
+# (shoes occasionally with each other: sandal/sneaker/ankle boot).
+#
+# (b) Mostly yes: many misclassified images are ambiguous even to a person (a shirt without visible
+# buttons looks like a T-shirt; a pullover and a coat look alike from the front), and a few labels look
+# wrong. An MLP does not know that the 784 numbers form an image: neighbouring pixels, edges and shapes mean
+# nothing special to it, and a garment shifted by two pixels is a new pattern to learn. A network that
+# knows about locality and translation (a convolutional network, with small filters shared across the
+# image) picks up collars, sleeves and buttons much more cheaply, and reaches about 0.91 to 0.93 here.
+#
+# (Full marks: the shirt / T-shirt / pullover / coat confusions read from the matrix, with a reason; the
+# mistakes are often ambiguous; the MLP ignores the spatial structure of the image.)
+# ### END SOLUTION
+
+# %% [markdown] id="count-md" nbgrader={"grade": false, "grade_id": "count_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## 7. How many parameters?
+#
+# A `Linear(n_in, n_out)` layer has a weight matrix `W` of shape `(n_in, n_out)` and a bias `b` of shape
+# `(n_out,)`; `ReLU` has none. An MLP with layer widths $[n_0, n_1, \dots, n_L]$ (input size, hidden sizes,
+# number of classes) is the chain `Linear(n_0, n_1), ReLU(), ..., Linear(n_{L-1}, n_L)`. Work out, on
+# paper, the number of its parameters as a formula in the $n_i$; then write `count_parameters`, and use it
+# for two networks:
+#
+# * `mnist_mlp_parameters`: the classic 784-128-64-10 MLP on MNIST;
+# * `rgb64_mlp_parameters`: the same hidden layers, 128 and 64 units, and 10 classes, on colour images of
+#   64 x 64 pixels (3 numbers per pixel: red, green, blue), flattened like the images here.
+#
+# > **Think.** Which layer holds most of the parameters? What happens to that number for photos of
+# > 224 x 224 pixels, and what does it say about MLPs for images?
+
+# %% id="count-parameters" nbgrader={"grade": false, "grade_id": "count_parameters", "locked": false, "schema_version": 3, "solution": true, "task": false}
+def count_parameters(sizes):
+    """The number of parameters (weights and biases) of an MLP made of Linear layers.
+
+    Inputs:
+    - sizes: the widths of its layers, [input size, hidden sizes..., number of classes], e.g.
+      [784, 40, 40, 10] for Linear(784, 40), ReLU(), Linear(40, 40), ReLU(), Linear(40, 10)
+
+    Returns:
+    - the number of weights and biases of all its Linear layers, an int
+    """
+    ### BEGIN SOLUTION
+    return int(sum(n_in * n_out + n_out for n_in, n_out in zip(sizes[:-1], sizes[1:])))
+    ### END SOLUTION
+
+
+# the two networks of the text above: mnist_mlp_parameters and rgb64_mlp_parameters
+### BEGIN SOLUTION
+mnist_mlp_parameters = count_parameters([784, 128, 64, 10])
+rgb64_mlp_parameters = count_parameters([64 * 64 * 3, 128, 64, 10])
+### END SOLUTION
+
+# %% id="test-count-parameters" nbgrader={"grade": true, "grade_id": "test_count_parameters", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import copy, numpy as np, framework as fw   # bound again in every test cell, whatever the cells above defined
+from framework.exercises import *           # the checks' helpers, and Python's max, min, sum, ... (see the setup)
+
+
+@visible_check("count_parameters", 4)
+def visible_count_parameters():
+    require_own_function(count_parameters, "count_parameters")   # written here, not taken from framework
+    count = count_parameters([2, 3])
+    expect(isinstance(count, (int, np.integer)), f"count_parameters must return an int, got {describe(count)}")
+    expect(count == 9, f"Linear(2, 3) has 2 x 3 weights and 3 biases, 9 parameters; count_parameters([2, 3]) gave {count}")
+    print("  count_parameters([2, 3]) = 9: 6 weights and 3 biases")
+    model = fw.Sequential(fw.Linear(784, 40), fw.ReLU(), fw.Linear(40, 40), fw.ReLU(), fw.Linear(40, 10))
+    count = count_parameters([784, 40, 40, 10])
+    expect(count == model.num_parameters(), f"the network of the real run, 784-40-40-10, has {model.num_parameters():,} "
+                                            f"parameters; count_parameters gave {count!r}")
+    print(f"  count_parameters([784, 40, 40, 10]) = {count:,}, as the framework counts them")
+    for name in ("mnist_mlp_parameters", "rgb64_mlp_parameters"):
+        value = globals().get(name)
+        expect(isinstance(value, (int, np.integer)), f"{name} must be an int, got {describe(value)}")
+        print(f"  {name} = {value:,}")
+### BEGIN HIDDEN TESTS
+@hidden_check("count_parameters")
+def hidden_count_parameters():
+    require_own_function(count_parameters, "count_parameters")
+    rng = np.random.default_rng(2007)
+    cases = [[1, 1], [5, 1], [3, 7, 2], [64, 256, 128, 10]] + [list(rng.integers(1, 50, size=k)) for k in (2, 4, 6)]
+    for sizes in cases:
+        with case(f"for the widths {[int(s) for s in sizes]}"):
+            layers = [fw.Linear(int(a), int(b)) for a, b in zip(sizes[:-1], sizes[1:])]
+            expected = fw.Sequential(*layers).num_parameters()
+            count = count_parameters(list(sizes))
+            expect(isinstance(count, (int, np.integer)) and count == expected, f"expected {expected}, got {count!r}")
+    for name, sizes in (("mnist_mlp_parameters", [784, 128, 64, 10]), ("rgb64_mlp_parameters", [64 * 64 * 3, 128, 64, 10])):
+        expected = fw.Sequential(*[fw.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:])]).num_parameters()
+        value = globals().get(name)
+        expect(value == expected, f"{name} is {value!r}: the network {'-'.join(map(str, sizes))} has a different number of "
+                                  "parameters (weights and biases)")
+### END HIDDEN TESTS
+
+
+# %% [markdown] id="handin-md" nbgrader={"grade": false, "grade_id": "handin_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# ## Before you hand in
+#
+# 1. Restart and run everything from the top: in Jupyter *Kernel → Restart & Run All*, on Colab
+#    *Runtime → Restart session and run all*. The whole notebook takes well under a minute.
+# 2. Read the table below. It reruns the visible checks of every exercise: "not done" means the
+#    exercise still raises `NotImplementedError`, "fails" gives the first problem found. The grader
+#    runs the same cells with their hidden checks as well, and reads your written answers.
+# 3. Download the notebook and hand in that `.ipynb` file: on Colab *File → Download → Download .ipynb*;
+#    in Jupyter *File → Download*. Keep its name, `ps2_mlp.ipynb`; what a copy or a download adds
+#    to it (`Copy of ps2_mlp.ipynb`, `ps2_mlp (1).ipynb`) does no harm, but do not rename it otherwise.
+#    Hand in the notebook itself, not a PDF or a link.
+
+# %% id="self-check" nbgrader={"grade": false, "grade_id": "self_check", "locked": true, "schema_version": 3, "solution": false, "task": false}
+from framework.exercises import self_check
+
+self_check()
