@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from framework import evaluate, load, load_dataset
-from framework.experiment import Config, run
+from framework.app.experiment import Config, run
 from support import DATA_DIR
 
 pytestmark = pytest.mark.accuracy

@@ -546,7 +546,7 @@ def test_the_main_jobs_sampled_check_still_finds_one_wrong_weight_gradient():
     """The main job checks 4 examples and 64 sampled entries per tensor (plus two random
     directions through all): an error in one entry of the 16384 of dW is still found."""
     from framework.datasets import load_digits
-    from framework.experiment import GRADCHECK_ELEMENTS, GRADCHECK_EXAMPLES
+    from framework.app.experiment import GRADCHECK_ELEMENTS, GRADCHECK_EXAMPLES
 
     class OneWrongEntry(Linear):
         def backward(self, grad_out, lr=None, *, input_grad=True):

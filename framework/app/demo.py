@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import time
 
-from .activations import ReLU
-from .data import ArrayDataset, DataLoader
-from .datasets import make_spirals
-from .gradcheck import check_gradients
-from .layers import Linear
-from .losses import SoftmaxCrossEntropy
-from .sequential import Sequential
-from .training import evaluate, fit
+from ..activations import ReLU
+from ..data import ArrayDataset, DataLoader
+from ..datasets import make_spirals
+from ..gradcheck import check_gradients
+from ..layers import Linear
+from ..losses import SoftmaxCrossEntropy
+from ..sequential import Sequential
+from ..training import evaluate, fit
 
 
 def main(epochs: int = 100, lr: float = 0.5, seed: int = 0, threads: int | None = None) -> float:

@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from .activations import ReLU
-from .files import atomic_write
-from .gradcheck import check_gradients
-from .layers import Linear
-from .losses import SoftmaxCrossEntropy
-from .optim import SGD, Adam
-from .sequential import Sequential
-from .training import blas_threads, limit_blas_threads
+from ..activations import ReLU
+from ..files import atomic_write
+from ..gradcheck import check_gradients
+from ..layers import Linear
+from ..losses import SoftmaxCrossEntropy
+from ..optim import SGD, Adam
+from ..sequential import Sequential
+from ..training import blas_threads, limit_blas_threads
 
 IMAGE_SETS = ("digits", "mnist", "fashion-mnist")
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -75,7 +75,7 @@ class ConfigError(ValueError):
 def resolve(config: Config) -> Config:
     """A copy of ``config`` with every ``None`` replaced by the data set's default; raises
     ConfigError naming the option when a setting cannot work."""
-    from .datasets import DATASET_NAMES
+    from ..datasets import DATASET_NAMES
 
     def need(ok: bool, message: str) -> None:
         if not ok:
@@ -158,12 +158,12 @@ def run(config: Config) -> dict[str, Any]:
 
 
 def _run(cfg: Config) -> dict[str, Any]:
-    from . import io, metrics
-    from .data import ArrayDataset, DataLoader, train_val_split
-    from .datasets import load_dataset
+    from .. import io, metrics
+    from ..data import ArrayDataset, DataLoader, train_val_split
+    from ..datasets import load_dataset
     from threadpoolctl import threadpool_info
 
-    from .training import EarlyStopping, cosine_schedule, evaluate, fit, predict
+    from ..training import EarlyStopping, cosine_schedule, evaluate, fit, predict
 
     clock = _Clock()
     blas = [{"library": p["internal_api"], "version": p.get("version"), "threads": p["num_threads"]}
@@ -232,7 +232,7 @@ def _run(cfg: Config) -> dict[str, Any]:
                     "blas": blas, "cpus": os.cpu_count()},
     }
     _write_json(out / "metrics.json", results)  # before the plots: written even if a plot fails
-    from . import plots  # matplotlib: imported here, where it is first needed
+    from .. import plots  # matplotlib: imported here, where it is first needed
 
     clock.lap("plot imports")
     written = ["model.npz", "metrics.json", *_plots(plots, cfg, data, model, history, cm, y_pred, out)]
@@ -250,8 +250,8 @@ def _write_json(path: Path, results: dict[str, Any]) -> None:
 
 def _plots(plots: Any, cfg: Config, data: Any, model: Sequential, history: Any, cm: np.ndarray, y_pred: np.ndarray,
            out: Path) -> list[str]:
-    """Write the run's figures into ``out`` (``plots``: the module framework.plots); returns their file names."""
-    from .training import predict_proba
+    """Write the run's figures into ``out`` (``plots``: the package framework.plots); returns their file names."""
+    from ..training import predict_proba
 
     written = ["learning_curves.png", "confusion_matrix.png"]
     plots.plot_history(history, path=out / "learning_curves.png", title=f"{cfg.dataset}: learning curves")
