@@ -15,12 +15,15 @@ from hypothesis import strategies as st
 
 from support import DATA_DIR
 
+import framework
 from framework import datasets
 from framework.datasets import (
     DATASET_NAMES, FILES, DatasetNotFoundError, IDXFormatError, LabeledData, data_root, dataset_files,
     load_dataset, load_digits, load_fashion_mnist, load_mnist, make_circles, make_moons, make_spirals, make_xor,
-    read_idx,
+    mnist_files, read_idx,
 )
+from framework.datasets import digits as digits_module
+from framework.datasets.digits import digits_array
 
 pytestmark = pytest.mark.datasets
 
@@ -34,8 +37,8 @@ MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
     """Every mirror points to a closed local port unless a test sets its own."""
-    for name in datasets.MIRRORS:
-        monkeypatch.setitem(datasets.MIRRORS, name, (OFFLINE,))
+    for name in mnist_files.MIRRORS:
+        monkeypatch.setitem(mnist_files.MIRRORS, name, (OFFLINE,))
 
 
 def shared_files(name: str) -> dict[str, Path]:
@@ -107,7 +110,7 @@ def test_checksum_table_matches_the_shared_sha256sums():
         if not sums.is_file():
             pytest.skip(f"{sums} not found")
         listed = dict(line.split()[::-1] for line in sums.read_text().splitlines() if line.strip())
-        assert listed == datasets.SHA256[name]
+        assert listed == mnist_files.SHA256[name]
 
 
 # ---------------------------------------------------------------- where the files are found
@@ -223,7 +226,7 @@ def mirror(tmp_path_factory, originals):
 
 def use_mirrors(monkeypatch, mirror, *folders: str) -> list[str]:
     base, requests = mirror
-    monkeypatch.setitem(datasets.MIRRORS, "mnist", tuple(f"{base}/{folder}/" for folder in folders))
+    monkeypatch.setitem(mnist_files.MIRRORS, "mnist", tuple(f"{base}/{folder}/" for folder in folders))
     requests.clear()
     return requests
 
@@ -299,7 +302,7 @@ def test_an_interrupted_download_leaves_nothing(tmp_path, monkeypatch, mirror):
         def update(self, n):
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(datasets, "progress_bar", lambda **kwargs: Interrupting())
+    monkeypatch.setattr(mnist_files, "progress_bar", lambda **kwargs: Interrupting())
     with pytest.raises(KeyboardInterrupt):
         dataset_files("mnist", tmp_path)
     assert listing(tmp_path / "mnist") == []
@@ -326,7 +329,7 @@ def tiny_mnist(tmp_path, monkeypatch):
         write_idx(folder / name, array)
 
     def rehash():
-        monkeypatch.setitem(datasets.SHA256, "mnist", {f: sha256(folder / f) for f in FILES})
+        monkeypatch.setitem(mnist_files.SHA256, "mnist", {f: sha256(folder / f) for f in FILES})
 
     rehash()
     return tmp_path, arrays, rehash
@@ -410,30 +413,41 @@ def test_digits(digits):
     assert not np.array_equal(np.sort(other.y_test[:50]), np.sort(digits.y_test[:50]))
 
 
-def _find_spec_in(monkeypatch, folders):
+def sklearn_found_in(monkeypatch, folders):
+    """The digits module finds scikit-learn's package in ``folders`` (None: not installed)."""
     import importlib.util
     import types
 
     real = importlib.util.find_spec
     fake = None if folders is None else types.SimpleNamespace(submodule_search_locations=folders)
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: fake if name == "sklearn" else real(name, *a))
+    util = types.SimpleNamespace(find_spec=lambda name, *a: fake if name == "sklearn" else real(name, *a))
+    monkeypatch.setattr(digits_module, "importlib", types.SimpleNamespace(util=util))
 
 
 def test_digits_without_scikit_learn(monkeypatch):
-    _find_spec_in(monkeypatch, None)
+    sklearn_found_in(monkeypatch, None)
     with pytest.raises(ImportError, match=r"pip install 'framework\[course\]'"):
         load_digits()
 
 
 def test_digits_are_scikit_learns_read_without_importing_it(monkeypatch, tmp_path):
     sklearn_datasets = pytest.importorskip("sklearn.datasets")
-    from framework.datasets import _digits_array
-
     bunch = sklearn_datasets.load_digits()
     expected = np.column_stack([bunch.data, bunch.target])
-    np.testing.assert_array_equal(_digits_array(), expected)
-    _find_spec_in(monkeypatch, [str(tmp_path)])  # no digits.csv.gz where it used to be: ask scikit-learn
-    np.testing.assert_array_equal(_digits_array(), expected)
+    asked = []
+    monkeypatch.setattr(sklearn_datasets, "load_digits", lambda: asked.append(1) or bunch)
+    np.testing.assert_array_equal(digits_array(), expected)
+    assert asked == []  # read from the file scikit-learn ships
+    mine = tmp_path / "mine"
+    (mine / "datasets" / "data").mkdir(parents=True)
+    with gzip.open(mine / "datasets" / "data" / "digits.csv.gz", "wt") as f:
+        f.write("1," * 64 + "7\n" + "2," * 64 + "3\n")
+    sklearn_found_in(monkeypatch, [str(tmp_path / "elsewhere"), str(mine)])  # the file in scikit-learn's folders
+    np.testing.assert_array_equal(digits_array(), [[1] * 64 + [7], [2] * 64 + [3]])
+    assert asked == []
+    sklearn_found_in(monkeypatch, [str(tmp_path)])  # no digits.csv.gz where it used to be: ask scikit-learn
+    np.testing.assert_array_equal(digits_array(), expected)
+    assert asked == [1]
 
 
 # ---------------------------------------------------------------- toy sets
@@ -551,6 +565,26 @@ def test_load_dataset_digits(digits):
     data = load_dataset("digits", flatten=False)
     assert data.name == "digits" and data.x_train.shape == (1438, 8, 8)
     np.testing.assert_array_equal(data.x_train.reshape(-1, 64), digits.x_train)
+
+
+PUBLIC_NAMES = (
+    "CHUNK", "CLASS_NAMES", "DATASET_NAMES", "ENV_VAR", "FILES", "IMAGES_MAGIC", "LABELS_MAGIC", "MIRRORS",
+    "SHA256", "TIMEOUT", "TITLES", "TORCHVISION_FOLDERS", "TOY_SETS", "DatasetNotFoundError", "IDXFormatError",
+    "LabeledData", "data_root", "dataset_files", "load_dataset", "load_digits", "load_fashion_mnist", "load_mnist",
+    "make_circles", "make_moons", "make_spirals", "make_xor", "read_idx", "search_folders",
+)
+
+
+def test_the_package_keeps_every_public_name():
+    assert sorted(datasets.__all__) == sorted(PUBLIC_NAMES)
+    missing = [name for name in PUBLIC_NAMES if not hasattr(datasets, name)]
+    assert missing == []
+    # the tables are the very objects the parts use: changing one through the package changes the part
+    assert datasets.MIRRORS is mnist_files.MIRRORS and datasets.SHA256 is mnist_files.SHA256
+    for name in ("DATASET_NAMES", "DatasetNotFoundError", "IDXFormatError", "LabeledData", "load_dataset",
+                 "load_digits", "load_fashion_mnist", "load_mnist", "make_circles", "make_moons", "make_spirals",
+                 "make_xor"):
+        assert getattr(framework, name) is getattr(datasets, name) and name in framework.__all__
 
 
 def test_labeled_data():
