@@ -9,12 +9,14 @@ from __future__ import annotations
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import framework as fw
 from framework import exercises as ex
+from framework.exercises import harness
 
 from support import notebook
 
@@ -23,11 +25,11 @@ pytestmark = pytest.mark.notebooks
 
 @pytest.fixture(autouse=True)
 def fresh_registry(monkeypatch):
-    """Every test starts with an empty registry, and leaves the module's as it found it."""
-    monkeypatch.setattr(ex, "_declared", None)
-    monkeypatch.setattr(ex, "_written", [])
-    monkeypatch.setattr(ex, "_checks", {})
-    monkeypatch.setattr(ex, "_points", {})
+    """Every test starts with an empty registry, and leaves the harness's as it found it."""
+    monkeypatch.setattr(harness, "_declared", None)
+    monkeypatch.setattr(harness, "_written", [])
+    monkeypatch.setattr(harness, "_checks", {})
+    monkeypatch.setattr(harness, "_points", {})
 
 
 
@@ -160,8 +162,8 @@ def test_self_check_never_raises(capfd):
         raise Unprintable()
 
     ex.exercises([("Sequential", 6)])
-    ex._checks["Sequential"] = bad      # as if its test cell had registered it
-    ex._points["Sequential"] = 6
+    harness._checks["Sequential"] = bad      # as if its test cell had registered it
+    harness._points["Sequential"] = 6
     ex.self_check()                     # must print, not raise
     out, err = capfd.readouterr()
     assert "the self-check could not finish: RuntimeError: cannot print this error" in out
@@ -231,15 +233,34 @@ def frames(tb):
         tb = tb.tb_next
 
 
-def test_a_failed_check_renders_without_the_frames_of_the_checks(monkeypatch):
-    ns = notebook("""
-        def relu(x):
-            return x.clip(min=0) + undefined_helper(x)
-    """)
+STUDENT_CODE = """
+    def relu(x):
+        return x.clip(min=0) + undefined_helper(x)
+
+    class Model:
+        def predict(self, x):
+            return relu(x)
+
+    def balanced_subset(labels, per_class, seed, num_classes=10):
+        return relu(labels)
+"""
+
+
+@pytest.mark.parametrize("call, own_files", [
+    (lambda ns: ns["relu"](np.ones(2)), {"harness.py"}),
+    (lambda ns: ex.toy_accuracy(ns["Model"](), np.ones((2, 2)), np.ones(2)), {"harness.py", "ps3.py"}),
+    (lambda ns: ex.check_balanced_subset(ns["balanced_subset"], np.zeros(4, np.uint8), 1, seed=0),
+     {"harness.py", "ps4.py"}),
+], ids=["the test cell's", "an assignment 3 helper's", "an assignment 4 helper's"])
+def test_a_failed_check_renders_without_the_frames_of_the_checks(monkeypatch, call, own_files):
+    """Whichever module of the package runs the student's code, none of its frames is shown."""
+    ns = notebook(STUDENT_CODE)
     with pytest.raises(ex.CheckFailed) as info:
-        ex.visible_check("relu", 1)(lambda: ns["relu"](np.ones(2)))
+        ex.visible_check("relu", 1)(lambda: call(ns))
     error = info.value
-    assert any(f.endswith("exercises.py") for f in frames(error.__cause__.__traceback__))
+    package = Path(ex.__file__).parent
+    files = [Path(f) for f in frames(error.__cause__.__traceback__)]
+    assert {f.name for f in files if f.parent == package} == own_files   # there, before the rendering
 
     class Shell:   # what IPython gives _render_traceback_: its traceback formatter
         class InteractiveTB:
@@ -250,7 +271,7 @@ def test_a_failed_check_renders_without_the_frames_of_the_checks(monkeypatch):
 
     monkeypatch.setattr("IPython.get_ipython", lambda: Shell())
     shown = "".join(error._render_traceback_())
-    assert ex.__file__ not in shown and "exercises_ps" not in shown
+    assert str(package) not in shown
     assert '"<cell>", line 3, in relu' in shown                     # the student's own frame stays
     assert shown.rstrip().endswith("CheckFailed: " + str(error))
     monkeypatch.setattr("IPython.get_ipython", lambda: None)       # outside IPython: the message alone, never an error

@@ -1,6 +1,4 @@
-"""The check helpers of assignment 4 (experiments on MNIST). Nothing here is secret.
-
-Test cells reach them through ``from framework.exercises import *``, like every other helper:
+"""The checks particular to assignment 4 (experiments on MNIST):
 
 * ``check_balanced_subset``: runs a notebook's ``balanced_subset`` and checks the indices it returns
   (the exact number of each class, no index twice, every index valid);
@@ -20,9 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from . import exercises as _exercises
-from .exercises import (ScriptedRun, _check_epoch_calls, _check_history_lists, _Named, _numbers, describe, expect,
-                        one_line, substitute)
+from ..layers import Linear
+from ..sequential import Sequential
+from .compare import describe, expect
+from .harness import one_line
+from .standins import Named, ScriptedRun, check_epoch_calls, check_history_lists, numbers_text, substitute
 
 __all__ = ["ScriptedEpochs", "TimingStandIns", "check_balanced_subset", "check_stopping_run", "check_timed_training",
            "stop_epoch"]
@@ -221,18 +221,15 @@ def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses
     :func:`stop_epoch`: the calls and what they are given, the history (the four lists, ``stop_epoch``,
     ``stopped_early``) and the final weights (the last epoch's). ``val_losses`` needs at least ``max_epochs``
     entries."""
-    from .layers import Linear
-    from .sequential import Sequential
-
     script = ScriptedEpochs(val_losses)
     model = Sequential(Linear(2, 2, seed=0, dtype=np.float64))
-    loader, x_val, y_val = _Named("train_loader"), _Named("x_val"), _Named("y_val")
+    loader, x_val, y_val = Named("train_loader"), Named("x_val"), Named("y_val")
     with substitute(train_with_early_stopping, train_epoch=script.train_epoch, evaluate=script.evaluate_on,
                     should_stop=_ruled):
         history = train_with_early_stopping(model, loader, x_val, y_val, lr=lr, max_epochs=max_epochs,
                                             min_delta=min_delta)
     epochs, early = stop_epoch(script.val_loss, max_epochs, min_delta)
-    setting = (f"validation losses {_numbers(script.val_loss[:max_epochs])}, max_epochs={max_epochs}, "
+    setting = (f"validation losses {numbers_text(script.val_loss[:max_epochs])}, max_epochs={max_epochs}, "
                f"min_delta={min_delta:g}")
     should = (f"stop after epoch {epochs}, whose loss decreased by less than {min_delta:g}" if early
               else f"train all {max_epochs} epochs")
@@ -246,11 +243,11 @@ def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses
         for got, given in zip(args, wanted):
             expect(got is given,
                    f"{name} was given {got!r}; expected {given!r}, as train_with_early_stopping was given it")
-    _check_epoch_calls(script, "train_with_early_stopping")
+    check_epoch_calls(script, "train_with_early_stopping")
     expect(len(trained) == epochs, f"with {setting}, train_with_early_stopping trained {len(trained)} epoch(s); "
                                    f"it should {should}")
-    expect(all(rate == lr for rate in script.lrs), f"every epoch trains with lr={lr}; got {_numbers(script.lrs[:5])}")
-    _check_history_lists(history, script, epochs, "train_with_early_stopping", ("stop_epoch", "stopped_early"))
+    expect(all(rate == lr for rate in script.lrs), f"every epoch trains with lr={lr}; got {numbers_text(script.lrs[:5])}")
+    check_history_lists(history, script, epochs, "train_with_early_stopping", ("stop_epoch", "stopped_early"))
     for key, value in (("stop_epoch", epochs), ("stopped_early", early)):
         expect(key in history, f"the history has no {key!r}")
         kind = (bool, np.bool_) if key == "stopped_early" else (int, np.integer)
@@ -263,5 +260,3 @@ def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses
     if show:
         print(f"  {setting}: {f'stopped after epoch {epochs}' if early else f'all {epochs} epochs'}")
 
-
-_exercises._extend(__all__, globals())  # reachable through framework.exercises, like every helper

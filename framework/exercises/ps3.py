@@ -1,6 +1,4 @@
-"""The check helpers of assignment 3 (binary classification on 2-D toy data). Nothing here is secret.
-
-Test cells reach them through ``from framework.exercises import *``, like every other helper:
+"""The checks particular to assignment 3 (binary classification on 2-D toy data):
 
 * :func:`strict_floats`: a block in which NumPy's overflow, division by zero and invalid operations
   (and any RuntimeWarning) fail the check with a hint, instead of passing silently as ``inf`` or ``nan``;
@@ -28,14 +26,15 @@ from typing import Any
 
 import numpy as np
 
-from .activations import ReLU, Sigmoid, Tanh, sigmoid
-from .data import ArrayDataset, DataLoader
-from . import exercises as _exercises
-from .exercises import check_epoch_batches, describe, expect, one_line, quiet
-from .layers import Linear
-from .losses import BinaryCrossEntropyWithLogits
-from .sequential import Sequential
-from .training import fit
+from ..activations import ReLU, Sigmoid, Tanh, sigmoid
+from ..data import ArrayDataset, DataLoader
+from ..layers import Linear
+from ..losses import BinaryCrossEntropyWithLogits
+from ..sequential import Sequential
+from ..training import fit
+from .compare import describe, expect
+from .harness import one_line, quiet
+from .loaders import check_epoch_batches
 
 __all__ = ["ReferenceClassifier", "check_toy_target", "check_train_loop", "sigmoid_backward_is_right",
            "sigmoid_is_stable", "strict_floats", "toy_accuracy"]
@@ -292,5 +291,3 @@ def sigmoid_is_stable(sigmoid_class: Any) -> bool:
         return False
     return True
 
-
-_exercises._extend(__all__, globals())  # reachable through framework.exercises, like every helper
