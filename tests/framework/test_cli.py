@@ -1,4 +1,4 @@
-"""The command line: python -m framework demo."""
+"""The command line: python -m framework train and demo (framework/app)."""
 
 import subprocess
 import sys
@@ -98,6 +98,18 @@ def test_the_command_line_and_the_package_import_no_plotting_or_progress_librari
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "[]"
+
+
+def test_the_library_never_imports_the_application():
+    """framework.app (the command line, the main job) is built on the library, never the reverse:
+    only framework.__main__, the entry point of ``python -m framework``, imports it."""
+    import grimp
+
+    graph = grimp.build_graph("framework", cache_dir=None)
+    app = {m for m in graph.modules if m == "framework.app" or m.startswith("framework.app.")}
+    assert {"framework.app.cli", "framework.app.experiment", "framework.app.demo"} <= app
+    importers = {m for module in app for m in graph.find_modules_that_directly_import(module)} - app
+    assert importers == {"framework.__main__"}
 
 
 def test_train_without_the_files_and_without_download_says_where_it_looked(tmp_path):
