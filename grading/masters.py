@@ -22,7 +22,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from .course import GRADING, Course, load_course
+from .course import GRADING, SETTINGS, Course, load_course
 from .errors import GradingError
 
 FORMAT = "py:percent"
@@ -51,7 +51,7 @@ def master_names(course: Course, names: list[str] | None = None) -> list[tuple[s
     for name in names:
         found = [(a, n) for a, n in every if name in (a, n)]
         if not found:
-            raise GradingError(f"unknown master {name!r}: grading/course.toml [assignments] lists the notebooks"
+            raise GradingError(f"unknown master {name!r}: {SETTINGS} [assignments] lists the notebooks"
                                f" {', '.join(n for _, n in every)} (or give an assignment id: {', '.join(course.assignments)})")
         chosen += [m for m in found if m not in chosen]
     return chosen
@@ -131,7 +131,7 @@ def sync(names: list[str] | None = None, *, check: bool = False, course_root: Pa
     if names is None:
         stray = stray_scripts(course, root)
         if stray:
-            raise GradingError(f"{', '.join(map(str, stray))}: no notebook of grading/course.toml [assignments] has"
+            raise GradingError(f"{', '.join(map(str, stray))}: no notebook of {SETTINGS} [assignments] has"
                                " this name; add it there or remove the script")
     changed = []
     for assignment, name in chosen:
