@@ -1,14 +1,20 @@
 """The gradient checker: numerics, and a diagnosis for each classic backward-pass bug."""
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+import framework
 from framework import (
     Tanh,
     Linear, MSELoss, ReLU, Sequential, SoftmaxCrossEntropy, check_fused_update, check_gradients,
-    numerical_gradient, rel_error,
+    numerical_gradient, rel_error, softmax,
 )
 from framework.gradcheck import GradientCheckError
+from framework.gradcheck.diagnosis import diagnose
+from framework.gradcheck.slopes import gradient_skipping_kinks
 
 pytestmark = pytest.mark.gradcheck
 
@@ -86,9 +92,17 @@ class AlwaysUpdates(Linear):
         return dx
 
 
-class NoMeanCrossEntropy(SoftmaxCrossEntropy):
+class LogitsCrossEntropy(SoftmaxCrossEntropy):
+    """Keeps its logits, so that the wrong backwards below need nothing of the loss's own cache."""
+
+    def forward(self, logits, y):
+        self.logits = logits
+        return super().forward(logits, y)
+
+
+class NoMeanCrossEntropy(LogitsCrossEntropy):
     def backward(self):
-        return super().backward() * self._cache[0].shape[0]
+        return super().backward() * len(self.logits)
 
 
 class HalfMSE(MSELoss):
@@ -111,6 +125,65 @@ def test_numerical_gradient_of_known_function(rng):
     np.testing.assert_array_equal(x, before)  # restored exactly
     with pytest.raises(TypeError, match="float64"):
         numerical_gradient(lambda v: float(v.sum()), x.astype(np.float32))
+
+
+def test_numerical_gradient_is_the_central_difference_entry_by_entry():
+    """By hand: for f(x) = sum(c * x**3), ((x + h)**3 - (x - h)**3) / (2h) = 3 x**2 + h**2
+    (a one-sided difference would give 3 x**2 + 3 x h + h**2); two calls of f per entry."""
+    x = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    c = np.array([[1.0, 2.0], [3.0, 4.0]])  # a different weight per entry: each must land in its own place
+    calls = 0
+
+    def f(v):
+        nonlocal calls
+        calls += 1
+        return float(np.sum(c * v**3))
+
+    grad = numerical_gradient(f, x, eps=0.1)
+    expected = np.array([[1 * 3.01, 2 * 12.01], [3 * 3.01, 4 * 0.76]])
+    np.testing.assert_allclose(grad, expected, rtol=1e-12)
+    assert grad.shape == x.shape and calls == 2 * x.size
+    np.testing.assert_array_equal(x, [[1.0, 2.0], [-1.0, 0.5]])  # every entry put back
+
+
+def test_kinks_are_told_from_slopes_on_the_sampled_entries_only():
+    """|x| has a kink at 0: there the one-sided slopes (+1 and -1) disagree at any step."""
+    x = np.array([0.0, 1.5, -2.0, 0.0, 3.0])
+    numeric, kink = gradient_skipping_kinks(lambda v: float(np.sum(np.abs(v))), x, 1e-6, np.array([0, 1, 2]), None)
+    assert kink.tolist() == [True, False, False, False, False]
+    np.testing.assert_allclose(numeric[1:3], [1.0, -1.0], rtol=1e-8)
+    assert np.isnan(numeric[3:]).all()  # not sampled: not evaluated
+
+
+def test_diagnose_names_a_bug_from_two_arrays():
+    numeric = np.array([[0.5, -1.0, 2.0]])
+    checked = np.ones(numeric.shape, dtype=bool)
+    assert diagnose("db", numeric.copy(), numeric, checked, 1e-5, 4, 12).passed
+    assert "drop keepdims=True" in diagnose("db", numeric[None], numeric, checked, 1e-5, 4, 12).cause
+    assert "4 (the batch size N) times too small" in diagnose("db", numeric / 4, numeric, checked, 1e-5, 4, 12).cause
+
+
+def test_public_names_of_the_package():
+    names = {"GradCheckResult", "GradientCheckError", "TensorCheck", "check_fused_update", "check_gradients",
+             "numerical_gradient", "rel_error"}
+    assert set(framework.gradcheck.__all__) == names
+    for name in names - {"TensorCheck"}:
+        assert getattr(framework, name) is getattr(framework.gradcheck, name), name
+
+
+def test_the_parts_import_no_private_names_and_never_the_package_itself():
+    """Siblings import each other's public names only (the package's __init__ is never
+    imported back by a part: no import circles)."""
+    folder = Path(framework.gradcheck.__file__).parent
+    parts = sorted(p for p in folder.glob("*.py") if p.name != "__init__.py")
+    assert len(parts) > 3
+    for part in parts:
+        for node in ast.walk(ast.parse(part.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                assert module not in (".", "..gradcheck", "framework.gradcheck"), f"{part.name} imports the package back"
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert not private, f"{part.name} imports private {private} from {module}"
 
 
 def test_rel_error():
@@ -437,10 +510,9 @@ class KeepdimsBias(Linear):
         return dx
 
 
-class NoOneHotCE(SoftmaxCrossEntropy):
+class NoOneHotCE(LogitsCrossEntropy):
     def backward(self):
-        e, s = self._cache[0], self._cache[1]
-        return e / s / len(e)
+        return softmax(self.logits) / len(self.logits)  # forgets to subtract the one-hot rows
 
 
 class OneElementWrong(Linear):
