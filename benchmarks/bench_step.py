@@ -11,7 +11,12 @@ Compared in one run, interleaved round by round so that machine noise hits all a
 * torch:     PyTorch CPU (``torch.optim.SGD``) when it is importable.
 
 Prints the median ms/step over rounds and each ratio to the floor.
-Usage: python benchmarks/bench_step.py [--rounds 15] [--batches 10 64 256]
+
+``--against DIR [DIR ...]`` also times fused and separate with the framework of other
+checkouts (e.g. ``git worktree add /tmp/before HEAD~1``), in the same interleaved rounds, and
+prints a second table: this checkout's medians, each other's, and the change in percent.
+
+Usage: python benchmarks/bench_step.py [--rounds 15] [--batches 10 64 256] [--against DIR ...]
 """
 
 from __future__ import annotations
@@ -22,17 +27,19 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = "1"
 
 import argparse
+import importlib.util
 import itertools
 import statistics
 import sys
 import time
 from pathlib import Path
+from types import ModuleType
 from typing import Callable
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from framework import SGD, Linear, ReLU, Sequential, SoftmaxCrossEntropy  # noqa: E402
+import framework  # noqa: E402
 
 TARGETS = {10: 1.8, 64: 1.25, 256: 1.15}
 POOL = 16  # each variant cycles through 16 batches with random labels: no overfitting drift
@@ -80,7 +87,7 @@ def inline_step(batch: int, rng: np.random.Generator) -> Callable[[], None]:
     b1, b2, b3 = (np.zeros(n, np.float32) for n in (128, 64, 10))
     rows, data, ones = np.arange(batch), batches(batch, rng), np.ones(batch, np.float32)
 
-    def step() -> None:  # the framework's own tricks included: ones @ g for bias gradients, argmax for maxima
+    def step() -> None:  # with the tricks of a hand-tuned loop: ones @ g for bias gradients, argmax for maxima
         x, y = data()
         a1 = x @ W1; a1 += b1; m1 = (a1 > 0).astype(np.float32); h1 = a1 * m1
         a2 = h1 @ W2; a2 += b2; m2 = (a2 > 0).astype(np.float32); h2 = a2 * m2
@@ -96,9 +103,24 @@ def inline_step(batch: int, rng: np.random.Generator) -> Callable[[], None]:
     return step
 
 
-def framework_step(batch: int, rng: np.random.Generator, separate: bool) -> Callable[[], None]:
-    model = Sequential(Linear(784, 128, seed=1), ReLU(), Linear(128, 64, seed=2), ReLU(), Linear(64, 10, seed=3))
-    loss = SoftmaxCrossEntropy()
+def load_framework(checkout: Path, name: str) -> ModuleType:
+    """The ``framework`` package of another checkout, imported as ``name`` so that several
+    versions can be timed in one process (their modules import each other relatively)."""
+    init = checkout / "framework" / "__init__.py"
+    if not init.is_file():
+        raise SystemExit(f"bench_step: --against {checkout}: no framework/__init__.py there (expected a checkout of this project)")
+    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(init.parent)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def framework_step(batch: int, rng: np.random.Generator, separate: bool, fw: ModuleType = framework) -> Callable[[], None]:
+    """One step of the framework ``fw`` (this checkout's by default)."""
+    model = fw.Sequential(fw.Linear(784, 128, seed=1), fw.ReLU(), fw.Linear(128, 64, seed=2), fw.ReLU(),
+                          fw.Linear(64, 10, seed=3))
+    loss = fw.SoftmaxCrossEntropy()
     data = batches(batch, rng)
     if not separate:
         def step() -> None:
@@ -106,7 +128,7 @@ def framework_step(batch: int, rng: np.random.Generator, separate: bool) -> Call
             loss(model.forward(x), y)
             model.backward(loss.backward(), lr=LR, input_grad=False)
         return step
-    opt = SGD(model.parameters(), lr=LR)
+    opt = fw.SGD(model.parameters(), lr=LR)
 
     def step() -> None:
         x, y = data()
@@ -138,11 +160,12 @@ def torch_step(batch: int, rng: np.random.Generator) -> Callable[[], None] | Non
     return step
 
 
-def time_per_step(step: Callable[[], None], repeats: int) -> float:
-    start = time.perf_counter()
+def time_per_step(step: Callable[[], None], repeats: int, clock: Callable[[], float] = time.perf_counter) -> float:
+    """Milliseconds per call of ``step``, over ``repeats`` calls, measured with ``clock``."""
+    start = clock()
     for _ in range(repeats):
         step()
-    return (time.perf_counter() - start) / repeats * 1e3
+    return (clock() - start) / repeats * 1e3
 
 
 def main() -> None:
@@ -150,13 +173,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--batches", type=int, nargs="+", default=[10, 64, 256])
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even when it is installed")
+    parser.add_argument("--against", type=Path, nargs="+", default=[], metavar="DIR",
+                        help="also time the framework of each checkout DIR and print a before/after table")
+    parser.add_argument("--cpu-time", action="store_true",
+                        help="time with this thread's CPU time instead of the wall clock: on a machine busy with "
+                             "other work, the time the benchmark waits for a core then does not count")
     args = parser.parse_args()
+    clock = time.thread_time if args.cpu_time else time.perf_counter
+    against = {str(d): load_framework(d.resolve(), f"framework_against{i}") for i, d in enumerate(args.against)}
     print(f"numpy {np.__version__}; {blas_info()}")
     rng = np.random.default_rng(0)
     header = (f"{'batch':>5}  {'floor ms':>9}  {'inline ms':>9} {'ratio':>6}  {'fused ms':>9} {'ratio':>6}  "
               f"{'separate ms':>11} {'ratio':>6}  {'torch ms':>9} {'ratio':>6}  target")
     print(header)
     print("-" * len(header))
+    compared: list[tuple[int, dict[str, float]]] = []
     for batch in args.batches:
         variants = {
             "floor": floor_step(batch, rng),
@@ -164,6 +195,9 @@ def main() -> None:
             "fused": framework_step(batch, rng, separate=False),
             "separate": framework_step(batch, rng, separate=True),
         }
+        for checkout, fw in against.items():
+            variants[f"fused@{checkout}"] = framework_step(batch, rng, separate=False, fw=fw)
+            variants[f"separate@{checkout}"] = framework_step(batch, rng, separate=True, fw=fw)
         torch = None if args.no_torch else torch_step(batch, rng)
         if torch is not None:
             variants["torch"] = torch
@@ -171,9 +205,10 @@ def main() -> None:
             time_per_step(step, 20)
         repeats = max(10, int(2000 / batch))
         samples: dict[str, list[float]] = {k: [] for k in variants}
-        for _ in range(args.rounds):
-            for name, step in variants.items():
-                samples[name].append(time_per_step(step, repeats))
+        names = list(variants)
+        for r in range(args.rounds):  # each round starts with a different variant: no fixed order
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                samples[name].append(time_per_step(variants[name], repeats, clock))
         med = {k: statistics.median(v) for k, v in samples.items()}
         ratio = lambda k: med[k] / med["floor"]
         torch_cols = f"{med['torch']:9.3f} {ratio('torch'):5.2f}x" if "torch" in med else f"{'n/a':>9} {'':>6}"
@@ -183,9 +218,27 @@ def main() -> None:
             f"{batch:5d}  {med['floor']:9.3f}  {med['inline']:9.3f} {ratio('inline'):5.2f}x  {med['fused']:9.3f} {ratio('fused'):5.2f}x  "
             f"{med['separate']:11.3f} {ratio('separate'):5.2f}x  {torch_cols}  {verdict}"
         )
-    print(f"median of {args.rounds} interleaved rounds; ratios are to the GEMM floor of the same batch size.")
+        compared.append((batch, med))
+    print(f"median of {args.rounds} interleaved rounds ({'CPU time of this thread' if args.cpu_time else 'wall clock'}); "
+          "ratios are to the GEMM floor of the same batch size.")
     print("floor: the 8 matrix products alone; inline: the whole step as plain NumPy statements (no framework);")
     print("fused: framework with lr given to backward; separate: framework backward + SGD.step(); torch: PyTorch CPU.")
+    if against:
+        print_comparison(compared, list(against))
+
+
+def print_comparison(compared: list[tuple[int, dict[str, float]]], checkouts: list[str]) -> None:
+    """This checkout against each other one, per batch size: medians in ms and the change in percent."""
+    print("\nthis checkout against others (same interleaved rounds; change < 0: this checkout is faster)")
+    header = (f"{'batch':>5}  {'against':<24} {'fused ms':>9} {'against':>9} {'change':>7}  "
+              f"{'separate ms':>11} {'against':>9} {'change':>7}")
+    print(header)
+    print("-" * len(header))
+    for batch, med in compared:
+        for checkout in checkouts:
+            fused, separate = med[f"fused@{checkout}"], med[f"separate@{checkout}"]
+            print(f"{batch:5d}  {checkout[-24:]:<24} {med['fused']:9.3f} {fused:9.3f} {100 * (med['fused'] / fused - 1):+6.1f}%  "
+                  f"{med['separate']:11.3f} {separate:9.3f} {100 * (med['separate'] / separate - 1):+6.1f}%")
 
 
 if __name__ == "__main__":

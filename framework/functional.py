@@ -8,8 +8,6 @@ so its logarithm is finite too.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 
 
@@ -30,20 +28,3 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """exp(z) / sum(exp(z)) along ``axis``, stable for logits of any magnitude. Same shape as z."""
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
-
-
-@lru_cache(maxsize=64)
-def _ones(n: int, dtype: str) -> np.ndarray:
-    ones = np.ones(n, dtype=dtype)
-    ones.flags.writeable = False
-    return ones
-
-
-def batch_sum(g: np.ndarray) -> np.ndarray:
-    """Sum over the batch axis, g: (N, M) -> (M,), e.g. the bias gradient.
-
-    Written as the matrix product ones(N) @ g: the same sum as g.sum(axis=0) (up to
-    rounding), computed by BLAS 2 to 3 times faster than NumPy's reduction for these shapes.
-    """
-    return _ones(g.shape[0], g.dtype.str) @ g
-

@@ -6,7 +6,6 @@ import numpy as np
 
 from . import init as initialisers
 from .errors import ShapeError, require_float, shape_str
-from .functional import batch_sum
 from .module import Module, sgd_update_
 from .rng import as_rng
 
@@ -52,36 +51,32 @@ class Linear(Module):
         self.db: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: (N, D) -> out: (N, M)."""
-        W = self.W
-        if not (isinstance(x, np.ndarray) and x.dtype == W.dtype and x.ndim == 2 and x.shape[1] == self.in_features):
-            x = self._checked_input(x)
+        """out = x @ W + b.
+
+        x: (N, D) -> out: (N, M). Caches x for backward.
+        """
+        x = self._checked_input(x)
         self._cache = x
-        out = x @ W
-        if self.b is not None:
-            out += self.b
-        return out
+        out = x @ self.W
+        return out if self.b is None else out + self.b
 
     def backward(self, grad_out: np.ndarray, lr: float | None = None, *, input_grad: bool = True) -> np.ndarray | None:
-        """grad_out: (N, M) -> dx: (N, D); stores dW: (D, M) and db: (M,).
+        """dx = grad_out @ W.T, dW = x.T @ grad_out, db = grad_out summed over the batch.
 
-        With ``lr``, applies ``W -= lr * dW`` (and the same to ``b``) after ``dx`` has been
-        computed with the old ``W``. With ``input_grad=False``, skips ``dx`` (first layer).
+        grad_out: (N, M) -> dx: (N, D); stores dW: (D, M) and db: (M,).
+
+        With ``lr``, then applies the fused SGD update ``W -= lr * dW`` and ``b -= lr * db``:
+        after dx, which needs the old W. With ``input_grad=False``, returns None instead of dx
+        (the first layer's dx is the gradient with respect to the data, which training never uses).
         """
-        x, W = self._cache, self.W
-        if x is None or not (isinstance(grad_out, np.ndarray) and grad_out.dtype == W.dtype
-                             and grad_out.shape == (x.shape[0], self.out_features)):
-            grad_out = self._checked_grad_out(grad_out)
-        dx = grad_out @ W.T if input_grad else None  # with W from before any update
-        dW = self.dW
-        if dW is not None and dW.shape == W.shape and dW.dtype == W.dtype:
-            np.matmul(x.T, grad_out, out=dW)  # reuse the gradient's memory: no allocation
-        else:
-            self.dW = dW = x.T @ grad_out
+        x = self._cached()
+        grad_out = self._checked_grad_out(grad_out)
+        dx = grad_out @ self.W.T if input_grad else None
+        self.dW = x.T @ grad_out
         if self.b is not None:
-            self.db = batch_sum(grad_out)  # grad_out.sum(axis=0), faster
-        if lr is not None:  # the fused SGD step
-            sgd_update_(W, dW, lr)
+            self.db = grad_out.sum(axis=0)
+        if lr is not None:
+            sgd_update_(self.W, self.dW, lr)
             if self.b is not None:
                 sgd_update_(self.b, self.db, lr)
         return dx
@@ -93,14 +88,14 @@ class Linear(Module):
             hint = " (flatten images first, e.g. with Flatten())" if isinstance(x, np.ndarray) and x.ndim > 2 else ""
             raise ShapeError(f"{self!r} expected input of shape (N, {self.in_features}), got {got}{hint}")
         require_float(self, "input", x)
-        return x.astype(self.W.dtype)
+        return x.astype(self.W.dtype, copy=False)
 
     def _checked_grad_out(self, grad_out: object) -> np.ndarray:
         """grad_out as an (N, M) array of the weights' dtype (gradients live in the parameters'
         dtype), or a clear error."""
         x = self._cached()
         self._check_grad_out(grad_out, (x.shape[0], self.out_features))
-        return grad_out.astype(self.W.dtype)
+        return grad_out.astype(self.W.dtype, copy=False)
 
     def extra_repr(self) -> str:
         return f"{self.in_features} -> {self.out_features}" + ("" if self.b is not None else ", bias=False")

@@ -113,8 +113,7 @@ class SoftmaxCrossEntropy(Loss):
                 raise ShapeError(f"{self!r} expected integer class labels of shape ({n},), got dtype {target.dtype}")
             if target.shape[0] != n:
                 raise ShapeError(f"{self!r} got {n} rows of logits but {target.shape[0]} labels")
-            # one reduction checks both ends: negative labels become huge when viewed unsigned
-            if n and int(target.astype(np.intp, copy=False).view(np.uintp).max()) >= c:
+            if n and (target.min() < 0 or target.max() >= c):
                 i = int(np.argmax((target < 0) | (target >= c)))
                 raise ValueError(
                     f"{self!r}: labels out of range: expected integers in [0, {c}), got {int(target[i])} at index {i}"
@@ -132,30 +131,35 @@ class SoftmaxCrossEntropy(Loss):
         return target, False
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
-        """logits: (N, C); target: (N,) labels or (N, C) one-hot -> the mean loss, a float."""
+        """loss = sum_i w_i * nll_i / sum_i w_i, with nll_i = -log softmax(z_i)[y_i] (labels)
+        or -sum_c t_ic log softmax(z_i)_c (one-hot / probability rows).
+
+        logits: (N, C); target: (N,) labels or (N, C) one-hot -> the mean loss, a float.
+        """
         target, labels = self._check(logits, target)
         n = logits.shape[0]
         rows = np.arange(n)
-        top = logits[rows, logits.argmax(axis=1)][:, None]  # the row maxima (argmax is the faster reduction)
+        top = logits.max(axis=1, keepdims=True)  # (N, 1): subtracted so that exp never overflows
         if not np.isfinite(top).all():  # inf - inf would be NaN: say so before computing it
             self._finite(float("nan"), logits)
         shifted = logits - top
         e = np.exp(shifted)
-        s = e.sum(axis=1, keepdims=True)
+        s = e.sum(axis=1, keepdims=True)  # (N, 1), at least 1
+        log_probs = shifted - np.log(s)  # (N, C), log softmax
         w = self.class_weights
         if labels:
-            nll = np.log(s[:, 0]) - shifted[rows, target]
-            sw = None if w is None else w[target].astype(logits.dtype)
+            nll = -log_probs[rows, target]  # (N,)
+            sw = None if w is None else w[target].astype(logits.dtype)  # (N,), each sample's weight
             total = n if sw is None else sw.sum()
             self._require_weight(total)
             loss = nll.sum() / total if sw is None else (sw * nll).sum() / total
         else:
-            wt = target if w is None else target * w.astype(logits.dtype)
-            sw = wt.sum(axis=1)
+            wt = target if w is None else target * w.astype(logits.dtype)  # (N, C), weighted targets
+            sw = wt.sum(axis=1)  # (N,)
             total = sw.sum()
             self._require_weight(total)
-            loss = -(wt * (shifted - np.log(s))).sum() / total
-        self._cache = (e, s, rows, target, labels, sw, total)
+            loss = -(wt * log_probs).sum() / total
+        self._cache = (e / s, rows, target, labels, sw, total)
         return self._finite(loss, logits)
 
     def _require_weight(self, total: float) -> None:
@@ -163,22 +167,21 @@ class SoftmaxCrossEntropy(Loss):
             raise ValueError(f"{self!r}: the class weights of this batch's targets sum to 0")
 
     def backward(self) -> np.ndarray:
-        """-> dlogits: (N, C), the gradient of the mean loss."""
-        e, s, rows, target, labels, sw, total = self._cached()
-        total = e.dtype.type(total)
-        if labels and sw is None:  # the common case, in three operations: (softmax - one_hot) / N
-            grad = e / (s * total)
-            grad[rows, target] -= 1 / total
-            return grad
-        p = e / s
+        """dlogits_i = w_i * (softmax(z_i) - t_i) / sum_i w_i, where t_i is the one-hot row of
+        label y_i (or the target row) and w_i = 1 without class weights.
+
+        -> dlogits: (N, C), the gradient of the mean loss.
+        """
+        probs, rows, target, labels, sw, total = self._cached()
         if labels:
-            grad = p * sw[:, None]
-            grad[rows, target] -= sw
+            grad = probs.copy()
+            grad[rows, target] -= 1  # softmax - one_hot
+            if sw is not None:
+                grad *= sw[:, None]
         else:
-            wt = target if self.class_weights is None else target * self.class_weights.astype(p.dtype)
-            grad = p * sw[:, None] - wt
-        grad /= total
-        return grad
+            wt = target if self.class_weights is None else target * self.class_weights.astype(probs.dtype)
+            grad = probs * sw[:, None] - wt
+        return grad / probs.dtype.type(total)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({'class_weights=...' if self.class_weights is not None else ''})"

@@ -15,7 +15,8 @@ from .module import Parameter, sgd_update_
 
 # Running averages of gradients that are mostly zero (the weights of border pixels that are
 # almost always 0) decay geometrically into the subnormal range, where float arithmetic is
-# tens of times slower. Every FLUSH_EVERY steps, entries below TINY are set to exactly 0:
+# many times slower (an Adam step of a Linear(784, 128) with subnormal averages: 2.9 ms instead
+# of 0.31 ms). Every FLUSH_EVERY steps, entries below TINY are set to exactly 0:
 # they are far too small to move a weight, and from 1e-30 they need more than 64 steps of
 # decay by 0.9 to reach float32's subnormals (below 1.2e-38).
 TINY, FLUSH_EVERY = 1e-30, 64

@@ -8,8 +8,8 @@ an :class:`~framework.optim.Optimizer` trains with ``model.backward(grad)`` then
 A loader is any iterable of ``(x, y)`` batches, e.g. a :class:`~framework.data.DataLoader`.
 
 ``fit``, ``evaluate``, ``predict`` and ``predict_proba`` run their matrix products on one
-BLAS thread unless ``threads=`` says otherwise (see :func:`blas_threads`); outside them
-NumPy keeps its own setting.
+BLAS thread unless ``threads=`` says otherwise (see :func:`framework.threads.blas_threads`);
+outside them NumPy keeps its own setting.
 """
 
 from __future__ import annotations
@@ -29,40 +29,10 @@ from .functional import softmax
 from .optim import Optimizer
 from .progress import progress_bar
 from .sequential import accepts_input_grad
+from .threads import blas_threads as blas_threads  # re-exported: others import it from here
+from .threads import limit_blas_threads
 
 Batches = Iterable[tuple[np.ndarray, np.ndarray]]
-
-
-def blas_threads(threads: int | None = None, who: str = "blas_threads") -> int:
-    """The number of BLAS threads training and evaluation run with: ``threads`` when given, else 1.
-
-    The rule: one thread, whatever the network. The matrix products of these networks are
-    small (a batch of up to a few thousand rows times layers of up to a few hundred units):
-    splitting one between threads saves less than it costs to start them, and when other
-    processes keep the cores busy every product waits for its slowest thread, so training
-    becomes many times slower. One thread also rounds the same way on every machine. Give
-    ``threads=k`` for products large enough to gain from k free cores.
-    """
-    if threads is None:
-        return 1
-    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, numbers.Integral) or threads < 1:
-        raise ValueError(f"{who}: threads must be an integer >= 1 (or None for the default, one thread), got {threads!r}")
-    return int(threads)
-
-
-@contextlib.contextmanager
-def limit_blas_threads(threads: int | None = None, who: str = "limit_blas_threads") -> Iterator[int]:
-    """Inside the block, NumPy's BLAS uses ``blas_threads(threads)`` threads (yielded);
-    afterwards the previous number is restored. Uses threadpoolctl.
-
-        with limit_blas_threads():          # one thread, as in fit and evaluate
-            for x, y in loader: ...         # a training loop written by hand
-    """
-    n = blas_threads(threads, who)
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=n, user_api="blas"):
-        yield n
 
 
 @dataclass

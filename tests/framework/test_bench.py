@@ -19,6 +19,24 @@ def test_benchmark_prints_table():
     assert row.split()[0] == "8" and row.count("x") >= 3
 
 
+def test_benchmark_compares_against_another_checkout():
+    root = SCRIPT.parents[1]
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--rounds", "1", "--batches", "8", "--no-torch", "--cpu-time",
+                           "--against", str(root)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["batch", "against"])
+    row = lines[header + 2].split()
+    assert row[0] == "8" and row[1] == str(root)[-24:] and row[4].endswith("%") and row[7].endswith("%")
+    assert float(row[2]) > 0 and float(row[3]) > 0 and "CPU time of this thread" in proc.stdout
+
+
+def test_benchmark_against_a_folder_without_the_framework_fails_clearly(tmp_path):
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--rounds", "1", "--batches", "8", "--no-torch",
+                           "--against", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0 and "no framework/__init__.py there" in proc.stderr
+
+
 def test_epoch_benchmark_prints_table():
     script = SCRIPT.with_name("bench_epoch.py")
     proc = subprocess.run([sys.executable, str(script), "--rounds", "1", "--batches", "32", "--limit", "2000", "--no-torch"],

@@ -154,3 +154,19 @@ def test_gradient_dtype_follows_the_parameters():
     layer.forward(np.ones((4, 3), dtype=np.float32))
     dx = layer.backward(np.ones((4, 2)))  # a float64 gradient arrives
     assert layer.dW.dtype == layer.db.dtype == dx.dtype == np.float32
+
+
+def test_relu_of_minus_inf_is_nan_as_documented():
+    with np.errstate(invalid="ignore"):  # -inf * 0
+        out = ReLU().forward(np.array([[-np.inf, -1.0, 2.0, np.inf]]))
+    assert np.isnan(out[0, 0]) and out[0, 1] == 0 and out[0, 2] == 2.0 and out[0, 3] == np.inf
+
+
+def test_linear_keeps_an_input_of_its_dtype_and_converts_others(rng):
+    layer = Linear(3, 2, seed=0)  # float32
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    layer.forward(x)
+    assert layer._cache is x  # no copy of an input that already has the weights' dtype
+    x64 = rng.standard_normal((4, 3))
+    out = layer.forward(x64)
+    assert layer._cache.dtype == out.dtype == np.float32 and layer._cache is not x64

@@ -118,3 +118,13 @@ def test_parameter_behaves_like_a_tuple():
     p = Linear(3, 2).parameters()[0]
     assert len(p) == 3 and p[0] == "W" and p[1] is p.value and p[2] is None
     assert repr(p) == "Parameter('W', shape=(3, 2), dtype=float32)"
+
+
+def test_input_grad_false_with_a_first_layer_that_always_computes_dx(rng):
+    x, g = rng.standard_normal((3, 4)), rng.standard_normal((3, 2))
+    a = Sequential(ReLU(), Linear(4, 2, seed=1))  # ReLU.backward takes no input_grad
+    b = Sequential(ReLU(), Linear(4, 2, seed=1))
+    a.forward(x), b.forward(x)
+    assert b.backward(g, input_grad=False) is None
+    assert a.backward(g).shape == (3, 4)
+    np.testing.assert_array_equal(a[1].dW, b[1].dW)

@@ -315,6 +315,14 @@ def test_blas_threads_rule():
     assert training.blas_threads() == 1 and training.blas_threads(4) == 4 and training.blas_threads(np.int64(2)) == 2
 
 
+def test_thread_control_lives_in_threads_and_is_importable_where_it_was():
+    import framework
+    import framework.threads as threads
+
+    assert training.blas_threads is threads.blas_threads
+    assert training.limit_blas_threads is framework.limit_blas_threads is threads.limit_blas_threads
+
+
 def test_a_loop_written_by_hand_can_run_under_the_same_limit(two_threads_outside):
     from framework import limit_blas_threads
 
