@@ -1,14 +1,24 @@
-"""``python -m grading``: the instructor's commands (run from the repository root)."""
+"""``python -m grading``: the instructor's commands (run from the repository root).
+
+One function per command, found in COMMANDS: it calls its step (a module of this package, imported
+when the command runs) and turns the outcome into lines and an exit status. A step that cannot
+go on raises GradingError; ``main`` prints its message, without a traceback, and exits 1.
+"""
 
 from __future__ import annotations
 
 import argparse
 import statistics
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from .course import GRADING, NOTEBOOKS, Course, load_course
+from .errors import GradingError
 
-def main(argv: list[str] | None = None) -> int:
+
+def parser() -> argparse.ArgumentParser:
+    """The arguments of every command of COMMANDS."""
     parser = argparse.ArgumentParser(prog="python -m grading", description="Release and grade the course's assignments with nbgrader.")
     sub = parser.add_subparsers(dest="command", required=True)
     rel = sub.add_parser("release", help="generate the student notebooks of an assignment into notebooks/")
@@ -43,133 +53,134 @@ def main(argv: list[str] | None = None) -> int:
                          " them back until a grader has scored those answers)")
     pub = sub.add_parser("publish", help="write the student edition (notebooks, framework, assets, README) into DEST")
     pub.add_argument("dest", type=Path)
-    args = parser.parse_args(argv)
+    return parser
 
-    from .course import GRADING, NOTEBOOKS, load_course
+
+def graded_assignment(args: argparse.Namespace) -> tuple[Course, Path]:
+    """The course and the course folder of a grading step, with ``args.assignment`` checked
+    (an unknown assignment is a GradingError naming the known ones)."""
+    course = load_course()
+    course.notebooks(args.assignment)
+    return course, args.course or GRADING
+
+
+def release(args: argparse.Namespace) -> int:
+    from .release import out_of_sync
+    from .release import release as release_notebooks
 
     course = load_course()
-    root = (args.course or GRADING) if hasattr(args, "course") else GRADING
-    if args.command in ("ingest", "autograde", "report", "feedback"):
-        course.notebooks(args.assignment)  # unknown assignment: a clear error
-        return _grading_step(args, course, root)
-    if args.command == "publish":
-        from .publish import PublishError, next_steps, publish, tag_state
-        from .release import all_masters
-
-        masters = all_masters(course)
-        try:
-            written = publish(args.dest, course, masters, progress=True)
-        except PublishError as err:
-            print(f"PUBLISH FAILED: {err}", file=sys.stderr)
-            return 1
-        ref = course.pinned_ref()
-        print(f"published {len(written)} files into {args.dest}, the edition {ref}; no solution or hidden-test text,"
-              " no grading files")
-        if tag_state(args.dest.resolve(), ref) == "same":
-            print(f"DEST's tag {ref} already holds exactly this edition: nothing to commit")
-        else:
-            print(next_steps(args.dest, ref))
-        return 0
-    if args.command == "release":
-        assignments = list(course.assignments) if args.assignment == ["all"] else args.assignment
-        from .release import out_of_sync, release
-
-        stale = []
-        for assignment in assignments:
-            if args.check:
-                stale += out_of_sync(assignment)
-            else:
-                for path in release(assignment):
-                    print(f"released {assignment}: {path.relative_to(NOTEBOOKS.parent)}")
-        if stale:
-            print(f"out of sync with their masters: {', '.join(stale)}; run `make release` and commit notebooks/", file=sys.stderr)
-            return 1
+    assignments = list(course.assignments) if args.assignment == ["all"] else args.assignment
+    for assignment in assignments:  # every id known before anything is written
+        course.notebooks(assignment)
+    stale = []
+    for assignment in assignments:
         if args.check:
-            print(f"notebooks/ is in sync with the masters of {', '.join(assignments)}")
+            stale += out_of_sync(assignment)
+        else:
+            for path in release_notebooks(assignment):
+                print(f"released {assignment}: {path.relative_to(NOTEBOOKS.parent)}")
+    if stale:
+        print(f"out of sync with their masters: {', '.join(stale)}; run `make release` and commit notebooks/", file=sys.stderr)
+        return 1
+    if args.check:
+        print(f"notebooks/ is in sync with the masters of {', '.join(assignments)}")
+    return 0
+
+
+def leaks(args: argparse.Namespace) -> int:
+    from .leaks import find_leaks
+    from .release import all_masters
+
+    masters = all_masters(load_course())
+    places = args.paths or [NOTEBOOKS]
+    found = find_leaks(masters, places)
+    for leak in found:
+        print(leak, file=sys.stderr)
+    print(f"{len(found)} leak(s) in {', '.join(map(str, places))} (searched for the secret lines of {len(masters)} master(s))")
+    return 1 if found else 0
+
+
+def ingest(args: argparse.Namespace) -> int:
+    from .ingest import ingest as ingest_downloads
+    from .ingest import summary_lines
+
+    course, root = graded_assignment(args)
+    result = ingest_downloads(args.assignment, args.download, root, course.notebooks(args.assignment),
+                              roster=args.roster, regexp=args.regexp)
+    for line in summary_lines(result):
+        print(line)
+    if not any(r["notebooks"] for r in result.students.values()):
+        print(f"ingest {args.assignment}: no notebook of {args.assignment} found in {args.download}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def autograde(args: argparse.Namespace) -> int:
+    from .autograde import PipelineError
+    from .autograde import autograde as autograde_submissions
+
+    _, root = graded_assignment(args)
+    try:
+        outcomes = autograde_submissions(args.assignment, root, workers=args.workers, timeout=args.timeout,
+                                         students=args.student, everyone=args.everyone)
+    except PipelineError as err:
+        print(f"autograde {args.assignment}: {err}", file=sys.stderr)
+        return 1
+    for o in outcomes:
+        if not o.ok:
+            print(f"{o.student}: failed to run: {o.reason}")
+        elif o.timed_out:
+            print(f"{o.student}: stopped by the time limit in {', '.join(o.timed_out)}")
+    if not outcomes:
+        print(f"nothing to grade: every submission of {args.assignment} was graded after it was ingested"
+              " (--all grades them again, --student ID one student)")
         return 0
-    if args.command == "leaks":
-        from .leaks import find_leaks
-        from .release import all_masters
-
-        masters = all_masters(course)
-        leaks = find_leaks(masters, args.paths or [NOTEBOOKS])
-        for leak in leaks:
-            print(leak, file=sys.stderr)
-        print(f"{len(leaks)} leak(s) in {', '.join(map(str, args.paths or [NOTEBOOKS]))} (searched for the secret lines of {len(masters)} master(s))")
-        return 1 if leaks else 0
-    return 2
+    ok = sum(o.ok for o in outcomes)
+    print(f"autograded {ok} of {len(outcomes)} submission(s) of {args.assignment} ({len(outcomes) - ok} failed to run);"
+          f" median {statistics.median_high(o.seconds for o in outcomes):.1f} s per submission")
+    return 0
 
 
-def _grading_step(args, course, root: Path) -> int:
-    assignment = args.assignment
-    if args.command == "ingest":
-        from .ingest import ingest, summary_lines
+def report(args: argparse.Namespace) -> int:
+    from .records import reports_dir
+    from .report import build, summary, write_csv
 
-        result = ingest(assignment, args.download, root, course.notebooks(assignment), roster=args.roster, regexp=args.regexp)
-        for line in summary_lines(result):
-            print(line)
-        if not any(r["notebooks"] for r in result.students.values()):
-            print(f"ingest {assignment}: no notebook of {assignment} found in {args.download}", file=sys.stderr)
-            return 1
-        return 0
-    if args.command == "autograde":
-        from .autograde import PipelineError, autograde
-
-        try:
-            outcomes = autograde(assignment, root, workers=args.workers, timeout=args.timeout, students=args.student,
-                                 everyone=args.everyone)
-        except PipelineError as err:
-            print(f"autograde {assignment}: {err}", file=sys.stderr)
-            return 1
-        for o in outcomes:
-            if not o.ok:
-                print(f"{o.student}: failed to run: {o.reason}")
-            elif o.timed_out:
-                print(f"{o.student}: stopped by the time limit in {', '.join(o.timed_out)}")
-        if not outcomes:
-            print(f"nothing to grade: every submission of {assignment} was graded after it was ingested"
-                  " (--all grades them again, --student ID one student)")
-            return 0
-        ok = sum(o.ok for o in outcomes)
-        print(f"autograded {ok} of {len(outcomes)} submission(s) of {assignment} ({len(outcomes) - ok} failed to run);"
-              f" median {statistics.median_high(o.seconds for o in outcomes):.1f} s per submission")
-        return 0
-    if args.command == "report":
-        from .records import reports_dir
-        from .report import build, summary, write_csv
-
-        rows, cells = build(root, assignment, course.course_id)
-        out = args.out or reports_dir(root, assignment) / "grades.csv"
-        maxima = write_csv(rows, cells, out)
-        print(summary(rows))
-        print(f"wrote {out} and the maximum of each column, with its nbgrader grade_id, in {maxima}")
-        return 0
-    if args.command == "feedback":
-        from .feedback import FeedbackError, FeedbackLeak, feedback
-        from .release import master_paths
-
-        try:
-            result = feedback(assignment, root, master_paths(course, assignment), students=args.student,
-                              include_ungraded=args.include_ungraded)
-            failed = None
-        except FeedbackError as err:
-            result, failed = err.result, err
-        named = set(result.held) | (set(failed.missing) | set(failed.leaks) if failed else set())  # said below
-        for sid, v in sorted(result.done.items()):
-            if not isinstance(v, list) and sid not in named:
-                print(f"{sid}: no feedback ({v})")
-        _warn_ungraded(result, args.include_ungraded)
-        print(f"feedback for {len(result.written)} student(s) in {Path(root) / 'feedback'}: checked, no hidden-test code"
-              + (f"; {len(result.held)} held back (see the WARNING)" if result.held else ""))
-        if failed is not None:
-            print(f"FEEDBACK {'STOPPED' if isinstance(failed, FeedbackLeak) else 'INCOMPLETE'}: {failed}", file=sys.stderr)
-            return 1
-        return 0
-    return 2
+    course, root = graded_assignment(args)
+    rows, cells = build(root, args.assignment, course.course_id)
+    out = args.out or reports_dir(root, args.assignment) / "grades.csv"
+    maxima = write_csv(rows, cells, out)
+    print(summary(rows))
+    print(f"wrote {out} and the maximum of each column, with its nbgrader grade_id, in {maxima}")
+    return 0
 
 
-def _warn_ungraded(result, included: bool) -> None:
-    """The warning of ``feedback`` when written answers wait for a grader."""
+def feedback(args: argparse.Namespace) -> int:
+    from .feedback import FeedbackError, FeedbackLeak
+    from .feedback import feedback as feedback_pages
+    from .release import master_paths
+
+    course, root = graded_assignment(args)
+    try:
+        result = feedback_pages(args.assignment, root, master_paths(course, args.assignment), students=args.student,
+                                include_ungraded=args.include_ungraded)
+        failed = None
+    except FeedbackError as err:
+        result, failed = err.result, err
+    named = set(result.held) | (set(failed.missing) | set(failed.leaks) if failed else set())  # said below
+    for sid, v in sorted(result.done.items()):
+        if not isinstance(v, list) and sid not in named:
+            print(f"{sid}: no feedback ({v})")
+    warn_ungraded(result, args.include_ungraded)
+    print(f"feedback for {len(result.written)} student(s) in {Path(root) / 'feedback'}: checked, no hidden-test code"
+          + (f"; {len(result.held)} held back (see the WARNING)" if result.held else ""))
+    if failed is not None:
+        print(f"FEEDBACK {'STOPPED' if isinstance(failed, FeedbackLeak) else 'INCOMPLETE'}: {failed}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def warn_ungraded(result, included: bool) -> None:
+    """The warning of ``feedback`` when written answers wait for a grader (``result``: a Feedback)."""
     if not result.ungraded:
         return
     who = "\n".join(f"  {sid}: {', '.join(answers)}" for sid, answers in sorted(result.ungraded.items()))
@@ -181,6 +192,50 @@ def _warn_ungraded(result, included: bool) -> None:
         print(f"WARNING: written answers of {len(result.ungraded)} student(s) are not graded yet, so their feedback is"
               f" held back:\n{who}\nScore them in the formgrader and run feedback again, or pass --include-ungraded"
               " to write those pages now.", file=sys.stderr)
+
+
+def publish(args: argparse.Namespace) -> int:
+    from .publish import PublishError, next_steps, tag_state
+    from .publish import publish as publish_edition
+    from .release import all_masters
+
+    course = load_course()
+    masters = all_masters(course)
+    try:
+        written = publish_edition(args.dest, course, masters, progress=True)
+    except PublishError as err:
+        print(f"PUBLISH FAILED: {err}", file=sys.stderr)
+        return 1
+    ref = course.pinned_ref()
+    print(f"published {len(written)} files into {args.dest}, the edition {ref}; no solution or hidden-test text,"
+          " no grading files")
+    if tag_state(args.dest.resolve(), ref) == "same":
+        print(f"DEST's tag {ref} already holds exactly this edition: nothing to commit")
+    else:
+        print(next_steps(args.dest, ref))
+    return 0
+
+
+# command -> what runs it (its arguments: ``parser``)
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "release": release,
+    "leaks": leaks,
+    "ingest": ingest,
+    "autograde": autograde,
+    "report": report,
+    "feedback": feedback,
+    "publish": publish,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command of ``argv`` (default: the command line); its exit status."""
+    args = parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except GradingError as err:
+        print(err, file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

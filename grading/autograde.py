@@ -28,6 +28,8 @@ from pathlib import Path
 from framework.progress import progress_bar
 
 from . import records
+from .errors import GradingError
+from .records import submitted_students
 
 # Python's warnings on stderr ("file.py:12: RuntimeWarning: overflow ...") must not cost a
 # test its points (nbgrader scores any stderr output of a test cell 0): they are dropped.
@@ -128,12 +130,7 @@ def _grade(student: str) -> Outcome:
     return Outcome(student, True, seconds, timed_out=_timed_out(course_root, assignment, student), when=time.time())
 
 
-def submitted_students(course_root: Path, assignment: str) -> list[str]:
-    folder = Path(course_root) / "submitted"
-    return sorted(p.parent.name for p in folder.glob(f"*/{assignment}") if p.is_dir()) if folder.is_dir() else []
-
-
-class PipelineError(RuntimeError):
+class PipelineError(GradingError):
     """The grading itself cannot run (not a student's fault)."""
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import tomllib
 
+from .errors import GradingError
+
 GRADING = Path(__file__).resolve().parent
 ROOT = GRADING.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -30,7 +32,7 @@ class Course:
 
     def notebooks(self, assignment: str) -> list[str]:
         if assignment not in self.assignments:
-            raise SystemExit(
+            raise GradingError(
                 f"unknown assignment {assignment!r}: {SETTINGS} lists {sorted(self.assignments)}"
             )
         return self.assignments[assignment]
@@ -57,25 +59,31 @@ PIN_HELP = (f"set [repository] ref in {SETTINGS} to the tag the edition will get
 
 def check_ref(ref: str | None) -> str:
     """``ref`` if it can pin the edition (a tag name; not a branch, nor a commit id, which the
-    edition cannot know before it is committed); else SystemExit saying what to do."""
+    edition cannot know before it is committed); else GradingError saying what to do."""
     if not ref:
-        raise SystemExit(f"{SETTINGS}: no [repository] ref: the notebooks' badges and setup cell must install one"
-                         f" fixed edition of the framework; {PIN_HELP}")
+        raise GradingError(f"{SETTINGS}: no [repository] ref: the notebooks' badges and setup cell must install one"
+                           f" fixed edition of the framework; {PIN_HELP}")
     commit = re.fullmatch(r"[0-9a-f]{7,40}", ref) is not None
     if commit or ref in BRANCH_NAMES or not REF.fullmatch(ref) or ".." in ref or ref.endswith((".", "/", ".lock")):
         kind = ("a commit id: the notebooks name their edition before it is committed, so give the tag it will get"
                 if commit else "a branch, which moves whenever it gets a commit" if ref in BRANCH_NAMES
                 else "not a valid git tag name")
-        raise SystemExit(f"{SETTINGS}: [repository] ref = {ref!r} is {kind}: the notebooks must install one fixed"
-                         f" edition of the framework; {PIN_HELP}")
+        raise GradingError(f"{SETTINGS}: [repository] ref = {ref!r} is {kind}: the notebooks must install one fixed"
+                           f" edition of the framework; {PIN_HELP}")
     return ref
 
 
 def load_course(path: Path = SETTINGS) -> Course:
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    """The settings of ``path`` (``course.toml``)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise GradingError(f"{path}: cannot read the course settings: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise GradingError(f"{path}: not valid TOML: {err}") from None
     if "branch" in data.get("repository", {}):
-        raise SystemExit(f"{path}: [repository] branch is no longer read (a branch changes under the students);"
-                         f" {PIN_HELP}")
+        raise GradingError(f"{path}: [repository] branch is no longer read (a branch changes under the students);"
+                           f" {PIN_HELP}")
     try:
         return Course(
             course_id=data["course"]["id"],
@@ -85,4 +93,4 @@ def load_course(path: Path = SETTINGS) -> Course:
             timeouts={k: float(v) for k, v in data.get("timeouts", {}).items()},
         )
     except KeyError as err:
-        raise SystemExit(f"{path}: missing setting {err}") from None
+        raise GradingError(f"{path}: missing setting {err}") from None

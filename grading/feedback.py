@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import nbapi, records
+from .cells import awaits_grader, gradebook_names
+from .errors import GradingError
 from .leaks import HIDDEN, Leak, find_leaks
 
 SHOWN = 5  # leaked lines listed per withheld student
@@ -53,7 +55,7 @@ class Feedback:
         return sorted(s for s, v in self.done.items() if isinstance(v, str) and v.startswith(HELD))
 
 
-class FeedbackError(RuntimeError):
+class FeedbackError(GradingError):
     """Some students asked for got no feedback page (not held back on purpose). Raised after every
     other page is written; ``result`` is what ``feedback`` would have returned, ``missing``
     student -> why they have no page."""
@@ -87,7 +89,6 @@ def ungraded_answers(course_root: Path, assignment: str, students: list[str]) ->
     from nbgrader.api import Gradebook, MissingEntry
 
     from .course import load_course
-    from .report import awaits_grader, gradebook_names
 
     db = Path(course_root) / "gradebook.db"
     if not db.is_file():

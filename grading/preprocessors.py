@@ -24,16 +24,17 @@ class StripGradeCellTracebacks(NbGraderPreprocessor):
 class EmbedFigures(NbGraderPreprocessor):
     """Embed the course's figures (``![...](../../../assets/x.png)`` in the masters' text) as
     cell attachments, as the student notebooks have them: the feedback page is read far from
-    ``assets/``, where such a link is a broken image. The same code as ``release`` uses."""
+    ``assets/``, where such a link is a broken image. The same code as the student notebooks'
+    (:mod:`grading.student`)."""
 
     def preprocess_cell(self, cell, resources, index):
         from .course import ASSETS
-        from .release import IMAGE, _embed_images
+        from .student import IMAGE, embed_images
 
         if cell.cell_type == "markdown":
             names = [name for _, name in IMAGE.findall(cell.source)]
             if names and all((ASSETS / name).is_file() for name in names):  # a student's own link stays as it is
-                _embed_images(cell, ASSETS)
+                embed_images(cell, ASSETS)
         return cell, resources
 
 
@@ -48,7 +49,7 @@ class FeedbackSummary(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         import nbformat
 
-        from .report import cell_result
+        from .cells import cell_result
 
         rows = []
         waiting, names = self._from_gradebook(resources)
@@ -77,7 +78,7 @@ class FeedbackSummary(NbGraderPreprocessor):
         their notebook names nothing)."""
         from nbgrader.api import Gradebook
 
-        from .report import awaits_grader, gradebook_names
+        from .cells import awaits_grader, gradebook_names
 
         info = resources.get("nbgrader", {})
         try:

@@ -34,8 +34,9 @@ from pathlib import Path
 
 from framework.progress import progress_bar
 
-from . import release as _release
+from . import release
 from .course import ASSETS, GRADING, NOTEBOOKS, ROOT, Course
+from .errors import GradingError
 from .leaks import HIDDEN, contents, find_leaks
 
 FRAMEWORK = ROOT / "framework"
@@ -51,7 +52,7 @@ DATABASE_SUFFIXES = {".db", ".sqlite", ".sqlite3"}
 SQLITE_MAGIC = b"SQLite format 3\0"
 
 
-class PublishError(RuntimeError):
+class PublishError(GradingError):
     """The student edition would contain secrets or grading files, or DEST is not a safe place for it."""
 
 
@@ -152,7 +153,7 @@ def check_pin(dest: Path, course: Course) -> str:
     that branch holds on the day, and the library would change under the students."""
     try:
         ref = course.pinned_ref()
-    except SystemExit as err:
+    except GradingError as err:
         raise PublishError(str(err)) from None
     if (dest / ".git").exists():
         for kind in ("refs/heads/", "refs/remotes/origin/"):
@@ -210,7 +211,7 @@ def publish(dest: Path, course: Course, masters: list[Path], *, check_sync: bool
         for assignment in course.assignments:
             if bar is not None:
                 bar.set_postfix_str(assignment)
-            stale += _release.out_of_sync(assignment)
+            stale += release.out_of_sync(assignment)
             if bar is not None:
                 bar.update()
         if bar is not None:

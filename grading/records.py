@@ -3,7 +3,10 @@
 - ``ingest.json``: ``students`` (per student: files, changes, rejected, notebooks, ``ingested``
   time), ``unmatched`` files and the ``roster``;
 - ``autograde.json``: per student, the last autograde's outcome (ok, reason, seconds,
-  timed_out, ``when``).
+  timed_out, ``when``);
+
+and, shared by the steps, who has a submission (``submitted_students``) and whether it was
+graded since it was ingested (``graded_since_ingest``).
 
 Read with ``read``; changed with ``update``, which holds a lock while it reads, changes and
 (atomically) writes, so two runs ending at once do not lose each other's records.
@@ -42,6 +45,12 @@ def update(course_root: Path, assignment: str, name: str, change: Callable[[dict
         with atomic_write(path) as f:
             f.write(json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
     return data
+
+
+def submitted_students(course_root: Path, assignment: str) -> list[str]:
+    """The students with a submission of ``assignment`` in ``<course>/submitted/`` (put there by ingest), sorted."""
+    folder = Path(course_root) / "submitted"
+    return sorted(p.parent.name for p in folder.glob(f"*/{assignment}") if p.is_dir()) if folder.is_dir() else []
 
 
 def graded_since_ingest(outcome: dict | None, ingested: dict | None) -> bool:

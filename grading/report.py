@@ -22,10 +22,8 @@ for spreadsheets and LMS imports.
 
 from __future__ import annotations
 
-import ast
 import csv
 import io
-import re
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,11 +32,11 @@ from framework.exercises import one_line
 from framework.files import atomic_write
 
 from . import records
-from .autograde import submitted_students
+from .cells import awaits_grader, cell_result, gradebook_names
+from .errors import GradingError
 
 PERSON = ["first_name", "last_name", "email"]  # roster columns copied into the report, when given
 STATUSES = ["graded", "needs manual grading", "failed to run", "rejected at ingest", "not graded yet", "not submitted"]
-VISIBLE_CHECK = re.compile(r"""@visible_check\(\s*(["'])(.+?)\1\s*,""")
 WRITTEN = "written"  # the kind of a written answer's column in maxima.csv (graded by hand)
 AUTOGRADED = "autograded"
 FIXED = {"student_id", *PERSON, "status", "score", "max_score", "detail", "reasons", "sanitised", "notes"}
@@ -70,94 +68,6 @@ class Cell:
     autograded: bool  # a test cell (False: a written answer, graded by hand)
 
 
-def exercise_names(nb) -> dict[str, str]:
-    """grade_id -> the exercise's name as the notebook's self-check prints it, for every graded
-    cell of the notebook ``nb`` (an nbformat notebook): a test cell is named by its
-    ``@visible_check("Linear.backward", 8)``, the written answers, in order, by the
-    ``written=[...]`` of the notebook's ``exercises(...)`` declaration. A cell without a name
-    keeps its grade_id; two cells with one name get their grade_ids appended."""
-    names, written = {}, []
-    declared = next((w for c in nb.cells if c.cell_type == "code" and (w := _declared_written(c.source))), [])
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if not meta.get("grade") or not meta.get("grade_id"):
-            continue
-        gid = meta["grade_id"]
-        if cell.cell_type == "code":
-            found = [m.group(2) for m in VISIBLE_CHECK.finditer(cell.source)]
-            names[gid] = ", ".join(dict.fromkeys(found)) or gid
-        else:
-            written.append(gid)
-    names.update(zip(written, declared) if len(declared) == len(written) else ((g, g) for g in written))
-    counts: dict[str, int] = {}
-    for name in names.values():
-        counts[name] = counts.get(name, 0) + 1
-    return {gid: name if counts[name] == 1 or name == gid else f"{name} ({gid})" for gid, name in names.items()}
-
-
-def _declared_written(source: str) -> list[str]:
-    """The names of ``exercises(..., written=[(name, points), ...])`` in a cell's code, if it has one."""
-    if "exercises(" not in source:
-        return []
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "exercises":
-            for keyword in node.keywords:
-                if keyword.arg == "written":
-                    try:
-                        return [str(name) for name, _ in ast.literal_eval(keyword.value)]
-                    except (ValueError, TypeError):
-                        return []
-    return []
-
-
-def gradebook_names(notebook) -> dict[str, str]:
-    """``exercise_names`` of a notebook as the gradebook keeps it (``notebook``: nbgrader's
-    ``Notebook`` record; its source cells, in order): the released text, never a student's,
-    whatever cells a submission added."""
-    import nbformat
-
-    graded = {c.name for c in notebook.grade_cells}
-    cells = []
-    for source in notebook.source_cells:
-        new = nbformat.v4.new_code_cell if source.cell_type == "code" else nbformat.v4.new_markdown_cell
-        cell = new(source.source or "")
-        cell.metadata["nbgrader"] = {"grade": source.name in graded, "grade_id": source.name}
-        cells.append(cell)
-    return exercise_names(nbformat.v4.new_notebook(cells=cells))
-
-
-def cell_result(cell, name: str, score: float | None, points: float | None) -> str:
-    """What became of a graded cell of an autograded notebook, in one line: "passed",
-    "written answer", "not done" or "failed: <the check's diagnosis>" (the error's message,
-    without the exercise's name that the check puts in front; never the test's code)."""
-    if cell.cell_type != "code":
-        return "written answer"
-    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    if any(e.get("ename") == "CellTimeoutError" for e in errors):
-        return "failed: stopped by the time limit (an endless loop?)"
-    if errors:
-        ename, evalue = errors[0].get("ename", "Error"), " ".join(str(errors[0].get("evalue", "")).split())
-        if ename == "NotImplementedError" and not evalue:
-            return "not done"
-        checks = [m.group(2) for m in VISIBLE_CHECK.finditer(cell.source)]  # the cell's own, as nbgrader restored it
-        prefix = next((c for c in [*checks, name] if evalue.startswith(f"{c}: ")), None)
-        if prefix is not None:  # a check's own message, "exercise: what is wrong"
-            message = evalue[len(prefix) + 2:]
-        elif ename in ("AssertionError", "CheckFailed") and evalue:
-            message = evalue
-        else:
-            message = f"{ename}: {evalue}".rstrip(": ")
-        return "failed: " + one_line(message)
-    if score is not None and points and score < points:
-        return ("failed (printed to stderr)" if any(o.get("name") == "stderr" for o in cell.get("outputs", []))
-                else "failed")
-    return "passed"
-
-
 def _cells(gb, assignment: str) -> list[Cell]:
     """Every graded cell, in notebook order."""
     notebooks = gb.find_assignment(assignment).notebooks
@@ -173,11 +83,6 @@ def _cells(gb, assignment: str) -> list[Cell]:
     return cells
 
 
-def awaits_grader(grade) -> bool:
-    """An nbgrader Grade that needs a human and has no human score yet."""
-    return bool(grade.needs_manual_grade) and grade.manual_score is None
-
-
 def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row], list[Cell]]:
     """The rows of the report, and the graded cells (one column each)."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -186,15 +91,15 @@ def build(course_root: Path, assignment: str, course_id: str) -> tuple[list[Row]
     ingested = records.read(course_root, assignment, records.INGEST)
     students, roster = ingested.get("students", {}), ingested.get("roster", [])
     outcomes = records.read(course_root, assignment, records.AUTOGRADE)
-    submitted = set(submitted_students(course_root, assignment))
+    submitted = set(records.submitted_students(course_root, assignment))
     if not (course_root / "gradebook.db").is_file():
-        raise SystemExit(f"report {assignment}: no gradebook in {course_root}: release, ingest and autograde first")
+        raise GradingError(f"report {assignment}: no gradebook in {course_root}: release, ingest and autograde first")
     with Gradebook(f"sqlite:///{course_root / 'gradebook.db'}", course_id) as gb:
         try:
             gb.find_assignment(assignment)
         except MissingEntry:
-            raise SystemExit(f"report {assignment}: {assignment} is not in the gradebook of {course_root};"
-                             f" release it first (python -m grading release {assignment})") from None
+            raise GradingError(f"report {assignment}: {assignment} is not in the gradebook of {course_root};"
+                               f" release it first (python -m grading release {assignment})") from None
         cells = _cells(gb, assignment)
         total_max = sum(c.max_score for c in cells)
         people = {r["student_id"]: {k: (r.get(k) or "").strip() for k in PERSON} for r in roster}

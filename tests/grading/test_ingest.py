@@ -17,7 +17,9 @@ pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -
 
 from grading.course import GRADING, NOTEBOOKS as NOTEBOOKS_DIR  # noqa: E402
 from grading.fixtures import as_colab_download, submission, with_cell, without_nbgrader_metadata  # noqa: E402
-from grading.ingest import ingest, notebook_name  # noqa: E402
+from grading.downloads import notebook_name  # noqa: E402
+from grading.errors import GradingError  # noqa: E402
+from grading.ingest import ingest  # noqa: E402
 from grading.sanitise import Rejected, read_notebook, sanitise  # noqa: E402
 
 pytestmark = [pytest.mark.grading, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
@@ -236,13 +238,13 @@ def test_a_roster_without_student_ids_is_refused(course, tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("name,email\nann,a@b\n", encoding="utf-8")
     (tmp_path / "d").mkdir()
-    with pytest.raises(SystemExit, match="'student_id' column"):
+    with pytest.raises(GradingError, match="'student_id' column"):
         ingest("ps1", tmp_path / "d", course, NOTEBOOKS, roster=roster)
 
 
 def test_ingest_needs_the_release(tmp_path):
     (tmp_path / "d").mkdir()
-    with pytest.raises(SystemExit, match="release the assignment first"):
+    with pytest.raises(GradingError, match="release the assignment first"):
         ingest("ps1", tmp_path / "d", tmp_path / "course", NOTEBOOKS)
 
 

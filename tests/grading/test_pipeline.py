@@ -378,7 +378,7 @@ def test_every_graded_cell_is_named_as_the_self_check_names_it(master):
     ``exercises([...], written=[...])`` declaration, which the self-check prints."""
     import ast
 
-    from grading.report import exercise_names
+    from grading.cells import exercise_names
 
     nb = nbformat.read(master, as_version=4)
     (declaration,) = [node for cell in nb.cells if cell.cell_type == "code" and "exercises([" in cell.source
@@ -409,7 +409,7 @@ def test_the_feedback_table_takes_names_from_the_gradebook_not_from_the_students
 
 
 def test_a_failed_check_of_a_cell_sharing_its_name_is_reported_without_the_name_twice():
-    from grading.report import cell_result
+    from grading.cells import cell_result
 
     cell = nbformat.v4.new_code_cell('@visible_check("Linear", 4)\ndef visible(): ...')
     cell.outputs = [nbformat.v4.new_output("error", ename="CheckFailed", evalue="Linear: dW is transposed", traceback=[])]

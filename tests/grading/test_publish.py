@@ -16,6 +16,7 @@ import nbformat
 import pytest
 
 from grading.course import GRADING, NOTEBOOKS, load_course
+from grading.errors import GradingError
 from grading.leaks import HIDDEN, SOLUTION
 from grading.publish import PublishError, problems, publish
 from grading.release import all_masters
@@ -41,6 +42,11 @@ def a_hidden_line() -> str:
     return a_line_of(HIDDEN)
 
 
+def framework_files(folder: Path) -> set[str]:
+    """The modules of a copy of the framework, as paths relative to it (``exercises/harness.py``)."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*.py")}
+
+
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory):
     dest = tmp_path_factory.mktemp("public")
@@ -57,7 +63,7 @@ def test_the_edition_has_what_students_need_and_nothing_of_the_grading(edition):
     top = sorted(p.name for p in dest.iterdir())
     assert top == [".git", "README.md", "assets", "environment.yml", "framework", "notebooks", "pyproject.toml"]
     assert sorted(p.name for p in (dest / "notebooks").iterdir()) == sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
-    assert (dest / "framework" / "exercises.py").is_file() and (dest / "framework" / "__init__.py").is_file()
+    assert framework_files(dest / "framework") == framework_files(GRADING.parent / "framework")  # every module
     assert not list(dest.rglob("__pycache__")) and (dest / ".git" / "config").is_file()
     readme = (dest / "README.md").read_text()
     for name in (n for ns in COURSE.assignments.values() for n in ns):
@@ -77,7 +83,8 @@ def test_the_edition_installs_as_the_colab_setup_cell_installs_it(edition, tmp_p
     import zipfile
 
     names = zipfile.ZipFile(wheel).namelist()
-    assert "framework/exercises.py" in names and not any(n.startswith("grading/") for n in names)
+    assert {f"framework/{p}" for p in framework_files(edition[0] / "framework")} <= set(names)
+    assert not any(n.startswith("grading/") for n in names)
 
 
 @pytest.mark.parametrize("plant", ["hidden line in a notebook", "solution delimiter", "gradebook", "hidden line in framework"])
@@ -269,7 +276,7 @@ def test_a_missing_or_moving_pin_is_refused_with_instructions(ref, says):
 
     course = replace(COURSE, ref=ref)
     for make in (course.pip_url, lambda: course.colab_url("ps1_layers")):
-        with pytest.raises(SystemExit, match=r"course.toml") as info:
+        with pytest.raises(GradingError, match=r"course.toml") as info:
             make()
         assert says in str(info.value) and "make release" in str(info.value) and "tag" in str(info.value)
 
@@ -277,7 +284,7 @@ def test_a_missing_or_moving_pin_is_refused_with_instructions(ref, says):
 def test_a_branch_setting_is_refused(tmp_path):
     settings = tmp_path / "course.toml"
     settings.write_text('[course]\nid = "x"\n[repository]\ngithub = "a/b"\nbranch = "main"\n[assignments]\nps1 = ["ps1"]\n')
-    with pytest.raises(SystemExit, match=r"branch is no longer read.*ref"):
+    with pytest.raises(GradingError, match=r"branch is no longer read.*ref"):
         load_course(settings)
 
 
@@ -366,7 +373,7 @@ def test_publish_says_each_step_and_shows_the_leak_search(tmp_path, capsys):
 def test_notebooks_and_student_readme_say_save_a_copy_first_and_give_one_file_name_rule():
     """Every notebook (its intro and its hand-in cell) and the student README tell students to save a copy in
     Drive before working, and give the same rule for the file name: the one ingest applies."""
-    from grading.ingest import notebook_name
+    from grading.downloads import notebook_name
 
     readme = " ".join((GRADING / "student_README.md").read_text(encoding="utf-8").split())
     assert "Save a copy in Drive" in readme and "does not matter" not in readme

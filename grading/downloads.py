@@ -1,0 +1,238 @@
+"""Finding the students' notebooks in a download, and whose each one is.
+
+Whose file is it? In this order:
+
+1. a roster CSV with a ``file`` column (the file's name or path inside the download);
+2. ``--regexp``: nbgrader's ``FileNameCollectorPlugin.named_regexp``, with the groups
+   ``student_id`` and ``file_id`` (and optionally ``timestamp``), matched against the
+   file's path inside the download;
+3. the usual conventions, tried in this order on the file's path (a single folder that
+   holds the whole download, such as the root folder of an LMS zip, is left out):
+   Moodle ``<full name>_<n>_assignsubmission_file_/<notebook>.ipynb`` (or the same without
+   the folder), Canvas ``<name>_[LATE_]<user id>_<n>_<notebook>.ipynb`` (or a zip of that
+   name holding the notebook), one folder per student ``<student>/.../<notebook>.ipynb``, and
+   ``<student>_<notebook>.ipynb``. Two Canvas students with the same name part get their
+   Canvas user id appended. Ids keep letters of any script; other characters become ``-``.
+
+``<notebook>`` may carry the marks of a download (``Copy of ps1_layers``,
+``ps1_layers (1)``, ``ps1_layers-1``, ``ps1_layers - Copy``). Archives (nested ones too) are
+unpacked with nbgrader's ``unzip`` into a temporary folder, each on its own, so one corrupt
+archive is one report line: the downloads themselves are only read.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .roster import clean_student_id
+
+CONVENTIONS = [
+    r"(?P<student_id>[^/]+?)_\d+_assignsubmission_\w+?_/(?:.*/)?(?P<file_id>[^/]+)$",           # Moodle, folders
+    r"(?:.*/)?(?P<student_id>[^/]+?)_\d+_assignsubmission_file_(?P<file_id>[^/]+)$",          # Moodle, flat
+    r"(?P<student_id>[^_/]+)_(?:LATE_)?(?P<canvas_id>\d+)_\d+_[^/]*/(?:.*/)?(?P<file_id>[^/]+)$",  # Canvas, a zip
+    r"(?:.*/)?(?P<student_id>[^_/]+)_(?:LATE_)?(?P<canvas_id>\d+)_\d+_(?P<file_id>[^/]+)$",    # Canvas
+    r"(?P<student_id>[^/]+)/(?:.*/)?(?P<file_id>[^/]+)$",                                    # a folder per student
+    r"(?P<student_id>[^_/]+)_(?P<file_id>[^/]+)$",                                           # <student>_<notebook>
+]
+DOWNLOAD_MARKS = [re.compile(r"^(?:copy[ _]of[ _]+)+", re.I), re.compile(r"\s*\(\d+\)$"), re.compile(r"[-_]\d+$"),
+                  re.compile(r"\s*-?\s*copy$", re.I), re.compile(r"\.ipynb$", re.I), re.compile(r"\s+$")]
+SKIP = re.compile(r"(^|/)(__MACOSX|\.ipynb_checkpoints)(/|$)|(^|/)\.[^/]*$")
+ARCHIVES = (".zip",)
+
+
+@dataclass
+class Found:
+    """One file of the download and what became of it."""
+    path: str                      # inside the download
+    student: str | None = None
+    notebook: str | None = None    # the assignment's notebook it was taken for
+    changes: list[str] = field(default_factory=list)
+    problem: str | None = None     # why it was not used
+    timestamp: str | None = None
+    nb: nbformat.NotebookNode | None = None
+    guessed: bool = False          # the notebook was not named by the file name
+    canvas_id: str | None = None   # Canvas's user id, when the name came from Canvas
+    mtime: float = 0.0
+
+
+def notebook_name(file_id: str, notebooks: list[str]) -> str | None:
+    """The assignment notebook a downloaded file's name stands for, or None."""
+    stem = Path(file_id).name
+    stem = stem[: -len(".ipynb")] if stem.lower().endswith(".ipynb") else stem
+    for _ in range(4):
+        if stem in notebooks:
+            return stem
+        for mark in DOWNLOAD_MARKS:
+            stem = mark.sub("", stem)
+    return stem if stem in notebooks else None
+
+
+def _collect(rel: str, regexps: list[str]) -> list[tuple[int, dict]]:
+    """(index of the regexp, nbgrader's match) for every regexp that matches ``rel``."""
+    from nbgrader.plugins import FileNameCollectorPlugin
+
+    ext = Path(rel).suffix
+    matches = []
+    for k, regexp in enumerate(regexps):
+        found = FileNameCollectorPlugin(named_regexp=regexp, valid_ext=[ext]).collect(rel) if ext else None
+        if found and found.get("student_id") and found.get("file_id"):
+            matches.append((k, found))
+    return matches
+
+
+def _identify(item: Found, notebooks: list[str], regexps: list[str], roster_files: dict[str, str]) -> None:
+    """Set ``item``'s student and notebook from its path (or its ``problem``: whose it is cannot be told)."""
+    rel = item.path
+    if roster_files:
+        sid = roster_files.get(rel) or next((s for pattern, s in roster_files.items()
+                                             if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(Path(rel).name, pattern)), None)
+        if sid is None:
+            item.problem = "not listed in the roster's file column"
+            return
+        matches = [(0, {"student_id": sid, "file_id": Path(rel).name})]
+    else:
+        matches = _collect(rel, regexps)
+    named = [m for _, m in matches if notebook_name(m["file_id"], notebooks)]
+    # a file name that is none of the notebooks: trust only the specific conventions
+    # (not "<student>_<anything>", which would read "Copy of ps1_x" as student "Copy of ps1")
+    trusted = [m for k, m in matches if regexps is not CONVENTIONS or k < len(CONVENTIONS) - 1]
+    match = (named or trusted or [None])[0]
+    if match is None:
+        item.problem = ("cannot tell whose file this is: name it <student>_<notebook>.ipynb, put it in a folder"
+                        " named after the student, give --regexp, or list it in a roster")
+        return
+    raw = str(match["student_id"])
+    sid = clean_student_id(raw)
+    if sid is None:
+        item.problem = f"the student id {raw!r} taken from the file name has no letter or digit"
+        return
+    if sid != raw:
+        item.changes.append(f"student id {raw!r} written as {sid!r}")
+    item.student = sid
+    item.canvas_id = match.get("canvas_id")
+    item.notebook = notebook_name(match["file_id"], notebooks)
+    item.guessed = item.notebook is None
+    if match.get("timestamp"):
+        item.timestamp = str(match["timestamp"])
+    if item.notebook is None and len(notebooks) == 1:
+        item.notebook = notebooks[0]
+    if item.notebook and Path(match["file_id"]).name != f"{item.notebook}.ipynb":
+        item.changes.append(f"renamed {Path(match['file_id']).name!r} to {item.notebook}.ipynb")
+
+
+def _extract(source: Path, into: Path) -> tuple[Path, list[Found]]:
+    """Copy the download into ``into`` and unpack every archive in it, nested ones too, each
+    with nbgrader's ``unzip``; return the folder to read and a report line per bad archive."""
+    from nbgrader.utils import unzip
+
+    top = into / "download"
+    if source.is_dir():
+        shutil.copytree(source, top, symlinks=False)
+    else:
+        top.mkdir()
+        shutil.copy2(source, top / source.name)
+    problems = []
+    for _ in range(5):  # archives inside archives, five deep at most
+        archives = [p for p in sorted(top.rglob("*")) if p.is_file() and p.suffix.lower() in ARCHIVES]
+        if not archives:
+            break
+        for archive in archives:
+            folder = archive.with_name(archive.stem)
+            try:
+                folder.mkdir(exist_ok=True)
+                unzip(str(archive), str(folder), zip_ext=[archive.suffix])
+            except Exception as err:  # corrupt, unsafe member names, ...: one line, the others go on
+                problems.append(Found(str(archive), problem=f"archive not unpacked: {type(err).__name__}: {err}"[:300]))
+            archive.unlink()
+    return top, problems
+
+
+def _roots(top: Path) -> list[Path]:
+    """``top`` and the folders below it that hold everything (an LMS zip's root folder, the
+    folder a zip was unpacked into), outermost first."""
+    roots = [top]
+    while True:
+        entries = [p for p in roots[-1].iterdir() if not SKIP.search(p.name)]
+        if len(entries) != 1 or not entries[0].is_dir():
+            return roots
+        roots.append(entries[0])
+
+
+def _identified(root: Path, files: list[Path], notebooks: list[str], regexps: list[str],
+                roster_files: dict[str, str]) -> list[Found]:
+    """Each file under ``root``, with whose it is and which notebook it stands for."""
+    items = []
+    for path in files:
+        item = Found(path.relative_to(root).as_posix(), mtime=path.stat().st_mtime)
+        _identify(item, notebooks, regexps, roster_files)
+        if path.suffix.lower() != ".ipynb":
+            item.problem = f"not a notebook ({path.suffix or 'no extension'}): ignored"
+            item.changes = []
+        items.append(item)
+    return items
+
+
+def _choose_root(top: Path, notebooks: list[str], regexps: list[str],
+                 roster_files: dict[str, str]) -> tuple[Path, list[Found]]:
+    """The root under which paths name the most students, and its files identified:
+    ``submissions/ann/...`` and ``submissions/bob/...`` are two students under ``submissions/``,
+    while ``ann/...`` alone is one student whose folder must stay part of the path."""
+    files = sorted(p for p in top.rglob("*") if p.is_file() and not SKIP.search(p.relative_to(top).as_posix()))
+    candidates = [(root, _identified(root, files, notebooks, regexps, roster_files)) for root in _roots(top)]
+
+    def score(candidate: tuple[Path, list[Found]]) -> tuple[int, int, int]:
+        root, items = candidate
+        students = [i.student for i in items if i.student]
+        return len(set(students)), len(students), len(root.parts)
+
+    return max(candidates, key=score)
+
+
+def _disambiguate_canvas(items: list[Found]) -> None:
+    """Canvas's name part is not unique (two John Smiths are both 'smithjohn'): when one name
+    comes with several Canvas user ids, each student becomes '<name>-<user id>'."""
+    ids: dict[str, set[str]] = {}
+    for item in items:
+        if item.student and item.canvas_id:
+            ids.setdefault(item.student, set()).add(item.canvas_id)
+    for item in items:
+        if item.student and item.canvas_id and len(ids[item.student]) > 1:
+            shared = ", ".join(sorted(ids[item.student]))
+            item.changes.append(f"two or more Canvas students are named {item.student!r} (user ids {shared}):"
+                                f" ingested as {item.student}-{item.canvas_id}; a roster with a file column avoids this")
+            item.student = f"{item.student}-{item.canvas_id}"
+
+
+@contextmanager
+def unpacked(source: Path, notebooks: list[str], *, regexp: str | None = None,
+             roster_files: dict[str, str] | None = None) -> Iterator[tuple[Path, list[Found]]]:
+    """The download ``source`` (a folder or a .zip) copied and unpacked into a temporary folder,
+    removed on leaving: yields the folder the found files' paths are relative to, and every file
+    found (bad archives too) with whose it is and which of ``notebooks`` it stands for, or why
+    not. ``regexp``: nbgrader's named_regexp instead of the usual conventions; ``roster_files``:
+    file name, path or glob -> student id, instead of both."""
+    regexps = [regexp] if regexp else CONVENTIONS
+    roster_files = roster_files or {}
+    with tempfile.TemporaryDirectory(prefix="ingest-") as tmp:
+        download, bad_archives = _extract(Path(source), Path(tmp))
+        top, found = _choose_root(download, notebooks, regexps, roster_files)
+        items = []
+        for item in bad_archives:  # whose archive was it? (it may name its student)
+            path = Path(item.path)
+            item.path = (path.relative_to(top) if top in path.parents else path.relative_to(download)).as_posix()
+            problem = item.problem
+            _identify(item, notebooks, regexps, roster_files)
+            item.problem, item.nb = problem, None
+            items.append(item)
+        items += found
+        _disambiguate_canvas(items)
+        yield top, items
