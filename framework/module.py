@@ -83,9 +83,12 @@ class Module:
 
     # -- the two passes -------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, ...) -> out: (N, ...). Caches what backward needs."""
         raise NotImplementedError(f"{type(self).__name__}.forward")
 
     def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
+        """grad_out: the shape of out -> dx: the shape of x. Stores ``dW`` for every parameter
+        ``W``; with ``lr``, then applies ``W -= lr * dW``."""
         raise NotImplementedError(f"{type(self).__name__}.backward")
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -98,6 +101,7 @@ class Module:
         return self._cache
 
     def _check_grad_out(self, grad_out: np.ndarray, expected: tuple[int, ...]) -> None:
+        """A ShapeError unless grad_out is an array of the shape of the last output."""
         if not isinstance(grad_out, np.ndarray) or grad_out.shape != expected:
             got = shape_str(grad_out.shape) if isinstance(grad_out, np.ndarray) else type(grad_out).__name__
             raise ShapeError(
