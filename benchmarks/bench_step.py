@@ -15,8 +15,11 @@ Prints the median ms/step over rounds and each ratio to the floor.
 ``--against DIR [DIR ...]`` also times fused and separate with the framework of other
 checkouts (e.g. ``git worktree add /tmp/before HEAD~1``), in the same interleaved rounds, and
 prints a second table: this checkout's medians, each other's, and the change in percent.
+Differences of a few percent are noise: add a copy of this checkout to the DIRs to see how
+much. On a machine busy with other work, ``--cpu-time`` counts only the time this process
+runs (the wall clock also counts the time it waits for a core).
 
-Usage: python benchmarks/bench_step.py [--rounds 15] [--batches 10 64 256] [--against DIR ...]
+Usage: python benchmarks/bench_step.py [--rounds 15] [--batches 10 64 256] [--against DIR ...] [--cpu-time]
 """
 
 from __future__ import annotations

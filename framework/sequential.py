@@ -57,7 +57,8 @@ class Sequential(Module):
             for i in reversed(range(len(self.layers))):
                 layer = self.layers[i]
                 if i == 0 and not input_grad and self._first_skips_dx:
-                    # no dx for the data: a step is 30 % faster at every batch size (bench_step)
+                    # no dx for the data: saves a quarter of a training step at every batch size
+                    # (bench_step: 0.24 instead of 0.33 ms at batch 10, 1.60 instead of 2.07 ms at 256)
                     return layer.backward(grad_out, lr, input_grad=False)
                 grad_out = layer.backward(grad_out, lr)
         except ShapeError as err:
