@@ -51,6 +51,12 @@ def parser() -> argparse.ArgumentParser:
     fb.add_argument("--include-ungraded", action="store_true",
                     help="also write the pages of students whose written answers are not graded yet (default: hold"
                          " them back until a grader has scored those answers)")
+    mas = sub.add_parser("masters", help="generate the master notebooks (source/) from their percent scripts (masters/)")
+    mas.add_argument("names", nargs="*", help="notebook names or assignment ids (default: every master)")
+    way = mas.add_mutually_exclusive_group()
+    way.add_argument("--check", action="store_true", help="write nothing; fail if a master notebook differs from its script")
+    way.add_argument("--from-notebooks", action="store_true",
+                     help="the other way: write the scripts from the notebooks (after editing a master in Jupyter)")
     pub = sub.add_parser("publish", help="write the student edition (notebooks, framework, assets, README) into DEST")
     pub.add_argument("dest", type=Path)
     return parser
@@ -64,14 +70,47 @@ def graded_assignment(args: argparse.Namespace) -> tuple[Course, Path]:
     return course, args.course or GRADING
 
 
+def masters(args: argparse.Namespace) -> int:
+    from .scripts import scripts_from_notebooks, sync
+
+    names = args.names or None
+    if args.from_notebooks:
+        for path in scripts_from_notebooks(names):
+            print(f"wrote {path.relative_to(GRADING.parent)}")
+        return 0
+    changed = sync(names, check=args.check)
+    if args.check:
+        if not stale_masters(changed):
+            print("the master notebooks are in sync with their scripts")
+        return stale_masters(changed)
+    for path in changed:
+        print(f"generated {path.relative_to(GRADING.parent)}")
+    print(f"{len(changed)} master notebook(s) rewritten; the others already match their scripts")
+    return 0
+
+
+def stale_masters(stale: list[Path]) -> int:
+    """1 and what to do if master notebooks differ from their scripts, else 0 (silently)."""
+    if not stale:
+        return 0
+    print(f"master notebooks out of sync with their scripts in {GRADING.name}/masters/:"
+          f" {', '.join(str(p.relative_to(GRADING.parent)) for p in stale)}; edit the script and run"
+          " `make masters` (or, after editing a notebook in Jupyter, `python -m grading masters --from-notebooks`)",
+          file=sys.stderr)
+    return 1
+
+
 def release(args: argparse.Namespace) -> int:
     from .release import out_of_sync
     from .release import release as release_notebooks
+    from .scripts import sync
 
     course = load_course()
     assignments = list(course.assignments) if args.assignment == ["all"] else args.assignment
     for assignment in assignments:  # every id known before anything is written
         course.notebooks(assignment)
+    if args.check and stale_masters(sync(assignments, check=True)):
+        return 1
     stale = []
     for assignment in assignments:
         if args.check:
@@ -218,6 +257,7 @@ def publish(args: argparse.Namespace) -> int:
 
 # command -> what runs it (its arguments: ``parser``)
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "masters": masters,
     "release": release,
     "leaks": leaks,
     "ingest": ingest,

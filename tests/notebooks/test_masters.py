@@ -15,7 +15,9 @@ pytest.importorskip("jupytext", reason="jupytext is not installed (pip install -
 
 from grading.course import GRADING, load_course  # noqa: E402
 from grading.errors import GradingError  # noqa: E402
-from grading.masters import master_names, notebook_from_script, notebook_path, notebook_text, script_path, script_text, sync  # noqa: E402
+from grading.__main__ import main  # noqa: E402
+from grading.scripts import (master_names, notebook_from_script, notebook_path, notebook_text, script_path, script_text,  # noqa: E402
+                             scripts_from_notebooks, sync)
 
 pytestmark = pytest.mark.notebooks
 
@@ -174,3 +176,25 @@ def test_nothing_but_master_notebooks_lies_in_source():
     assert files and all(p.suffix == ".ipynb" for p in files), [str(p) for p in files if p.suffix != ".ipynb"]
     expected = {notebook_path(a, n) for a, n in MASTERS}
     assert set(files) == expected
+
+
+def test_a_notebook_edited_in_jupyter_goes_back_to_its_script(course):
+    script, target = script_path("ps1_layers", course), notebook_path("ps1", "ps1_layers", course)
+    nb = nbformat.read(target, as_version=4)
+    nb.cells[0].source += "\n\nA sentence added in Jupyter."
+    nbformat.write(nb, target)
+    assert scripts_from_notebooks(["ps1"], course_root=course) == [script]
+    assert "# A sentence added in Jupyter." in script.read_text(encoding="utf-8")
+    assert sync(check=True, course_root=course) == []  # the script now generates the edited notebook
+    assert scripts_from_notebooks(course_root=course) == []
+
+
+@pytest.mark.parametrize("command", [["masters", "--check"], ["release", "ps1", "--check"]])
+def test_the_checks_fail_on_a_master_out_of_sync_with_its_script(command, monkeypatch, capsys):
+    assert main(command) == 0  # in sync as committed
+    capsys.readouterr()
+    stale = notebook_path("ps1", "ps1_layers")
+    monkeypatch.setattr("grading.scripts.sync", lambda names=None, *, check=False, course_root=None: [stale])
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert "out of sync with their scripts" in err and "source/ps1/ps1_layers.ipynb" in err and "make masters" in err

@@ -1,4 +1,4 @@
-"""``masters``: the instructor's master notebooks, kept as jupytext percent scripts.
+"""The instructor's master notebooks, kept as jupytext percent scripts (``python -m grading masters``).
 
 ``masters/<name>.py`` (in the course folder, ``grading/`` by default) is the source a human
 edits: a change to a solution or a hidden test reads as a diff, and the code can be linted and
@@ -104,7 +104,7 @@ def read_script(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise GradingError(f"{path}: no such script; every master notebook is generated from its percent script"
-                           f" (write one from the notebook with grading.masters.script_text)") from None
+                           f" (write it from the notebook: python -m grading masters --from-notebooks)") from None
     except (OSError, UnicodeDecodeError) as err:
         raise GradingError(f"{path}: cannot be read ({err})") from None
 
@@ -146,4 +146,24 @@ def sync(names: list[str] | None = None, *, check: bool = False, course_root: Pa
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(text.encode("utf-8"))
         changed.append(target)
+    return changed
+
+
+def scripts_from_notebooks(names: list[str] | None = None, *, course_root: Path | None = None) -> list[Path]:
+    """The other direction, after a master was edited in Jupyter (nbgrader's *Create assignment*
+    toolbar): write each script from its master notebook and return the scripts rewritten.
+    GradingError if a notebook is missing or unreadable."""
+    root = Path(course_root) if course_root is not None else GRADING
+    changed = []
+    for assignment, name in master_names(load_course(), names):
+        notebook, script = notebook_path(assignment, name, root), script_path(name, root)
+        try:
+            text = script_text(nbformat.read(notebook, as_version=4))
+        except (OSError, ValueError) as err:  # missing, not JSON, not a notebook
+            raise GradingError(f"{notebook}: cannot be read as a notebook ({err})") from None
+        if script.is_file() and script.read_text(encoding="utf-8") == text:
+            continue
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text(text, encoding="utf-8")
+        changed.append(script)
     return changed
