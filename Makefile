@@ -3,7 +3,8 @@
 # make lock     refresh constraints.txt: the versions a fresh .venv installs (what CI tested)
 # make bench    the step and epoch benchmarks, with PyTorch as a reference when `make torch` could install it
 # make torch    optional: PyTorch 2.13.0 (CPU) into .venv, only from a local wheel, never a download
-# make release  instructors: the student notebooks of every assignment, from the masters (nbgrader)
+# make masters  instructors: the master notebooks (grading/source/) from their scripts (grading/masters/*.py)
+# make release  instructors: the masters, then the student notebooks of every assignment (nbgrader)
 # make lab      JupyterLab on the notebooks, with the project's environment
 #
 # The instructor's grading loop (A=ps1 by default; see README "Grading"):
@@ -18,7 +19,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo bench torch venv lock release lab clean ingest autograde report feedback publish bench-grading
+.PHONY: test demo bench torch venv lock masters release lab clean ingest autograde report feedback publish bench-grading
 
 A       ?= ps1
 WORKERS ?= 2
@@ -70,7 +71,10 @@ bench: $(STAMP) torch
 	$(RUN) benchmarks/bench_epoch.py
 	$(RUN) benchmarks/bench_main.py
 
-release: $(STAMP)
+masters: $(STAMP)
+	$(RUN) -m grading masters
+
+release: masters
 	$(RUN) -m grading release all
 
 ingest: $(STAMP)

@@ -38,7 +38,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    nbapi._venv_on_path()
+    nbapi.venv_on_path()
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         base = Path(tmp)
         course = base / "course"

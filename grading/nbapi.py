@@ -21,7 +21,6 @@ def venv_on_path() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
-_venv_on_path = venv_on_path  # the name the notebook tests and the grading benchmark call
 
 
 def load_config(root: Path | None = None, assignment: str | None = None):

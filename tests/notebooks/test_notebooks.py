@@ -38,7 +38,7 @@ def meta(cell) -> dict:
 
 @pytest.fixture(autouse=True, scope="module")
 def kernel_on_path():
-    nbapi._venv_on_path()  # the kernel and alembic come from this environment
+    nbapi.venv_on_path()  # the kernel and alembic come from this environment
 
 
 # The data set each assignment's notebooks read through the framework's loaders, as students do.
