@@ -1,0 +1,68 @@
+"""The layout holds: import layers as pyproject.toml's contracts say, no import circle, short files.
+
+How the circles are found: grimp (the graph behind import-linter) reads every import of every
+module of ``framework`` and ``grading``, those inside functions too; an import from ``a`` to ``b``
+lies on a circle exactly when ``b`` leads back to ``a`` by some chain of imports.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+import pytest
+
+pytestmark = pytest.mark.env
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("framework", "grading")
+MAX_LINES = 400
+NOT_CODE = [ROOT / "grading" / "masters"]  # the assignments as percent scripts: notebooks, read cell by cell
+
+
+def import_circles(*packages: str) -> list[list[str]]:
+    """Each import that lies on a circle, as the chain that closes it: [a, b, ..., a]."""
+    graph = grimp.build_graph(*packages, cache_dir=None)
+    circles = []
+    for importer in sorted(graph.modules):
+        for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+            back = graph.find_shortest_chain(importer=imported, imported=importer)
+            if back:
+                circles.append([importer, *back])
+    return circles
+
+
+def test_no_module_imports_itself_back_through_a_circle():
+    circles = import_circles(*PACKAGES)
+    assert not circles, "import circles (each line: a module, the chain of imports back to it):\n" + "\n".join(
+        " -> ".join(chain) for chain in circles)
+
+
+def test_the_circle_finder_finds_a_circle(tmp_path, monkeypatch):
+    package = tmp_path / "loopy"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .a import f\n")
+    (package / "a.py").write_text("def f():\n    from .b import g\n    return g()\n")
+    (package / "b.py").write_text("from loopy import f\n\ndef g():\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    circles = import_circles("loopy")
+    assert ["loopy.a", "loopy.b", "loopy", "loopy.a"] in circles, circles
+    assert ["loopy", "loopy.a", "loopy.b", "loopy"] in circles, circles
+
+
+def test_import_contracts_hold():
+    """pyproject.toml [tool.importlinter]: the layers of framework, data flowing framework -> grading only."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "0 broken" in done.stdout, done.stdout[-4000:]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_file_is_longer_than_a_newcomer_reads_at_once(package):
+    code = [p for p in sorted((ROOT / package).rglob("*.py")) if not any(p.is_relative_to(d) for d in NOT_CODE)]
+    long = {str(path.relative_to(ROOT)): n for path in code
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"files over {MAX_LINES} lines (split them by idea): {long}"
