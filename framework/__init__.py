@@ -47,7 +47,8 @@ from .metrics import (
 from .module import Module, Parameter
 from .optim import SGD, Adam, Optimizer, clip_grad_norm
 from .sequential import Sequential
-from .training import EarlyStopping, Evaluation, History, evaluate, fit, limit_blas_threads, predict, predict_proba
+from .threads import limit_blas_threads
+from .training import EarlyStopping, Evaluation, History, evaluate, fit, predict, predict_proba
 
 __version__ = "0.1.0"
 

@@ -58,7 +58,7 @@ def _check_labels(who: str, name: str, labels: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _true_labels(who: str, y_true: np.ndarray) -> np.ndarray:
+def true_labels(who: str, y_true: np.ndarray) -> np.ndarray:
     """y_true: (N,) or (N, 1) whole numbers -> (N,) int64."""
     y = np.asarray(y_true)
     y = _column(who, "y_true", y)
@@ -116,7 +116,7 @@ def _prepare(
 
     ``given`` says in messages where C came from (``"num_classes=3"`` or ``"3 class_names"``).
     """
-    t = _true_labels(who, y_true)
+    t = true_labels(who, y_true)
     p, score_columns, binary = _predictions(who, y_pred, threshold)
     if t.shape[0] != p.shape[0]:
         raise ShapeError(

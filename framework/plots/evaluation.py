@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from ..activations import sigmoid
 from ..errors import ShapeError, shape_str
 from ..functional import softmax
-from ..metrics import _true_labels, confusion_matrix
+from ..metrics import confusion_matrix, true_labels
 from .figures import new_figure, save_figure
 
 __all__ = ["plot_confusion_matrix", "plot_decision_boundary"]
@@ -167,7 +167,7 @@ def plot_decision_boundary(
     x = np.asarray(x)
     if x.ndim != 2 or x.shape[1] != 2 or x.dtype.kind not in "biuf":
         raise ShapeError(f"{who}: expected x of shape (N, 2) (points in the plane), got {shape_str(x.shape)}")
-    labels = _true_labels(who, y)
+    labels = true_labels(who, y)
     if len(labels) != len(x) or len(x) == 0:
         raise ShapeError(f"{who}: x has shape {shape_str(x.shape)} and y has shape {shape_str(np.shape(y))}: "
                          "expected one label per point, and at least one point")

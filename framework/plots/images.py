@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from ..errors import ShapeError, shape_str
-from ..metrics import _true_labels, predicted_labels
+from ..metrics import predicted_labels, true_labels
 from .figures import new_figure, save_figure
 
 __all__ = ["MISTAKE_COLOR", "SEPARATOR_COLOR", "TITLE_SIZE", "plot_first_layer_weights", "plot_image_grid", "weight_mosaic"]
@@ -118,7 +118,7 @@ def plot_image_grid(
     for name, y in (("y_true", y_true), ("y_pred", y_pred)):
         if y is None:
             continue
-        values = _true_labels(who, y) if name == "y_true" else predicted_labels(y)
+        values = true_labels(who, y) if name == "y_true" else predicted_labels(y)
         if len(values) != n:
             raise ShapeError(f"{who}: {n} images but {name} has shape {shape_str(np.shape(y))}: expected {n} labels")
         labels[name] = values

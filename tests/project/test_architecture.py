@@ -1,5 +1,5 @@
-"""The layout holds: import layers as pyproject.toml's contracts say, no import circle, short files.
-
+"""The layout holds: import layers as pyproject.toml's contracts say, no import circle, no private name
+borrowed across modules, short files.
 How the circles are found: grimp (the graph behind import-linter) reads every import of every
 module of ``framework`` and ``grading``, those inside functions too; an import from ``a`` to ``b``
 lies on a circle exactly when ``b`` leads back to ``a`` by some chain of imports.
@@ -7,6 +7,7 @@ lies on a circle exactly when ``b`` leads back to ``a`` by some chain of imports
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,33 @@ def test_the_circle_finder_finds_a_circle(tmp_path, monkeypatch):
     assert ["loopy", "loopy.a", "loopy.b", "loopy"] in circles, circles
 
 
+def private_imports(files: list[Path], packages: tuple[str, ...] = PACKAGES) -> list[str]:
+    """``from x import _name`` of the project's own modules: a private name borrowed across modules
+    (a helper two modules need is a public name of the module that owns it)."""
+    found = []
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] in packages):
+                found += [f"{path.name}:{node.lineno}: from {'.' * node.level}{node.module or ''} import {a.name}"
+                          for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+    return found
+
+
+def code_files(package: str) -> list[Path]:
+    return [p for p in sorted((ROOT / package).rglob("*.py")) if not any(p.is_relative_to(d) for d in NOT_CODE)]
+
+
+def test_no_module_borrows_a_private_name_of_another():
+    borrowed = private_imports([p for package in PACKAGES for p in code_files(package)])
+    assert not borrowed, "private names imported from another module (make them public where they live):\n" + \
+        "\n".join(borrowed)
+
+
+def test_a_borrowed_private_name_is_found(tmp_path):
+    (tmp_path / "a.py").write_text("from .diagnosis import _close, norm_error\nfrom numpy import _NoValue\n")
+    assert private_imports([tmp_path / "a.py"]) == ["a.py:1: from .diagnosis import _close"]
+
+
 def test_import_contracts_hold():
     """pyproject.toml [tool.importlinter]: the layers of framework, data flowing framework -> grading only."""
     lint = Path(sys.executable).with_name("lint-imports")
@@ -62,7 +90,6 @@ def test_import_contracts_hold():
 
 @pytest.mark.parametrize("package", PACKAGES)
 def test_no_file_is_longer_than_a_newcomer_reads_at_once(package):
-    code = [p for p in sorted((ROOT / package).rglob("*.py")) if not any(p.is_relative_to(d) for d in NOT_CODE)]
-    long = {str(path.relative_to(ROOT)): n for path in code
+    long = {str(path.relative_to(ROOT)): n for path in code_files(package)
             if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert not long, f"files over {MAX_LINES} lines (split them by idea): {long}"
