@@ -45,7 +45,7 @@ FILES = ["README.md", "pyproject.toml", "environment.yml", "LICENSE"]
 # grading folders and files of the course: flagged at the top of DEST only (a Sphinx
 # ``docs/source`` or a ``notebooks/feedback.md`` of DEST's own is fine) ...
 GRADING_NAMES = {"course.toml", "autograded", "submitted", "feedback", "source", "release", "reports",
-                 "downloaded", "grading"}
+                 "downloaded", "grading", "masters"}
 # ... and these anywhere, archives included
 GRADING_FILES = {"gradebook.db", "nbgrader_config.py"}
 DATABASE_SUFFIXES = {".db", ".sqlite", ".sqlite3"}

@@ -139,6 +139,7 @@ PLANTS = {
                         "(in it: course/gradebook.db): a gradebook"),
     "docs/nbgrader_config.py": (lambda: "c = get_config()\n", "a gradebook, nbgrader config or database"),
     "source": (lambda: None, "a grading file or folder"),
+    "masters": (lambda: None, "a grading file or folder"),  # the masters' percent scripts
 }
 
 
