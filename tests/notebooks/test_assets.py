@@ -21,6 +21,8 @@ SCRIPTS = sorted(ASSETS.glob("make_*figures.py"))
 # scripts that draw from a data set's files: (the data set, the prefix of their figures)
 NEEDS_DATA = {"make_ps2_figures.py": ("fashion-mnist", "ps2_")}
 
+pytestmark = pytest.mark.notebooks
+
 
 def test_there_are_figure_scripts():
     assert SCRIPTS, f"no make_*figures.py in {ASSETS}"
