@@ -1,5 +1,6 @@
 """The layout holds: import layers as pyproject.toml's contracts say, no import circle, no private name
 borrowed across modules, short files.
+
 How the circles are found: grimp (the graph behind import-linter) reads every import of every
 module of ``framework`` and ``grading``, those inside functions too; an import from ``a`` to ``b``
 lies on a circle exactly when ``b`` leads back to ``a`` by some chain of imports.
