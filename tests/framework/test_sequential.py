@@ -128,3 +128,17 @@ def test_input_grad_false_with_a_first_layer_that_always_computes_dx(rng):
     assert b.backward(g, input_grad=False) is None
     assert a.backward(g).shape == (3, 4)
     np.testing.assert_array_equal(a[1].dW, b[1].dW)
+
+
+def test_input_grad_false_after_the_first_layer_is_replaced(rng):
+    """Whether the first layer can skip dx is asked again when layer 0 changes (the list is public)."""
+    x, g = rng.standard_normal((3, 4)), rng.standard_normal((3, 2))
+    model = Sequential(Linear(4, 4, seed=0), Linear(4, 2, seed=1))
+    model.forward(x)
+    assert model.backward(g, input_grad=False) is None
+    model.layers[0] = ReLU()  # its backward takes no input_grad
+    model.forward(x)
+    assert model.backward(g, input_grad=False) is None
+    model.layers[0] = Linear(4, 4, seed=2)
+    model.forward(x)
+    assert model.backward(g, input_grad=False) is None and model[0].dW is not None
