@@ -21,6 +21,12 @@ def parser() -> argparse.ArgumentParser:
     """The arguments of every command of COMMANDS."""
     parser = argparse.ArgumentParser(prog="python -m grading", description="Release and grade the course's assignments with nbgrader.")
     sub = parser.add_subparsers(dest="command", required=True)
+    mas = sub.add_parser("masters", help="generate the master notebooks (source/) from their percent scripts (masters/)")
+    mas.add_argument("names", nargs="*", help="notebook names or assignment ids (default: every master)")
+    way = mas.add_mutually_exclusive_group()
+    way.add_argument("--check", action="store_true", help="write nothing; fail if a master notebook differs from its script")
+    way.add_argument("--from-notebooks", action="store_true",
+                     help="the other way: write the scripts from the notebooks (after editing a master in Jupyter)")
     rel = sub.add_parser("release", help="generate the student notebooks of an assignment into notebooks/")
     rel.add_argument("assignment", nargs="+", help="assignment id(s) from grading/course.toml, e.g. ps1, or 'all'")
     rel.add_argument("--check", action="store_true", help="write nothing; fail if notebooks/ differs from a fresh release")
@@ -51,12 +57,6 @@ def parser() -> argparse.ArgumentParser:
     fb.add_argument("--include-ungraded", action="store_true",
                     help="also write the pages of students whose written answers are not graded yet (default: hold"
                          " them back until a grader has scored those answers)")
-    mas = sub.add_parser("masters", help="generate the master notebooks (source/) from their percent scripts (masters/)")
-    mas.add_argument("names", nargs="*", help="notebook names or assignment ids (default: every master)")
-    way = mas.add_mutually_exclusive_group()
-    way.add_argument("--check", action="store_true", help="write nothing; fail if a master notebook differs from its script")
-    way.add_argument("--from-notebooks", action="store_true",
-                     help="the other way: write the scripts from the notebooks (after editing a master in Jupyter)")
     pub = sub.add_parser("publish", help="write the student edition (notebooks, framework, assets, README) into DEST")
     pub.add_argument("dest", type=Path)
     return parser
@@ -71,7 +71,7 @@ def graded_assignment(args: argparse.Namespace) -> tuple[Course, Path]:
 
 
 def masters(args: argparse.Namespace) -> int:
-    from .scripts import scripts_from_notebooks, sync
+    from .master_scripts import scripts_from_notebooks, sync
 
     names = args.names or None
     if args.from_notebooks:
@@ -103,7 +103,7 @@ def stale_masters(stale: list[Path]) -> int:
 def release(args: argparse.Namespace) -> int:
     from .release import out_of_sync
     from .release import release as release_notebooks
-    from .scripts import sync
+    from .master_scripts import sync
 
     course = load_course()
     assignments = list(course.assignments) if args.assignment == ["all"] else args.assignment

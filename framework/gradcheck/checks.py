@@ -1,9 +1,9 @@
-"""The checks: every gradient of an object against central differences, and the fused update.
+"""The check of every gradient of an object against central differences.
 
     check_gradients(target, x, ...)   dx and every parameter gradient of a layer, a loss,
                                       a Sequential, or a model followed by a loss
-    check_fused_update(layer, x)      backward(grad, lr) updates W correctly and computes
-                                      the input gradient with the weights from before
+
+(The fused update, ``check_fused_update``, is checked in :mod:`.fused`.)
 
 check_gradients runs in steps (see :class:`_GradientCheck`): a first forward that learns
 what forward does besides, the analytic pass, two checks that forward and backward are

@@ -16,7 +16,7 @@ pytest.importorskip("jupytext", reason="jupytext is not installed (pip install -
 from grading.course import GRADING, load_course  # noqa: E402
 from grading.errors import GradingError  # noqa: E402
 from grading.__main__ import main  # noqa: E402
-from grading.scripts import (master_names, notebook_from_script, notebook_path, notebook_text, script_path, script_text,  # noqa: E402
+from grading.master_scripts import (master_names, notebook_from_script, notebook_path, notebook_text, script_path, script_text,  # noqa: E402
                              scripts_from_notebooks, sync)
 
 pytestmark = pytest.mark.notebooks
@@ -194,7 +194,7 @@ def test_the_checks_fail_on_a_master_out_of_sync_with_its_script(command, monkey
     assert main(command) == 0  # in sync as committed
     capsys.readouterr()
     stale = notebook_path("ps1", "ps1_layers")
-    monkeypatch.setattr("grading.scripts.sync", lambda names=None, *, check=False, course_root=None: [stale])
+    monkeypatch.setattr("grading.master_scripts.sync", lambda names=None, *, check=False, course_root=None: [stale])
     assert main(command) == 1
     err = capsys.readouterr().err
     assert "out of sync with their scripts" in err and "source/ps1/ps1_layers.ipynb" in err and "make masters" in err

@@ -1,7 +1,7 @@
 """Re-create the figures of assignment 1 (``assets/ps1_*.png``) with matplotlib.
 
-    python assets/make_figures.py            # writes every ps1_*.png next to this file
-    python assets/make_figures.py relu       # only the figures whose name contains "relu"
+    python assets/make_ps1_figures.py            # writes every ps1_*.png next to this file
+    python assets/make_ps1_figures.py relu       # only the figures whose name contains "relu"
 
 Every figure is drawn from data computed here (NumPy, and scikit-learn's bundled 8x8
 digits), so the numbers in the pictures are the numbers the assignment talks about.

@@ -28,12 +28,12 @@ from .errors import GradingError
 FORMAT = "py:percent"
 # kept in the script's header: the kernel, nothing that changes with the jupytext version
 HEADER = "kernelspec,language_info,-jupytext.text_representation"
-SCRIPTS = "masters"
+SCRIPTS_DIR = "masters"  # in the course folder, beside source/
 
 
 def script_path(name: str, course_root: Path = GRADING) -> Path:
     """The script ``masters/<name>.py`` that the master ``name`` is generated from."""
-    return Path(course_root) / SCRIPTS / f"{name}.py"
+    return Path(course_root) / SCRIPTS_DIR / f"{name}.py"
 
 
 def notebook_path(assignment: str, name: str, course_root: Path = GRADING) -> Path:
@@ -112,7 +112,7 @@ def read_script(path: Path) -> str:
 def stray_scripts(course: Course, course_root: Path = GRADING) -> list[Path]:
     """Scripts in ``masters/`` that are no master of the course (a typo, a notebook not in course.toml)."""
     known = {script_path(n, course_root) for _, n in master_names(course)}
-    return sorted(p for p in (Path(course_root) / SCRIPTS).glob("*.py") if p not in known)
+    return sorted(p for p in (Path(course_root) / SCRIPTS_DIR).glob("*.py") if p not in known)
 
 
 def sync(names: list[str] | None = None, *, check: bool = False, course_root: Path | None = None) -> list[Path]:
