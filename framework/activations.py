@@ -17,30 +17,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
-class _Elementwise(Module):
-    """Shared input check and cache handling for element-wise activations."""
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: (N, ...) -> out: same shape."""
-        require_float(self, "input", x)
-        out, self._cache = self._forward(x)
-        return out
-
-    def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
-        """grad_out: (N, ...), the shape of out -> dx: the same shape. No parameters, so lr is unused."""
-        cache = self._cached()
-        self._check_grad_out(grad_out, cache.shape)
-        return self._backward(grad_out, cache)
-
-    def _forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """-> (out, what backward needs)."""
-        raise NotImplementedError
-
-    def _backward(self, grad_out: np.ndarray, cache: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-
-class ReLU(_Elementwise):
+class ReLU(Module):
     """out = max(x, 0); dx = grad_out where x > 0, else 0.
 
     x: (N, ...) -> out: same shape; grad_out: same shape -> dx: same shape.
@@ -48,15 +25,20 @@ class ReLU(_Elementwise):
     Both passes multiply by the mask x > 0, so ReLU(-inf) is NaN (-inf * 0), not 0.
     """
 
-    def _forward(self, x):
-        mask = x > 0
-        return x * mask, mask
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, ...) -> out: same shape. Caches the mask x > 0."""
+        require_float(self, "input", x)
+        self._cache = mask = x > 0
+        return x * mask
 
-    def _backward(self, grad_out, mask):
+    def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
+        """grad_out: the shape of x -> dx: the same shape. No parameters, so lr is unused."""
+        mask = self._cached()
+        self._check_grad_out(grad_out, mask.shape)
         return grad_out * mask
 
 
-class LeakyReLU(_Elementwise):
+class LeakyReLU(Module):
     """out = x where x > 0, else slope * x; dx = grad_out * (1 or slope).
 
     x: (N, ...) -> out: same shape; grad_out: same shape -> dx: same shape.
@@ -66,39 +48,55 @@ class LeakyReLU(_Elementwise):
         super().__init__()
         self.slope = float(slope)
 
-    def _forward(self, x):
-        return np.where(x > 0, x, self.slope * x), x
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, ...) -> out: same shape. Caches x."""
+        require_float(self, "input", x)
+        self._cache = x
+        return np.where(x > 0, x, self.slope * x)
 
-    def _backward(self, grad_out, x):
+    def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
+        """grad_out: the shape of x -> dx: the same shape. No parameters, so lr is unused."""
+        x = self._cached()
+        self._check_grad_out(grad_out, x.shape)
         return grad_out * np.where(x > 0, 1.0, self.slope).astype(grad_out.dtype, copy=False)
 
     def extra_repr(self) -> str:
         return f"slope={self.slope}"
 
 
-class Sigmoid(_Elementwise):
+class Sigmoid(Module):
     """out = 1 / (1 + exp(-x)), computed stably; dx = grad_out * out * (1 - out).
 
     x: (N, ...) -> out: same shape, values in [0, 1]; grad_out: same shape -> dx: same shape.
     """
 
-    def _forward(self, x):
-        out = sigmoid(x)
-        return out, out
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, ...) -> out: same shape. Caches out."""
+        require_float(self, "input", x)
+        self._cache = out = sigmoid(x)
+        return out
 
-    def _backward(self, grad_out, out):
+    def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
+        """grad_out: the shape of x -> dx: the same shape. No parameters, so lr is unused."""
+        out = self._cached()
+        self._check_grad_out(grad_out, out.shape)
         return grad_out * out * (1 - out)
 
 
-class Tanh(_Elementwise):
+class Tanh(Module):
     """out = tanh(x); dx = grad_out * (1 - out**2).
 
     x: (N, ...) -> out: same shape, values in [-1, 1]; grad_out: same shape -> dx: same shape.
     """
 
-    def _forward(self, x):
-        out = np.tanh(x)
-        return out, out
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, ...) -> out: same shape. Caches out."""
+        require_float(self, "input", x)
+        self._cache = out = np.tanh(x)
+        return out
 
-    def _backward(self, grad_out, out):
+    def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
+        """grad_out: the shape of x -> dx: the same shape. No parameters, so lr is unused."""
+        out = self._cached()
+        self._check_grad_out(grad_out, out.shape)
         return grad_out * (1 - out**2)

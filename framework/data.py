@@ -15,7 +15,7 @@ from typing import Any, Callable, ClassVar, Iterator, Protocol, Sequence, runtim
 
 import numpy as np
 
-from .errors import one_line, shape_str
+from .errors import shape_str, short_repr
 from .rng import Seed, as_rng
 
 
@@ -152,7 +152,7 @@ class DataLoader:
     def _collate(self, examples: list[Any]) -> tuple[np.ndarray, ...]:
         """A list of B examples, each a tuple of fields (or one array) -> a tuple of arrays (B, ...)."""
         if isinstance(examples[0], dict):
-            raise TypeError(f"DataLoader cannot batch examples that are dicts (from {one_line(self.dataset)}): "
+            raise TypeError(f"DataLoader cannot batch examples that are dicts (from {short_repr(self.dataset)}): "
                             "return a tuple of arrays, e.g. (x, y), from __getitem__")
         if not isinstance(examples[0], (tuple, list)):
             examples = [(e,) for e in examples]
@@ -162,14 +162,14 @@ class DataLoader:
                 fields.append(np.stack([e[k] for e in examples]))
             except (ValueError, IndexError) as err:
                 raise ValueError(
-                    f"DataLoader could not stack field {k} of the examples of {one_line(self.dataset)} into a batch: "
+                    f"DataLoader could not stack field {k} of the examples of {short_repr(self.dataset)} into a batch: "
                     f"{err} (every example needs the same number of fields, each of the same shape)"
                 ) from None
         return tuple(fields)
 
     def __repr__(self) -> str:
         return (
-            f"DataLoader({one_line(self.dataset)}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
+            f"DataLoader({short_repr(self.dataset)}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
             f"drop_last={self.drop_last}): {len(self)} batches of {len(self.dataset)} examples"
         )
 

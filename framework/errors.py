@@ -13,7 +13,7 @@ class NonFiniteError(FloatingPointError):
     """A loss or gradient became NaN or infinite."""
 
 
-def one_line(obj: object) -> str:
+def short_repr(obj: object) -> str:
     """How a message names an object: its repr, or its class name when the repr spans
     several lines (a Sequential) or is Python's default ``<... object at 0x...>``."""
     text = repr(obj)

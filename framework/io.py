@@ -42,7 +42,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
-from .errors import one_line, shape_str
+from .errors import shape_str, short_repr
 from .files import atomic_write
 from .layers import Dropout, Flatten, Linear
 from .module import Module
@@ -96,7 +96,7 @@ def _describe(layer: Any, where: str = "the model") -> dict[str, Any]:
     entry = _LAYERS.get(name)
     if entry is None or type(layer) is not entry[0]:  # subclasses may behave differently: refused
         raise TypeError(
-            f"cannot save {where}: {one_line(layer)} is a {name}, which save() does not know how to rebuild; "
+            f"cannot save {where}: {short_repr(layer)} is a {name}, which save() does not know how to rebuild; "
             f"supported layers: {', '.join(SUPPORTED_LAYERS)}"
         )
     return {"type": name, **entry[1](layer)}

@@ -6,7 +6,7 @@ import numpy as np
 
 from . import init as initialisers
 from .errors import ShapeError, require_float, shape_str
-from .module import Module, sgd_update_
+from .module import Module
 from .rng import as_rng
 
 
@@ -76,9 +76,9 @@ class Linear(Module):
         if self.b is not None:
             self.db = grad_out.sum(axis=0)
         if lr is not None:
-            sgd_update_(self.W, self.dW, lr)
+            self.W -= lr * self.dW
             if self.b is not None:
-                sgd_update_(self.b, self.db, lr)
+                self.b -= lr * self.db
         return dx
 
     def _checked_input(self, x: object) -> np.ndarray:
@@ -133,18 +133,25 @@ class Dropout(Module):
         self.rng = as_rng(seed)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: (N, ...) -> out: same shape (x with dropped elements zeroed and the rest scaled)."""
+        """out = x * mask, mask = (u >= p) / (1 - p) with u uniform in [0, 1) (training mode);
+        out = x in eval mode.
+
+        x: (N, ...) -> out: same shape. Caches the mask.
+        """
         require_float(self, "input", x)
         if not self.training or self.p == 0.0:
             self._cache = (x.shape, None)
             return x.copy()
-        keep = self.rng.random(x.shape, dtype=x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
-        mask = (keep >= self.p).astype(x.dtype) / x.dtype.type(1.0 - self.p)
+        u = self.rng.random(x.shape, dtype=x.dtype if x.dtype in (np.float32, np.float64) else np.float64)
+        mask = (u >= self.p).astype(x.dtype) / x.dtype.type(1.0 - self.p)
         self._cache = (x.shape, mask)
         return x * mask
 
     def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
-        """grad_out: same shape as x -> dx: same shape as x."""
+        """dx = grad_out * mask (dx = grad_out in eval mode).
+
+        grad_out: same shape as x -> dx: same shape as x.
+        """
         shape, mask = self._cached()
         self._check_grad_out(grad_out, shape)
         return grad_out.copy() if mask is None else grad_out * mask

@@ -1,8 +1,9 @@
-"""Losses that take raw scores (logits). ``forward`` returns the mean loss as a float,
-``backward()`` returns its gradient with respect to the scores.
+"""Losses: ``forward(scores, target)`` returns the mean loss as a float, ``backward()``
+returns its gradient with respect to the scores.
 
-All three are stable for logits of any magnitude (tested at 1e4): no overflow, no
-NaN, no warning.
+``SoftmaxCrossEntropy`` and ``BinaryCrossEntropyWithLogits`` take raw scores (logits) and
+are stable for logits of any magnitude (tested at 1e4): no overflow, no NaN, no warning.
+``MSELoss`` takes predictions (any real values) and reports an overflow as a clear error.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from .activations import sigmoid
 from .errors import NonFiniteError, ShapeError, require_float, shape_str
+from .functional import log_softmax
 
 
 class Loss:
@@ -131,36 +133,34 @@ class SoftmaxCrossEntropy(Loss):
         return target, False
 
     def forward(self, logits: np.ndarray, target: np.ndarray) -> float:
-        """loss = sum_i w_i * nll_i / sum_i w_i, with nll_i = -log softmax(z_i)[y_i] (labels)
-        or -sum_c t_ic log softmax(z_i)_c (one-hot / probability rows).
+        """loss = sum_i w_i * nll_i / sum_i w_i, with nll_i = -log softmax(z_i)[y_i] and w_i the
+        class weight of y_i (labels), or nll_i = -sum_c t_ic log softmax(z_i)_c and
+        w_i = sum_c w_c t_ic (one-hot / probability rows); w = 1 without class weights.
 
         logits: (N, C); target: (N,) labels or (N, C) one-hot -> the mean loss, a float.
         """
         target, labels = self._check(logits, target)
-        n = logits.shape[0]
-        rows = np.arange(n)
-        top = logits.max(axis=1, keepdims=True)  # (N, 1): subtracted so that exp never overflows
-        if not np.isfinite(top).all():  # inf - inf would be NaN: say so before computing it
-            self._finite(float("nan"), logits)
-        shifted = logits - top
-        e = np.exp(shifted)
-        s = e.sum(axis=1, keepdims=True)  # (N, 1), at least 1
-        log_probs = shifted - np.log(s)  # (N, C), log softmax
-        w = self.class_weights
+        if not np.isfinite(logits).all() and not np.isfinite(logits.max(axis=1)).all():
+            self._finite(float("nan"), logits)  # a row's max is inf or NaN: say so before inf - inf makes NaN
+        log_probs = log_softmax(logits, axis=1)  # (N, C)
+        w = self._weights(logits)  # (C,): the class weights, ones without them
         if labels:
-            nll = -log_probs[rows, target]  # (N,)
-            sw = None if w is None else w[target].astype(logits.dtype)  # (N,), each sample's weight
-            total = n if sw is None else sw.sum()
-            self._require_weight(total)
-            loss = nll.sum() / total if sw is None else (sw * nll).sum() / total
+            sw = w[target]  # (N,): each example's weight w_i
+            weighted_nll = -(sw @ log_probs[np.arange(len(target)), target])  # sum_i w_i * nll_i
         else:
-            wt = target if w is None else target * w.astype(logits.dtype)  # (N, C), weighted targets
-            sw = wt.sum(axis=1)  # (N,)
-            total = sw.sum()
-            self._require_weight(total)
-            loss = -(wt * log_probs).sum() / total
-        self._cache = (e / s, rows, target, labels, sw, total)
-        return self._finite(loss, logits)
+            target = target * w  # (N, C): t_ic * w_c, the target rows weighted by class
+            sw = target.sum(axis=1)  # (N,)
+            weighted_nll = -(target * log_probs).sum()
+        total = sw.sum()
+        self._require_weight(total)
+        self._cache = (log_probs, target, labels, sw, total)
+        return self._finite(weighted_nll / total, logits)
+
+    def _weights(self, logits: np.ndarray) -> np.ndarray:
+        """The class weights in the logits' dtype, or ones: (C,)."""
+        if self.class_weights is None:
+            return np.ones(logits.shape[1], dtype=logits.dtype)
+        return self.class_weights.astype(logits.dtype)
 
     def _require_weight(self, total: float) -> None:
         if total <= 0:
@@ -168,20 +168,18 @@ class SoftmaxCrossEntropy(Loss):
 
     def backward(self) -> np.ndarray:
         """dlogits_i = w_i * (softmax(z_i) - t_i) / sum_i w_i, where t_i is the one-hot row of
-        label y_i (or the target row) and w_i = 1 without class weights.
+        label y_i (or the target row) and w_i = 1 without class weights (for weighted probability
+        rows: (w_i * softmax(z_i) - the weighted row) / sum_i w_i).
 
         -> dlogits: (N, C), the gradient of the mean loss.
         """
-        probs, rows, target, labels, sw, total = self._cached()
+        log_probs, target, labels, sw, total = self._cached()
+        probs = np.exp(log_probs)  # (N, C): softmax(z_i) in row i
         if labels:
-            grad = probs.copy()
-            grad[rows, target] -= 1  # softmax - one_hot
-            if sw is not None:
-                grad *= sw[:, None]
-        else:
-            wt = target if self.class_weights is None else target * self.class_weights.astype(probs.dtype)
-            grad = probs * sw[:, None] - wt
-        return grad / probs.dtype.type(total)
+            probs[np.arange(len(target)), target] -= 1  # softmax(z_i) - one_hot(y_i)
+            probs *= (sw / total)[:, None]  # times w_i / sum_i w_i
+            return probs
+        return (probs * sw[:, None] - target) / total  # target: the rows weighted by class
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({'class_weights=...' if self.class_weights is not None else ''})"

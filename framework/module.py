@@ -7,7 +7,10 @@ Conventions (the same in every layer of the framework):
 * ``backward(grad_out, lr=None)`` returns the gradient of the loss with respect to
   the input and stores the gradient of every parameter ``W`` as ``dW``;
 * with a learning rate, ``backward`` also applies the *fused* SGD update
-  ``W -= lr * dW`` -- after the input gradient has been computed with the old ``W``.
+  ``W -= lr * dW`` -- after the input gradient has been computed with the old ``W``;
+* ``backward(grad_out, lr, input_grad=False)``, where a layer takes it, skips the input
+  gradient and returns None: the first layer's dx is the gradient with respect to the
+  data, which training never needs (``Sequential`` and ``fit`` pass it to the first layer).
 """
 
 from __future__ import annotations
@@ -17,12 +20,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .errors import ShapeError, one_line, shape_str
-
-
-def sgd_update_(value: np.ndarray, grad: np.ndarray, lr: float) -> None:
-    """``value -= lr * grad`` in place: the one SGD update used by fused and separate steps."""
-    value -= lr * grad
+from .errors import ShapeError, shape_str, short_repr
 
 
 class Parameter:
@@ -97,7 +95,7 @@ class Module:
     def _cached(self) -> Any:
         """What forward cached, or a clear error if backward came first."""
         if self._cache is None:
-            raise RuntimeError(f"{one_line(self)}: backward was called before forward")
+            raise RuntimeError(f"{short_repr(self)}: backward was called before forward")
         return self._cache
 
     def _check_grad_out(self, grad_out: np.ndarray, expected: tuple[int, ...]) -> None:
@@ -105,7 +103,7 @@ class Module:
         if not isinstance(grad_out, np.ndarray) or grad_out.shape != expected:
             got = shape_str(grad_out.shape) if isinstance(grad_out, np.ndarray) else type(grad_out).__name__
             raise ShapeError(
-                f"{one_line(self)}.backward expected grad_out of shape {shape_str(expected)} "
+                f"{short_repr(self)}.backward expected grad_out of shape {shape_str(expected)} "
                 f"(the shape of its last output), got {got}"
             )
 

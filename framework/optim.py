@@ -11,18 +11,14 @@ from typing import Iterable
 
 import numpy as np
 
-from .module import Parameter, sgd_update_
+from .module import Parameter
 
-# Running averages of gradients that are mostly zero (the weights of border pixels that are
-# almost always 0) decay geometrically into the subnormal range, where float arithmetic is
-# many times slower (an Adam step of a Linear(784, 128) with subnormal averages: 2.9 ms instead
-# of 0.31 ms). Every FLUSH_EVERY steps, entries below TINY are set to exactly 0:
-# they are far too small to move a weight, and from 1e-30 they need more than 64 steps of
-# decay by 0.9 to reach float32's subnormals (below 1.2e-38).
 TINY, FLUSH_EVERY = 1e-30, 64
 
 
 def _flush_tiny(*arrays: np.ndarray) -> None:
+    """Set entries below TINY to 0 (every FLUSH_EVERY steps): averages of mostly-zero gradients decay
+    into float32's subnormals, where an Adam step of a Linear(784, 128) takes 2.9 ms instead of 0.31."""
     for a in arrays:
         np.putmask(a, np.abs(a) < TINY, 0)
 
@@ -104,7 +100,7 @@ class SGD(Optimizer):
                 if flush:
                     _flush_tiny(v)
                 g = g + self.momentum * v if self.nesterov else v
-            sgd_update_(w, g, self.lr)
+            w -= self.lr * g
 
 
 class Adam(Optimizer):
@@ -139,9 +135,9 @@ class Adam(Optimizer):
             if "m" not in state:
                 state["m"], state["v"] = np.zeros_like(w), np.zeros_like(w)
             m, v = state["m"], state["v"]
-            m *= b1
+            m *= b1  # m = b1 * m + (1 - b1) * g, in place (a new array each step: 11-18 % slower)
             m += (1 - b1) * g
-            v *= b2
+            v *= b2  # v = b2 * v + (1 - b2) * g**2, in place
             v += (1 - b2) * (g * g)
             if self.t % FLUSH_EVERY == 0:
                 _flush_tiny(m, v)

@@ -16,6 +16,16 @@ def accepts_input_grad(layer: Module) -> bool:
     return "input_grad" in inspect.signature(layer.backward).parameters
 
 
+def _count_parameters(layer: object) -> int:
+    """How many numbers a layer trains: its ``num_parameters()``, or for a layer written without
+    the framework the sizes of the (name, value, grad) of its ``parameters()`` (0 without them)."""
+    if hasattr(layer, "num_parameters"):
+        return layer.num_parameters()
+    if hasattr(layer, "parameters"):
+        return sum(int(np.size(value)) for _, value, _ in layer.parameters())
+    return 0
+
+
 class Sequential(Module):
     """A chain of layers: ``Sequential(Linear(784, 128), ReLU(), Linear(128, 10))``.
 
@@ -55,8 +65,6 @@ class Sequential(Module):
             for i in reversed(range(len(self.layers))):
                 layer = self.layers[i]
                 if i == 0 and not input_grad and self._first_layer_skips_dx(layer):
-                    # no dx for the data: saves a quarter of a training step at every batch size
-                    # (bench_step: 0.24 instead of 0.33 ms at batch 10, 1.60 instead of 2.07 ms at 256)
                     return layer.backward(grad_out, lr, input_grad=False)
                 grad_out = layer.backward(grad_out, lr)
         except ShapeError as err:
@@ -64,8 +72,10 @@ class Sequential(Module):
         return grad_out if input_grad else None
 
     def _first_layer_skips_dx(self, layer: Module) -> bool:
-        """Whether the first layer takes ``input_grad=False``, asked once per first layer (reading
-        the signature in every backward made a step 31 % slower at batch 10, 13 % at 64)."""
+        """Whether the first layer takes ``input_grad=False``, asked once per first layer.
+
+        Skipping the data's dx saves a quarter of a training step (bench_step: 0.24 instead of
+        0.33 ms at batch 10); reading the signature in every backward would cost 31 % of a step."""
         if self._asked is None or self._asked[:2] != (id(layer), type(layer)):  # new, or layer 0 replaced since
             self._asked = (id(layer), type(layer), accepts_input_grad(layer))
         return self._asked[2]
@@ -112,22 +122,29 @@ class Sequential(Module):
             input_shape = (self.layers[0].in_features,)
         shapes: list[str] = ["?"] * len(self.layers)
         if input_shape is not None:
-            saved = [(layer.training, getattr(layer, "_cache", None)) for layer in self.layers]
+            # each layer's mode and attributes (its caches), restored after the pass; a layer written
+            # without the framework may have no train() or training: it is in the model's mode
+            saved = [(getattr(layer, "training", self.training), dict(getattr(layer, "__dict__", {})))
+                     for layer in self.layers]
             x = np.zeros((1, *input_shape), dtype=np.float32)
             try:
                 for i, layer in enumerate(self.layers):
-                    layer.train(False)
+                    if hasattr(layer, "train"):
+                        layer.train(False)
                     x = layer.forward(x)
                     shapes[i] = shape_str(("N", *x.shape[1:]))
             finally:
-                for layer, (mode, cache) in zip(self.layers, saved):
-                    layer.train(mode)
-                    layer._cache = cache
+                for layer, (mode, attributes) in zip(self.layers, saved):
+                    if hasattr(layer, "train"):
+                        layer.train(mode)
+                    if hasattr(layer, "__dict__"):
+                        vars(layer).clear()
+                        vars(layer).update(attributes)
+        counts = [_count_parameters(layer) for layer in self.layers]
         rows = [("#", "layer", "output shape", "params")]
         for i, layer in enumerate(self.layers):
-            rows.append((str(i), repr(layer), shapes[i], f"{layer.num_parameters():,}"))
+            rows.append((str(i), repr(layer), shapes[i], f"{counts[i]:,}"))
         widths = [max(len(r[k]) for r in rows) for k in range(4)]
         fmt = lambda r: f"{r[0]:>{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:>{widths[3]}}"
         rule = "-" * len(fmt(rows[0]))
-        total = self.num_parameters()
-        return "\n".join([fmt(rows[0]), rule, *map(fmt, rows[1:]), rule, f"total parameters: {total:,}"])
+        return "\n".join([fmt(rows[0]), rule, *map(fmt, rows[1:]), rule, f"total parameters: {sum(counts):,}"])

@@ -29,7 +29,6 @@ from .functional import softmax
 from .optim import Optimizer
 from .progress import progress_bar
 from .sequential import accepts_input_grad
-from .threads import blas_threads as blas_threads  # re-exported: others import it from here
 from .threads import limit_blas_threads
 
 Batches = Iterable[tuple[np.ndarray, np.ndarray]]
@@ -183,7 +182,7 @@ def evaluate(model: Any, loss: Any, data: Batches | tuple[np.ndarray, np.ndarray
 
     The model runs in eval mode (restored afterwards); weights are never touched.
     The loss is averaged over examples, so a short last batch counts for what it holds.
-    BLAS runs on ``threads`` threads, one by default (see :func:`blas_threads`).
+    BLAS runs on ``threads`` threads, one by default (see :func:`framework.threads.blas_threads`).
     """
     total, seen, correct = 0.0, 0, 0
     with limit_blas_threads(threads, "evaluate"), _eval_mode(model):
@@ -255,7 +254,7 @@ def fit(
     e.g. :func:`cosine_schedule`; with an optimizer it sets ``optimizer.lr``.
 
     Training and validation run with ``threads`` BLAS threads, one by default (see
-    :func:`blas_threads`); NumPy's own setting is restored when ``fit`` returns.
+    :func:`framework.threads.blas_threads`); NumPy's own setting is restored when ``fit`` returns.
 
     Raises NonFiniteError, naming the epoch and batch, when the loss becomes NaN or
     infinite; the history so far is on the exception as ``err.history``.

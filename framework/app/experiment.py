@@ -25,7 +25,7 @@ from ..layers import Linear
 from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD, Adam
 from ..sequential import Sequential
-from ..training import blas_threads, limit_blas_threads
+from ..threads import blas_threads, limit_blas_threads
 
 IMAGE_SETS = ("digits", "mnist", "fashion-mnist")
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -54,7 +54,7 @@ class Config:
     download: bool = True
     gradcheck: bool = True
     progress: bool | str = True
-    threads: int | None = None  # BLAS threads; None: the framework's choice (one, see training.blas_threads)
+    threads: int | None = None  # BLAS threads; None: the framework's choice (one, see threads.blas_threads)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -148,7 +148,7 @@ def run(config: Config) -> dict[str, Any]:
     """Train as ``config`` says; write model.npz, metrics.json and PNG plots into ``config.out``.
 
     Everything from the gradient check to the last prediction runs on ``config.threads``
-    BLAS threads (one by default, see :func:`framework.training.blas_threads`); metrics.json
+    BLAS threads (one by default, see :func:`framework.threads.blas_threads`); metrics.json
     records the number, and the seconds of each phase (written before the plots, then
     again with the plots' seconds).
     """

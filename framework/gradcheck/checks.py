@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..errors import one_line
+from ..errors import short_repr
 from .diagnosis import Pattern, cross_entropy_patterns, diagnose, norm_error
 from .discovery import grad_name, positional_count
 from .probe import Backward, Probe, input_array, scalar_loss, snapshot_grads
@@ -55,7 +55,7 @@ def check_gradients(
     is_loss = _is_loss(target, y, loss)
     x = input_array(x, input_shape, rng, "check_gradients", 3.0 if is_loss else 1.0)
     probe = Probe(target, loss, y)
-    result = GradCheckResult(one_line(target) + (f" + {one_line(loss)}" if loss is not None else ""))
+    result = GradCheckResult(short_repr(target) + (f" + {short_repr(loss)}" if loss is not None else ""))
     check = _GradientCheck(probe, x, rng, result, eps=eps, tol=tol, max_elements=max_elements, check_input=check_input)
     try:
         complete = check.run()
@@ -70,10 +70,10 @@ def _is_loss(target: Any, y: Any, loss: Any) -> bool:
     """Whether ``target`` is itself the loss (y given, no loss); a TypeError for a call that does not fit."""
     is_loss = y is not None and loss is None
     if y is None and loss is None and positional_count(target, required=True) >= 2:
-        raise TypeError(f"{one_line(target)} is a loss: pass the targets too, check_gradients(loss, scores, y)")
+        raise TypeError(f"{short_repr(target)} is a loss: pass the targets too, check_gradients(loss, scores, y)")
     if is_loss and positional_count(target) < 2:
         raise TypeError(
-            f"{one_line(target)}.forward takes only x; to check it under a loss, "
+            f"{short_repr(target)}.forward takes only x; to check it under a loss, "
             "pass one: check_gradients(model, x, y, loss=SoftmaxCrossEntropy())"
         )
     return is_loss

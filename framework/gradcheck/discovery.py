@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..errors import one_line
+from ..errors import short_repr
 from ..module import Parameter
 
 
@@ -54,7 +54,7 @@ def float64_copy(obj: Any) -> Any:
     for p in find_parameters(work):
         if np.asarray(p.value).dtype != np.float64:
             raise TypeError(
-                f"parameter {p.name!r} of {one_line(obj)} is {np.asarray(p.value).dtype} and parameters() returns a "
+                f"parameter {p.name!r} of {short_repr(obj)} is {np.asarray(p.value).dtype} and parameters() returns a "
                 "copy of it, so the checker cannot work in float64: keep parameters in float64, or return the arrays themselves"
             )
     return work

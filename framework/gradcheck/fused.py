@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import one_line
+from ..errors import short_repr
 from .diagnosis import close, norm_error
 from .discovery import attribute_ids, float64_copy, find_parameters, forward_caches
 from .probe import copy_if_array, input_array, snapshot_grads
@@ -46,7 +46,7 @@ def check_fused_update(
     x = input_array(x, input_shape, rng, "check_fused_update")
     plain, fused, stale = float64_copy(layer), float64_copy(layer), float64_copy(layer)
     replays = [RandomReplay(m, replay_global=True) for m in (plain, fused, stale)]
-    result = GradCheckResult(one_line(layer) + f" fused update (lr={lr})")
+    result = GradCheckResult(short_repr(layer) + f" fused update (lr={lr})")
     try:
         ref = _plain_pass(plain, replays[0], x, rng)
         replays[1]()

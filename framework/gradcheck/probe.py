@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import one_line, shape_str
+from ..errors import shape_str, short_repr
 from .discovery import attribute_ids, float64_copy, find_parameters, forward_caches
 from .replay import RandomReplay
 
@@ -43,7 +43,7 @@ class Probe:
         self.work = float64_copy(target)
         self.head = copy.deepcopy(loss) if loss is not None else None
         self.ends_in_loss = self.is_loss or self.head is not None
-        self.loss_name = one_line(loss if loss is not None else target)
+        self.loss_name = short_repr(loss if loss is not None else target)
         self.y = y
         self.replay = RandomReplay(self.work)
         self.copies_input = False  # once forward is seen to change its input, it only ever gets copies

@@ -129,3 +129,15 @@ def test_empty_batch_and_overflow_messages():
         MSELoss()(np.full((2, 1), 1e20, dtype=np.float32), np.zeros((2, 1)))
     with pytest.raises(ValueError, match="finite non-negative"):
         SoftmaxCrossEntropy(class_weights=[1.0, np.nan])
+
+
+def test_messages_name_an_object_by_short_repr():
+    """errors.short_repr names an object in a message; the harness's one_line (squeezing a message
+    onto one line) is a different function and the only one of that name."""
+    import framework.errors as errors
+    from framework.exercises import one_line
+
+    assert errors.short_repr(Linear(3, 2)) == "Linear(3 -> 2)"
+    assert errors.short_repr(Sequential(Linear(3, 2), ReLU())) == "Sequential"  # a repr over several lines
+    assert errors.short_repr(object()) == "object"  # Python's default <object object at 0x...>
+    assert not hasattr(errors, "one_line") and one_line is not errors.short_repr

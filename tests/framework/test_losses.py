@@ -40,6 +40,23 @@ def test_cross_entropy_class_weights(rng):
     assert check_gradients(SoftmaxCrossEntropy(class_weights=w), logits, np.eye(3)[y]).passed
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_soft_targets_with_class_weights_follow_the_docstring(rng, dtype):
+    logits = rng.standard_normal((6, 4)).astype(dtype)
+    t = rng.random((6, 4))
+    t /= t.sum(axis=1, keepdims=True)
+    w = np.array([0.5, 2.0, 1.0, 3.0])
+    wt = t * w  # each row weighted by class: sample i weighs sum_c w_c t_ic
+    expected = -(wt * log_softmax(logits.astype(np.float64))).sum() / wt.sum()
+    expected_grad = (wt.sum(axis=1, keepdims=True) * softmax(logits.astype(np.float64)) - wt) / wt.sum()
+    loss = SoftmaxCrossEntropy(class_weights=w)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    assert loss(logits, t.astype(dtype)) == pytest.approx(expected, rel=rtol)
+    grad = loss.backward()
+    assert grad.dtype == dtype
+    np.testing.assert_allclose(grad, expected_grad, rtol=rtol * 10, atol=rtol / 10)
+
+
 @given(n=st.integers(1, 7), c=st.integers(2, 6), seed=seeds, one_hot=st.booleans())
 @example(n=1, c=3, seed=0, one_hot=False)
 def test_cross_entropy_gradients(n, c, seed, one_hot):

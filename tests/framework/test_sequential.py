@@ -79,6 +79,37 @@ def test_summary_lists_layers_shapes_and_counts():
     assert "(N, 10)" in Sequential(Linear(3, 10)).summary()  # input shape from the first Linear
 
 
+class PlainScale:
+    """A layer written without the framework: no Module, no training, no num_parameters."""
+
+    def __init__(self, d):
+        self.w = np.full(d, 2.0)
+        self.x = None
+
+    def forward(self, x):
+        self.x = x
+        return x * self.w
+
+    def backward(self, grad_out, lr=None):
+        self.dw = (grad_out * self.x).sum(axis=0)
+        return grad_out * self.w
+
+    def parameters(self):
+        return [("w", self.w, getattr(self, "dw", None))]
+
+
+def test_summary_of_a_model_with_a_layer_written_without_the_framework(rng):
+    plain = PlainScale(3)
+    model = Sequential(Linear(4, 3, seed=0), plain, ReLU())
+    x = rng.standard_normal((5, 4))
+    model.forward(x)  # between forward and backward: summary must not change the caches
+    text = model.summary()
+    assert "(N, 3)" in text and "total parameters: 18" in text  # 4*3 + 3 of Linear, 3 of PlainScale
+    assert [line.split()[-1] for line in text.splitlines()[2:5]] == ["15", "3", "0"]
+    assert plain.x.shape == (5, 3) and model[0]._cache.shape == (5, 4)
+    assert not hasattr(plain, "training") and model[0].training
+
+
 def test_repr():
     assert repr(Sequential(Linear(2, 3), ReLU())) == "Sequential(\n  (0): Linear(2 -> 3)\n  (1): ReLU()\n)"
 

@@ -312,15 +312,19 @@ def test_bad_thread_counts_are_named(threads):
 
 
 def test_blas_threads_rule():
-    assert training.blas_threads() == 1 and training.blas_threads(4) == 4 and training.blas_threads(np.int64(2)) == 2
+    from framework.threads import blas_threads
+
+    assert blas_threads() == 1 and blas_threads(4) == 4 and blas_threads(np.int64(2)) == 2
 
 
 def test_thread_control_lives_in_threads_and_is_importable_where_it_was():
     import framework
+    import framework.app.experiment as experiment
     import framework.threads as threads
 
-    assert training.blas_threads is threads.blas_threads
-    assert training.limit_blas_threads is framework.limit_blas_threads is threads.limit_blas_threads
+    assert framework.limit_blas_threads is threads.limit_blas_threads
+    assert experiment.blas_threads is threads.blas_threads and experiment.limit_blas_threads is threads.limit_blas_threads
+    assert not hasattr(training, "blas_threads"), "training re-exports blas_threads: import it from framework.threads"
 
 
 def test_a_loop_written_by_hand_can_run_under_the_same_limit(two_threads_outside):
