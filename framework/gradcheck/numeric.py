@@ -1,6 +1,7 @@
 """The numerical gradient of the course, and the relative error that compares two gradients.
 
     numerical_gradient(f, x)   df/dx by central differences, one entry at a time
+    values_beside(f, x, i)     f with entry i of x moved up and down by eps (what both use)
     rel_error(a, b)            max |a - b| / (|a| + |b|), element-wise (CS231n)
 """
 
@@ -28,14 +29,23 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
     require_float64(x, eps)
     grad = np.zeros(x.shape)
     for i in np.ndindex(x.shape):
-        old = x[i]
+        f_plus, f_minus = values_beside(f, x, i, eps)
+        grad[i] = (f_plus - f_minus) / (2 * eps)
+    return grad
+
+
+def values_beside(f: Callable[[np.ndarray], float], x: np.ndarray, i: tuple[int, ...], eps: float) -> tuple[float, float]:
+    """f(x + eps e_i) and f(x - eps e_i): entry i of x is moved in place, and put back exactly
+    afterwards, even when f raises."""
+    old = x[i]
+    try:
         x[i] = old + eps
         f_plus = float(f(x))
         x[i] = old - eps
         f_minus = float(f(x))
+    finally:
         x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * eps)
-    return grad
+    return f_plus, f_minus
 
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .numeric import require_float64
+from .numeric import require_float64, values_beside
 
 Function = Callable[[np.ndarray], float]
 
@@ -50,12 +50,7 @@ def slopes_at(f: Function, x: np.ndarray, eps: float, indices: np.ndarray | None
     f0 = float(f(x))
     for i in range(x.size) if indices is None else indices:
         at = np.unravel_index(i, x.shape)
-        old = x[at]
-        x[at] = old + eps
-        f_plus = float(f(x))
-        x[at] = old - eps
-        f_minus = float(f(x))
-        x[at] = old
+        f_plus, f_minus = values_beside(f, x, at, eps)
         central[at] = (f_plus - f_minus) / (2 * eps)
         right[at], left[at] = (f_plus - f0) / eps, (f0 - f_minus) / eps
     return Slopes(central, right, left, f0)

@@ -146,6 +146,23 @@ def test_numerical_gradient_is_the_central_difference_entry_by_entry():
     np.testing.assert_array_equal(x, [[1.0, 2.0], [-1.0, 0.5]])  # every entry put back
 
 
+def test_an_entry_is_put_back_even_when_f_raises():
+    """A function that fails on a moved input (a student's forward raising) leaves x as it was."""
+    x = np.array([1.0, 2.0, 3.0])
+
+    def f(v):
+        if v[1] != 2.0:
+            raise ValueError("forward failed")
+        return float(v.sum())
+
+    with pytest.raises(ValueError, match="forward failed"):
+        numerical_gradient(f, x)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="forward failed"):
+        gradient_skipping_kinks(f, x, 1e-6, None, None)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+
+
 def test_kinks_are_told_from_slopes_on_the_sampled_entries_only():
     """|x| has a kink at 0: there the one-sided slopes (+1 and -1) disagree at any step."""
     x = np.array([0.0, 1.5, -2.0, 0.0, 3.0])
