@@ -112,4 +112,4 @@ else
 endif
 
 clean:
-	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .hypothesis .import_linter_cache .grimp_cache build *.egg-info
