@@ -79,12 +79,18 @@ def _explain(err, check=None, limit=300):
     text = f"{type(err).__name__}: {one_line(err, limit)}"
     name = getattr(err, "name", None) if type(err) is NameError else None
     if name:
-        if check is not None and _innermost_code(err) is check.__code__:  # the test cell's own use of it
+        if _cell_lacks_name(err, check):
             text += f": run the cell that defines {name} first (Restart & run all runs every cell in order)"
         else:
             text += (f": a misspelt name, or one that a cell defines and that has not run yet (run the cell that"
                      f" defines {name} first: Restart & run all)")
     return text
+
+
+def _cell_lacks_name(err, check):
+    """Whether ``err`` is a NameError raised by the test cell's own ``check`` (not by the student's code):
+    the cell uses a name whose cell has not run, which needs a hint and no traceback."""
+    return type(err) is NameError and check is not None and _innermost_code(err) is check.__code__
 
 
 def _innermost_code(err):
@@ -144,9 +150,7 @@ def _run(exercise, check, traceback):
     except NotImplementedError:
         raise
     except Exception as err:
-        cause = err if traceback and not isinstance(err, AssertionError) else None
-        if type(err) is NameError and _innermost_code(err) is check.__code__:
-            cause = None
+        cause = err if traceback and not isinstance(err, AssertionError) and not _cell_lacks_name(err, check) else None
         raise CheckFailed(f"{exercise}: {_explain(err, check)}") from cause
 
 
