@@ -17,15 +17,20 @@ Whose file is it? In this order:
 ``<notebook>`` may carry the marks of a download (``Copy of ps1_layers``,
 ``ps1_layers (1)``, ``ps1_layers-1``, ``ps1_layers - Copy``). Archives (nested ones too) are
 unpacked with nbgrader's ``unzip`` into a temporary folder, each on its own, so one corrupt
-archive is one report line: the downloads themselves are only read.
+archive is one report line: the downloads themselves are only read. A symbolic link in a
+download folder is a report line too, never followed; so is an archive that would unpack to a
+file over MAX_FILE_BYTES or to more than MAX_UNPACKED_BYTES in all (a zip bomb), and a notebook
+over MAX_NOTEBOOK_BYTES is refused unread.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +52,13 @@ DOWNLOAD_MARKS = [re.compile(r"^(?:copy[ _]of[ _]+)+", re.I), re.compile(r"\s*\(
                   re.compile(r"\s*-?\s*copy$", re.I), re.compile(r"\.ipynb$", re.I), re.compile(r"\s+$")]
 SKIP = re.compile(r"(^|/)(__MACOSX|\.ipynb_checkpoints)(/|$)|(^|/)\.[^/]*$")
 ARCHIVES = (".zip",)
+# what a download may unpack to (a zip bomb is one report line, not a full disk or memory:
+# nbgrader's unzip holds each file in memory while it writes it); a notebook larger than
+# MAX_NOTEBOOK_BYTES is refused before it is read
+MAX_FILE_BYTES = 256 << 20
+MAX_UNPACKED_BYTES = 4 << 30
+MAX_NOTEBOOK_BYTES = 64 << 20
+LINK = "a symbolic link, not followed: hand in the file itself"
 
 
 @dataclass
@@ -131,16 +143,23 @@ def _identify(item: Found, notebooks: list[str], regexps: list[str], roster_file
 
 def _extract(source: Path, into: Path) -> tuple[Path, list[Found]]:
     """Copy the download into ``into`` and unpack every archive in it, nested ones too, each
-    with nbgrader's ``unzip``; return the folder to read and a report line per bad archive."""
+    with nbgrader's ``unzip``; return the folder to read and a report line per bad archive and
+    per symbolic link (never followed: it could hand in any file the grader can read)."""
     from nbgrader.utils import unzip
 
     top = into / "download"
+    problems = []
     if source.is_dir():
-        shutil.copytree(source, top, symlinks=False)
+        def links(folder: str, names: list[str]) -> list[str]:
+            found = [n for n in names if os.path.islink(os.path.join(folder, n))]
+            problems.extend(Found(str(top / Path(folder, n).relative_to(source)), problem=LINK) for n in found)
+            return found
+
+        shutil.copytree(source, top, ignore=links)
     else:
         top.mkdir()
         shutil.copy2(source, top / source.name)
-    problems = []
+    left = MAX_UNPACKED_BYTES
     for _ in range(5):  # archives inside archives, five deep at most
         archives = [p for p in sorted(top.rglob("*")) if p.is_file() and p.suffix.lower() in ARCHIVES]
         if not archives:
@@ -148,12 +167,39 @@ def _extract(source: Path, into: Path) -> tuple[Path, list[Found]]:
         for archive in archives:
             folder = archive.with_name(archive.stem)
             try:
-                folder.mkdir(exist_ok=True)
-                unzip(str(archive), str(folder), zip_ext=[archive.suffix])
+                size, too_large = _unpacked_size(archive, left)
+                if too_large:
+                    problems.append(Found(str(archive), problem=f"archive not unpacked: {too_large}"))
+                else:
+                    folder.mkdir(exist_ok=True)
+                    unzip(str(archive), str(folder), zip_ext=[archive.suffix])
+                    left -= size
             except Exception as err:  # corrupt, unsafe member names, ...: one line, the others go on
                 problems.append(Found(str(archive), problem=f"archive not unpacked: {type(err).__name__}: {err}"[:300]))
             archive.unlink()
     return top, problems
+
+
+def _unpacked_size(archive: Path, left: int) -> tuple[int, str | None]:
+    """The bytes ``archive`` unpacks to, and why it is too large to unpack (None if it is not):
+    a file larger than MAX_FILE_BYTES, or more than the ``left`` of MAX_UNPACKED_BYTES in all.
+    A file that is no zip is 0 bytes here; ``unzip`` says what is wrong with it."""
+    try:
+        with zipfile.ZipFile(archive) as z:
+            sizes = [info.file_size for info in z.infolist()]
+    except (zipfile.BadZipFile, OSError):
+        return 0, None
+    largest, total = max(sizes, default=0), sum(sizes)
+    if largest > MAX_FILE_BYTES:
+        return total, f"it holds a file of {_mb(largest)}, more than the {_mb(MAX_FILE_BYTES)} a download's file may have"
+    if total > left:
+        return total, (f"it unpacks to {_mb(total)}, more than the {_mb(left)} left of the"
+                       f" {_mb(MAX_UNPACKED_BYTES)} a download may unpack to")
+    return total, None
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB"
 
 
 def _roots(top: Path) -> list[Path]:
@@ -172,11 +218,15 @@ def _identified(root: Path, files: list[Path], notebooks: list[str], regexps: li
     """Each file under ``root``, with whose it is and which notebook it stands for."""
     items = []
     for path in files:
-        item = Found(path.relative_to(root).as_posix(), mtime=path.stat().st_mtime)
+        stat = path.stat()
+        item = Found(path.relative_to(root).as_posix(), mtime=stat.st_mtime)
         _identify(item, notebooks, regexps, roster_files)
         if path.suffix.lower() != ".ipynb":
             item.problem = f"not a notebook ({path.suffix or 'no extension'}): ignored"
             item.changes = []
+        elif stat.st_size > MAX_NOTEBOOK_BYTES:
+            item.problem = (f"too large for a notebook of this course: {_mb(stat.st_size)}, at most"
+                            f" {_mb(MAX_NOTEBOOK_BYTES)} (clear the outputs, save and hand it in again)")
         items.append(item)
     return items
 
@@ -226,7 +276,7 @@ def unpacked(source: Path, notebooks: list[str], *, regexp: str | None = None,
         download, bad_archives = _extract(Path(source), Path(tmp))
         top, found = _choose_root(download, notebooks, regexps, roster_files)
         items = []
-        for item in bad_archives:  # whose archive was it? (it may name its student)
+        for item in bad_archives:  # whose archive or link was it? (it may name its student)
             path = Path(item.path)
             item.path = (path.relative_to(top) if top in path.parents else path.relative_to(download)).as_posix()
             problem = item.problem
