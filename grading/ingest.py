@@ -78,10 +78,15 @@ def _read(item: Found, data: bytes, releases: dict[str, nbformat.NotebookNode]) 
     """Read ``item``'s file (``data``), tell which notebook it is and repair it: sets its ``nb`` and
     ``changes``, or its ``problem``."""
     try:
-        nb = read_notebook(data)
+        _repair(item, read_notebook(data), releases)
     except Rejected as err:
         item.problem = str(err)
-        return
+    except Exception as err:  # a notebook too broken to repair: reported, never a crash of the whole class
+        item.problem = f"not a valid notebook: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"[:300]
+
+
+def _repair(item: Found, nb: nbformat.NotebookNode, releases: dict[str, nbformat.NotebookNode]) -> None:
+    """Tell which of ``releases`` the notebook ``nb`` is and repair it against that release."""
     # the notebook its name says, or the one it resembles; refused if it resembles none
     # (a scratch notebook, another assignment's), whatever its name
     likeness = {name: resemblance(nb, release) for name, release in releases.items()}
@@ -94,11 +99,7 @@ def _read(item: Found, data: bytes, releases: dict[str, nbformat.NotebookNode]) 
         item.changes = [c for c in item.changes if not c.startswith("renamed ")]
         item.changes.append(f"taken for {best}.ipynb by its content")
     item.notebook = best
-    try:
-        done = sanitise(nb, releases[item.notebook])
-    except Exception as err:  # a notebook too broken to repair: reported, never a crash of the whole class
-        item.problem = f"not a valid notebook: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"[:300]
-        return
+    done = sanitise(nb, releases[item.notebook])
     item.nb = done.nb
     item.changes += done.changes
 

@@ -102,3 +102,18 @@ def test_a_notebook_too_large_to_read_is_refused_unread(course, tmp_path, monkey
     assert submitted(course) == ["ann"]
     (large,) = [i for i in result.items if i.problem]
     assert large.student == "bob" and large.problem.startswith("too large for a notebook of this course"), large.problem
+
+
+@pytest.mark.parametrize("nbgrader", ["a string", {"grade_id": ["a", "list"]}, {"grade": True, "grade_id": {}}])
+def test_nbgrader_metadata_of_any_shape_refuses_that_notebook_alone(course, tmp_path, nbgrader):
+    """A student's own nbgrader metadata, of a shape nbgrader never writes, is that student's
+    report line; the class is ingested."""
+    download = tmp_path / "download"
+    put(download / "ann" / "ps1_layers.ipynb", SOLVED)
+    odd = nbformat.reads(SOLVED, as_version=4)
+    odd.cells[3].metadata["nbgrader"] = nbgrader
+    put(download / "bob" / "ps1_layers.ipynb", nbformat.writes(odd))
+    result = ingest("ps1", download, course, NOTEBOOKS)
+    assert submitted(course) == ["ann"]
+    (odd_one,) = [i for i in result.items if i.problem]
+    assert odd_one.student == "bob" and odd_one.problem.startswith("not a valid notebook: "), odd_one.problem
