@@ -91,14 +91,14 @@ def main() -> None:
     parser.add_argument("--loaders", type=int, default=0, help="also time every row beside N busy processes")
     args = parser.parse_args()
 
-    rows = [(load, threads) for load in sorted({0, args.loaders}) for threads in args.threads]
+    loads = sorted({0, args.loaders})
     print(f"{__doc__.splitlines()[0]}\n{args.dataset}, {args.epochs} epoch(s); {os.cpu_count()} CPUs; "
           f"median of {args.rounds} round(s)")
     header = f"{'load':>4} {'threads':>7} " + " ".join(f"{p:>9}" for p in PHASES) + f" {'fixed':>7} {'wall':>7}"
     print(header + "\n" + "-" * len(header))
     with tempfile.TemporaryDirectory() as tmp:
-        times: dict[tuple[int, str], list[dict[str, float]]] = {row: [] for row in rows}
-        for load in sorted({0, args.loaders}):
+        times: dict[tuple[int, str], list[dict[str, float]]] = {(load, t): [] for load in loads for t in args.threads}
+        for load in loads:
             with busy_loaders(load):
                 for _ in range(args.rounds):
                     for threads in args.threads:
