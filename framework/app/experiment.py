@@ -18,7 +18,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import io, metrics
 from ..activations import ReLU
+from ..data import ArrayDataset, DataLoader, train_val_split
+from ..datasets import DATASET_NAMES, load_dataset
 from ..files import atomic_write
 from ..gradcheck import check_gradients
 from ..layers import Linear
@@ -26,6 +29,7 @@ from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD, Adam
 from ..sequential import Sequential
 from ..threads import blas_threads, limit_blas_threads
+from ..training import EarlyStopping, cosine_schedule, evaluate, fit, predict, predict_proba
 
 IMAGE_SETS = ("digits", "mnist", "fashion-mnist")
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -75,7 +79,6 @@ class ConfigError(ValueError):
 def resolve(config: Config) -> Config:
     """A copy of ``config`` with every ``None`` replaced by the data set's default; raises
     ConfigError naming the option when a setting cannot work."""
-    from ..datasets import DATASET_NAMES
 
     def need(ok: bool, message: str) -> None:
         if not ok:
@@ -158,12 +161,7 @@ def run(config: Config) -> dict[str, Any]:
 
 
 def _run(cfg: Config) -> dict[str, Any]:
-    from .. import io, metrics
-    from ..data import ArrayDataset, DataLoader, train_val_split
-    from ..datasets import load_dataset
     from threadpoolctl import threadpool_info
-
-    from ..training import EarlyStopping, cosine_schedule, evaluate, fit, predict
 
     clock = _Clock()
     blas = [{"library": p["internal_api"], "version": p.get("version"), "threads": p["num_threads"]}
@@ -251,8 +249,6 @@ def _write_json(path: Path, results: dict[str, Any]) -> None:
 def _plots(plots: Any, cfg: Config, data: Any, model: Sequential, history: Any, cm: np.ndarray, y_pred: np.ndarray,
            out: Path) -> list[str]:
     """Write the run's figures into ``out`` (``plots``: the package framework.plots); returns their file names."""
-    from ..training import predict_proba
-
     written = ["learning_curves.png", "confusion_matrix.png"]
     plots.plot_history(history, path=out / "learning_curves.png", title=f"{cfg.dataset}: learning curves")
     plots.plot_confusion_matrix(cm, data.class_names, path=out / "confusion_matrix.png", title=f"{cfg.dataset}: test confusion matrix")
