@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_main import busy_loaders  # noqa: E402
-from bench_step import blas_info  # noqa: E402
+from bench_step import one_blas_thread  # noqa: E402
 from threadpoolctl import threadpool_info  # noqa: E402
 
 from framework import Linear, ReLU, Sequential, SoftmaxCrossEntropy  # noqa: E402
@@ -160,7 +160,7 @@ def main() -> None:
 
     default = default_blas_threads()
     x, y, what = mnist(args.data_dir, args.limit)
-    print(f"{__doc__.splitlines()[0]}\n{what}; BLAS: {blas_info()}; median of {args.rounds} round(s)")  # one thread from here on
+    print(f"{__doc__.splitlines()[0]}\n{what}; BLAS: {one_blas_thread()}; median of {args.rounds} round(s)")
     header = f"{'batch':>5} {'bare s':>8} {'loader s':>9} {'overhead':>9} {'fit s':>8} {'torch s':>8} {'fit/torch':>9}"
     print(header + "\n" + "-" * len(header))
     for batch in args.batches:

@@ -50,7 +50,9 @@ SIZES = (784, 128, 64, 10)
 LR = 0.01
 
 
-def blas_info() -> str:
+def one_blas_thread() -> str:
+    """Limit BLAS to one thread for the rest of this process (how the benchmarks measure) and
+    say which BLAS runs, with how many threads."""
     try:
         from threadpoolctl import threadpool_info, threadpool_limits
     except ImportError:
@@ -184,7 +186,7 @@ def main() -> None:
     args = parser.parse_args()
     clock = time.thread_time if args.cpu_time else time.perf_counter
     against = {str(d): load_framework(d.resolve(), f"framework_against{i}") for i, d in enumerate(args.against)}
-    print(f"numpy {np.__version__}; {blas_info()}")
+    print(f"numpy {np.__version__}; {one_blas_thread()}")
     rng = np.random.default_rng(0)
     header = (f"{'batch':>5}  {'floor ms':>9}  {'inline ms':>9} {'ratio':>6}  {'fused ms':>9} {'ratio':>6}  "
               f"{'separate ms':>11} {'ratio':>6}  {'torch ms':>9} {'ratio':>6}  target")
