@@ -13,6 +13,8 @@ Whose file is it? In this order:
    name holding the notebook), one folder per student ``<student>/.../<notebook>.ipynb``, and
    ``<student>_<notebook>.ipynb``. Two Canvas students with the same name part get their
    Canvas user id appended. Ids keep letters of any script; other characters become ``-``.
+   The student is named by the outermost part of the path that names one: what lies inside
+   a student's folder or archive is theirs to name, and never names another student.
 
 ``<notebook>`` may carry the marks of a download (``Copy of ps1_layers``,
 ``ps1_layers (1)``, ``ps1_layers-1``, ``ps1_layers - Copy``). Archives (nested ones too) are
@@ -89,7 +91,9 @@ def notebook_name(file_id: str, notebooks: list[str]) -> str | None:
 
 
 def _collect(rel: str, regexps: list[str]) -> list[tuple[int, dict]]:
-    """(index of the regexp, nbgrader's match) for every regexp that matches ``rel``."""
+    """(index of the regexp, nbgrader's match) for every regexp that matches ``rel`` with its
+    student id outermost in the path: what lies inside a student's folder or archive is theirs
+    to name, and never names another student (``bob/ann_1002_2002_ps1.ipynb`` is bob's)."""
     from nbgrader.plugins import FileNameCollectorPlugin
 
     ext = Path(rel).suffix
@@ -97,8 +101,9 @@ def _collect(rel: str, regexps: list[str]) -> list[tuple[int, dict]]:
     for k, regexp in enumerate(regexps):
         found = FileNameCollectorPlugin(named_regexp=regexp, valid_ext=[ext]).collect(rel) if ext else None
         if found and found.get("student_id") and found.get("file_id"):
-            matches.append((k, found))
-    return matches
+            matches.append((re.match(regexp, rel).start("student_id"), k, found))
+    outermost = min((start for start, _, _ in matches), default=0)
+    return [(k, found) for start, k, found in matches if start == outermost]
 
 
 def _identify(item: Found, notebooks: list[str], regexps: list[str], roster_files: dict[str, str]) -> None:

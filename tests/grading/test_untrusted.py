@@ -117,3 +117,24 @@ def test_nbgrader_metadata_of_any_shape_refuses_that_notebook_alone(course, tmp_
     assert submitted(course) == ["ann"]
     (odd_one,) = [i for i in result.items if i.problem]
     assert odd_one.student == "bob" and odd_one.problem.startswith("not a valid notebook: "), odd_one.problem
+
+
+@pytest.mark.parametrize("path, owner", [
+    ("Bob Smith_31337_assignsubmission_file_/Ann_1002_2002_ps1_layers.ipynb", "Bob-Smith"),  # Moodle: his file's name
+    ("Bob_1001_2001_ps1.zip/Ann_1002_2002_ps1_layers.ipynb", "Bob"),                        # Canvas: a zip of his
+    ("Bob/Ann_31338_assignsubmission_file_ps1_layers.ipynb", "Bob"),                        # his folder
+])
+def test_a_student_cannot_hand_in_for_another_by_naming_a_file(course, tmp_path, path, owner):
+    """What lies inside a student's folder or archive is theirs to name: a name in there that
+    reads as another student's download (Canvas's or Moodle's) is still that student's file."""
+    download = tmp_path / "download"
+    put(download / "Ann" / "ps1_layers.ipynb", SOLVED)
+    folder, name = path.split("/")
+    if folder.endswith(".zip"):
+        zipped(download / folder, {name: SOLVED.encode()})
+    else:
+        put(download / folder / name, SOLVED)
+    result = ingest("ps1", download, course, NOTEBOOKS)
+    assert sorted(i.student for i in result.items) == ["Ann", owner]
+    assert submitted(course) == ["Ann", owner]
+    assert result.students["Ann"]["files"] == ["Ann/ps1_layers.ipynb"]
