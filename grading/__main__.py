@@ -80,9 +80,10 @@ def masters(args: argparse.Namespace) -> int:
         return 0
     changed = sync(names, check=args.check)
     if args.check:
-        if not stale_masters(changed):
+        status = stale_masters(changed)
+        if not status:
             print("the master notebooks are in sync with their scripts")
-        return stale_masters(changed)
+        return status
     for path in changed:
         print(f"generated {path.relative_to(GRADING.parent)}")
     print(f"{len(changed)} master notebook(s) rewritten; the others already match their scripts")

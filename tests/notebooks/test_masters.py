@@ -198,3 +198,4 @@ def test_the_checks_fail_on_a_master_out_of_sync_with_its_script(command, monkey
     assert main(command) == 1
     err = capsys.readouterr().err
     assert "out of sync with their scripts" in err and "source/ps1/ps1_layers.ipynb" in err and "make masters" in err
+    assert err.count("out of sync with their scripts") == 1, err  # said once
