@@ -32,6 +32,10 @@ from .sanitise import Rejected, read_notebook, resemblance, sanitise
 from .student import student_notebook
 
 
+# characters a terminal acts on: a file's name is the student's to choose, and is printed
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 @dataclass
 class Ingested:
     items: list[Found]
@@ -181,7 +185,8 @@ def _record(assignment: str, course_root: Path, items: list[Found], students: di
 
 def summary_lines(result: Ingested) -> list[str]:
     """What ``python -m grading ingest`` prints: per student the notebooks taken and repaired and the
-    files refused, the files skipped, the totals, and who on the roster handed in nothing usable."""
+    files refused, the files skipped, the totals, and who on the roster handed in nothing usable;
+    control characters (in the students' file names) written as escapes."""
     lines = []
     for sid, record in sorted(result.students.items()):
         if record["notebooks"]:
@@ -198,4 +203,4 @@ def summary_lines(result: Ingested) -> list[str]:
         lines.append(f"on the roster, nothing handed in ({len(result.missing)}): {', '.join(result.missing)}")
     if result.refused:
         lines.append(f"on the roster, every file rejected ({len(result.refused)}): {', '.join(result.refused)}")
-    return lines
+    return [CONTROL.sub(lambda m: repr(m.group())[1:-1], line) for line in lines]

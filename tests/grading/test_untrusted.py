@@ -138,3 +138,14 @@ def test_a_student_cannot_hand_in_for_another_by_naming_a_file(course, tmp_path,
     assert sorted(i.student for i in result.items) == ["Ann", owner]
     assert submitted(course) == ["Ann", owner]
     assert result.students["Ann"]["files"] == ["Ann/ps1_layers.ipynb"]
+
+
+def test_file_names_cannot_send_control_sequences_to_the_instructors_terminal(course, tmp_path):
+    from grading.ingest import summary_lines
+
+    download = tmp_path / "download"
+    put(download / "ann" / "ps1_layers.ipynb", SOLVED)
+    zipped(download / "bob_1002_2002_ps1.zip", {"\x1b]0;owned\x07\x1b[2J.ipynb": b"", "notes\r.txt": b"x"})
+    lines = summary_lines(ingest("ps1", download, course, NOTEBOOKS))
+    assert not [line for line in lines if any(c in line for c in "\x1b\x07\r")], lines
+    assert any("\\x1b]0;owned\\x07\\x1b[2J.ipynb" in line for line in lines), lines
