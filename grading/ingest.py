@@ -48,13 +48,13 @@ class Ingested:
 def releases_of(assignment: str, course_root: Path, notebooks: list[str]) -> dict[str, nbformat.NotebookNode]:
     """Each notebook of ``assignment`` as students got it (badge, setup cell, figures embedded),
     from the course's ``release/`` folder; GradingError if it was not released."""
-    releases = {}
+    releases, course = {}, load_course()
     for name in notebooks:
         path = Path(course_root) / "release" / assignment / f"{name}.ipynb"
         if not path.is_file():
             raise GradingError(f"ingest {assignment}: {path} not found; release the assignment first"
                                f" (python -m grading release {assignment})")
-        releases[name] = student_notebook(nbformat.read(path, as_version=4), name, load_course())
+        releases[name] = student_notebook(nbformat.read(path, as_version=4), name, course)
     return releases
 
 

@@ -21,8 +21,6 @@ def venv_on_path() -> None:
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
-
-
 def load_config(root: Path | None = None, assignment: str | None = None):
     """The course's nbgrader config; with ``root``, pointed at another course folder; with
     ``assignment``, with that assignment's per-cell time limit from course.toml."""
