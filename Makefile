@@ -70,6 +70,7 @@ bench: $(STAMP) torch
 	$(RUN) benchmarks/bench_step.py
 	$(RUN) benchmarks/bench_epoch.py
 	$(RUN) benchmarks/bench_main.py
+	$(RUN) benchmarks/bench_conv.py
 
 masters: $(STAMP)
 	$(RUN) -m grading masters
