@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
@@ -29,6 +30,7 @@ from .functional import softmax
 from .optim import Optimizer
 from .progress import progress_bar
 from .sequential import accepts_input_grad
+from .tensorboard import TensorBoardLog
 from .threads import limit_blas_threads
 
 Batches = Iterable[tuple[np.ndarray, np.ndarray]]
@@ -242,6 +244,7 @@ def fit(
     schedule: Callable[[int], float] | None = None,
     progress: bool | str = True,
     threads: int | None = None,
+    log_dir: str | os.PathLike | None = None,
 ) -> History:
     """Train ``model`` for up to ``epochs`` epochs and return its :class:`History`.
 
@@ -256,17 +259,24 @@ def fit(
     Training and validation run with ``threads`` BLAS threads, one by default (see
     :func:`framework.threads.blas_threads`); NumPy's own setting is restored when ``fit`` returns.
 
+    ``log_dir``, when given, receives TensorBoard event files, written after each epoch (watch
+    them live with ``tensorboard --logdir DIR``): the scalars ``loss/train``, ``accuracy/train``,
+    ``loss/val``, ``accuracy/val`` (with validation data) and ``lr``, and a histogram of every
+    parameter (``weights/<name>``) and of its last gradient (``gradients/<name>``). It needs the
+    optional tensorboardX package (ImportError saying what to install, before any training).
+
     Raises NonFiniteError, naming the epoch and batch, when the loss becomes NaN or
     infinite; the history so far is on the exception as ``err.history``.
     """
-    with limit_blas_threads(threads, "fit") as n:
+    log = TensorBoardLog(log_dir, "fit") if log_dir is not None else None
+    with limit_blas_threads(threads, "fit") as n, log or contextlib.nullcontext():
         return _fit(model, loss, optimizer_or_lr, train_loader, val_loader, epochs=epochs, early_stopping=early_stopping,
-                    schedule=schedule, progress=progress, threads=n)
+                    schedule=schedule, progress=progress, threads=n, log=log)
 
 
 def _fit(model: Any, loss: Any, optimizer_or_lr: Optimizer | float, train_loader: Batches,
          val_loader: Batches | tuple[np.ndarray, np.ndarray] | None, *, epochs: int, early_stopping: EarlyStopping | None,
-         schedule: Callable[[int], float] | None, progress: bool | str, threads: int) -> History:
+         schedule: Callable[[int], float] | None, progress: bool | str, threads: int, log: TensorBoardLog | None = None) -> History:
     """fit's loop, run under its thread limit."""
     optimizer, lr = _learning_rate(optimizer_or_lr)
     if not (isinstance(epochs, numbers.Integral) and epochs >= 1):
@@ -344,6 +354,8 @@ def _fit(model: Any, loss: Any, optimizer_or_lr: Optimizer | float, train_loader
                 best_loss, history.best_epoch = val.loss, epoch
                 if early_stopping is not None and early_stopping.restore_best:
                     best_state = model.state_dict()
+        if log is not None:
+            log.log_epoch(epoch, _epoch_scalars(history), model.parameters() if hasattr(model, "parameters") else ())
         if bar is not None:
             bar.set_postfix_str(text)
         elif progress:
@@ -365,6 +377,14 @@ def _fit(model: Any, loss: Any, optimizer_or_lr: Optimizer | float, train_loader
         history.stop_reason += f"{'; ' if history.stop_reason else ''}weights restored from epoch {history.best_epoch}"
     _set_mode(model, False)
     return history
+
+
+def _epoch_scalars(history: History) -> dict[str, float]:
+    """The last epoch's figures under their TensorBoard tags."""
+    scalars = {"loss/train": history.train_loss[-1], "accuracy/train": history.train_acc[-1], "lr": history.lr[-1]}
+    if len(history.val_loss) == history.epochs:
+        scalars.update({"loss/val": history.val_loss[-1], "accuracy/val": history.val_acc[-1]})
+    return scalars
 
 
 def _postfix(total: float, correct: int, seen: int, start: float, batches: int, elapsed: float | None = None) -> str:
