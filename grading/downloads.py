@@ -20,9 +20,11 @@ Whose file is it? In this order:
 ``ps1_layers (1)``, ``ps1_layers-1``, ``ps1_layers - Copy``). Archives (nested ones too) are
 unpacked with nbgrader's ``unzip`` into a temporary folder, each on its own, so one corrupt
 archive is one report line: the downloads themselves are only read. A symbolic link in a
-download folder is a report line too, never followed; so is an archive that would unpack to a
-file over MAX_FILE_BYTES or to more than MAX_UNPACKED_BYTES in all (a zip bomb), and a notebook
-over MAX_NOTEBOOK_BYTES is refused unread.
+download folder is a report line too, never followed, and so is anything but a file or a
+folder (a named pipe would stop the copy); so is an archive that would unpack to a file over
+MAX_FILE_BYTES or to more than MAX_UNPACKED_BYTES in all (a zip bomb), and a notebook over
+MAX_NOTEBOOK_BYTES is refused unread. A name that is not UTF-8 is shown with those bytes
+escaped (``Jos\\xe9``).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ MAX_FILE_BYTES = 256 << 20
 MAX_UNPACKED_BYTES = 4 << 30
 MAX_NOTEBOOK_BYTES = 64 << 20
 LINK = "a symbolic link, not followed: hand in the file itself"
+SPECIAL = "neither a file nor a folder (a named pipe, a device, a socket): not read"
 
 
 @dataclass
@@ -76,6 +79,14 @@ class Found:
     guessed: bool = False          # the notebook was not named by the file name
     canvas_id: str | None = None   # Canvas's user id, when the name came from Canvas
     mtime: float = 0.0
+    file: str | None = None        # the path to read, if ``path`` (shown) had bytes that are not UTF-8
+    data: bytes | None = None      # ``nb`` as it is written into submitted/
+
+
+def printable(path: str) -> str:
+    """``path`` (a file name: any bytes but NUL on Linux) as text any terminal or file can take:
+    bytes that are not UTF-8 (held as lone surrogates) escaped, ``Jos\\xe9``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def notebook_name(file_id: str, notebooks: list[str]) -> str | None:
@@ -155,12 +166,15 @@ def _extract(source: Path, into: Path) -> tuple[Path, list[Found]]:
     top = into / "download"
     problems = []
     if source.is_dir():
-        def links(folder: str, names: list[str]) -> list[str]:
-            found = [n for n in names if os.path.islink(os.path.join(folder, n))]
-            problems.extend(Found(str(top / Path(folder, n).relative_to(source)), problem=LINK) for n in found)
-            return found
+        def unusual(folder: str, names: list[str]) -> list[str]:
+            paths = {n: os.path.join(folder, n) for n in names}
+            found = {n: LINK for n, p in paths.items() if os.path.islink(p)}
+            found.update({n: SPECIAL for n, p in paths.items() if n not in found and not os.path.isdir(p)
+                          and not os.path.isfile(p)})
+            problems.extend(Found(str(top / Path(folder, n).relative_to(source)), problem=why) for n, why in found.items())
+            return list(found)
 
-        shutil.copytree(source, top, ignore=links)
+        shutil.copytree(source, top, ignore=unusual)
     else:
         top.mkdir()
         shutil.copy2(source, top / source.name)
@@ -290,4 +304,7 @@ def unpacked(source: Path, notebooks: list[str], *, regexp: str | None = None,
             items.append(item)
         items += found
         _disambiguate_canvas(items)
+        for item in items:
+            shown = printable(item.path)
+            item.file, item.path = (item.path if shown != item.path else None), shown
         yield top, items

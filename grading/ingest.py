@@ -4,7 +4,9 @@ The download is unpacked and each file's student and notebook found by :mod:`gra
 (the roster, ``--regexp``, or the usual LMS conventions), then read here: a name that is none of
 the assignment's notebooks is matched to the notebook it resembles, and refused if it resembles
 none; each notebook is repaired by :mod:`grading.sanitise`; of two files of one student for one
-notebook the latest is used. Every change, rejection and skipped file is recorded in
+notebook the latest is used. Each file is read, repaired and written out on its own, within
+sanitise's limits and READ_SECONDS: whatever one file holds (nesting without end, a lone
+surrogate, a memory or time bomb), it is that student's report line, and the class is ingested. Every change, rejection and skipped file is recorded in
 ``reports/<assignment>/ingest.json`` and printed. A student whose new file is rejected keeps the
 submission ingested before. With a roster (:mod:`grading.roster`, of this ingest or an earlier
 one), the summary ends with the students on it who handed in nothing and those whose every file
@@ -15,7 +17,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +38,10 @@ from .sanitise import Rejected, read_notebook, resemblance, sanitise
 from .student import student_notebook
 
 
-# characters a terminal acts on: a file's name is the student's to choose, and is printed
-CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# characters a terminal acts on, and lone surrogates no terminal takes: a file's name is the
+# student's to choose, and is printed
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+READ_SECONDS = 30  # to read and repair one file (a notebook of this course takes a few ms)
 
 
 @dataclass
@@ -74,19 +82,65 @@ def ingest(assignment: str, source: Path, course_root: Path, notebooks: list[str
                 item.problem = item.problem or f"student {item.student!r} is not in the roster"
                 item.student = None
             if item.student and not item.problem:
-                _read(item, (top / item.path).read_bytes(), releases)
+                _read(item, top / (item.file or item.path), releases)
     return _place(assignment, course_root, items, rows)
 
 
-def _read(item: Found, data: bytes, releases: dict[str, nbformat.NotebookNode]) -> None:
-    """Read ``item``'s file (``data``), tell which notebook it is and repair it: sets its ``nb`` and
-    ``changes``, or its ``problem``."""
+class TooSlow(Exception):
+    """Reading and repairing one file took more than its time."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise TooSlow in the block after ``seconds`` (a timer signal: in the main thread only,
+    elsewhere no limit); the timer and handler before are restored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TooSlow(f"reading and repairing it took more than {seconds:g} s (a notebook of this course takes"
+                      " a few milliseconds): refused")
+
+    handler = signal.signal(signal.SIGALRM, expire)
+    before, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
     try:
-        _repair(item, read_notebook(data), releases)
-    except Rejected as err:
-        item.problem = str(err)
-    except Exception as err:  # a notebook too broken to repair: reported, never a crash of the whole class
-        item.problem = f"not a valid notebook: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"[:300]
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, handler)
+        if before:  # someone else's timer, less the time spent here
+            signal.setitimer(signal.ITIMER_REAL, max(before - (time.monotonic() - started), 1e-3))
+
+
+def _read(item: Found, path: Path, releases: dict[str, nbformat.NotebookNode]) -> None:
+    """Read ``item``'s file (``path``), tell which notebook it is, repair it and write it out as
+    bytes: sets its ``nb``, ``data`` and ``changes``, or its ``problem``. Nothing one file holds
+    gets further than its own ``problem``."""
+    try:
+        with time_limit(READ_SECONDS):
+            _repair(item, read_notebook(path.read_bytes()), releases)
+            if item.nb is not None:
+                item.data = nbformat.writes(item.nb).encode("utf-8")
+    except Exception as err:  # whatever a file does to the reading: reported, never a crash of the whole class
+        item.nb, item.data, item.problem = None, None, _reason(err)
+
+
+def _reason(err: Exception) -> str:
+    """Why a file was refused, in one line, from what reading it raised."""
+    said = str(err).splitlines()[0] if str(err) else ""
+    if isinstance(err, (Rejected, TooSlow)):
+        return said
+    if isinstance(err, RecursionError):
+        return "not a valid notebook: nested too deep to read"
+    if isinstance(err, OSError):
+        return f"could not be read: {err.strerror or said}"
+    if isinstance(err, MemoryError):
+        return "not a valid notebook: too large to read in the memory there is"
+    if isinstance(err, UnicodeError):
+        return f"not valid Unicode: {said}"[:300]
+    return f"not a valid notebook: {type(err).__name__}: {said}"[:300]
 
 
 def _repair(item: Found, nb: nbformat.NotebookNode, releases: dict[str, nbformat.NotebookNode]) -> None:
@@ -150,7 +204,7 @@ def _place(assignment: str, course_root: Path, items: list[Found], rows: list[di
             folder.mkdir(parents=True)
             for name, item in chosen.items():
                 with atomic_write(folder / f"{name}.ipynb") as f:
-                    f.write(nbformat.writes(item.nb).encode("utf-8"))
+                    f.write(item.data)
             stamps = sorted(i.timestamp for i in chosen.values() if i.timestamp)
             if stamps:
                 (folder / "timestamp.txt").write_text(stamps[-1])
