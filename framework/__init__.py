@@ -34,7 +34,8 @@ from .gradcheck import (
     rel_error,
 )
 from .io import ModelFileError, load, load_with_metadata, save
-from .layers import Dropout, Flatten, Linear
+from .conv import Conv2d
+from .layers import Dropout, Flatten, Linear, Reshape
 from .losses import BinaryCrossEntropyWithLogits, Loss, MSELoss, SoftmaxCrossEntropy
 from .metrics import (
     accuracy,
@@ -46,6 +47,7 @@ from .metrics import (
 )
 from .module import Module, Parameter
 from .optim import SGD, Adam, Optimizer, clip_grad_norm
+from .pooling import AvgPool2d, MaxPool2d
 from .sequential import Sequential
 from .threads import limit_blas_threads
 from .training import EarlyStopping, Evaluation, History, evaluate, fit, predict, predict_proba
@@ -66,8 +68,9 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Adam", "BinaryCrossEntropyWithLogits", "Dropout", "Flatten", "GradCheckResult", "GradientCheckError",
-    "LeakyReLU", "Linear", "Loss", "MSELoss", "Module", "NonFiniteError", "Optimizer", "Parameter", "ReLU",
+    "Adam", "AvgPool2d", "BinaryCrossEntropyWithLogits", "Conv2d", "Dropout", "Flatten", "GradCheckResult",
+    "GradientCheckError", "LeakyReLU", "Linear", "Loss", "MSELoss", "MaxPool2d", "Module", "NonFiniteError",
+    "Optimizer", "Parameter", "ReLU", "Reshape",
     "SGD", "Sequential", "ShapeError", "Sigmoid", "SoftmaxCrossEntropy", "Tanh", "check_fused_update",
     "check_gradients", "clip_grad_norm", "log_softmax", "logsumexp", "numerical_gradient", "rel_error",
     "sigmoid", "softmax",

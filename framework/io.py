@@ -44,8 +44,10 @@ import numpy as np
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh
 from .errors import shape_str, short_repr
 from .files import atomic_write
-from .layers import Dropout, Flatten, Linear
+from .conv import Conv2d
+from .layers import Dropout, Flatten, Linear, Reshape
 from .module import Module
+from .pooling import AvgPool2d, MaxPool2d
 from .sequential import Sequential
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "SUPPORTED_LAYERS", "ModelFileError", "load", "load_with_metadata", "save"]
@@ -72,6 +74,22 @@ def _build_linear(spec: dict[str, Any]) -> Linear:
                   dtype=np.dtype(spec["dtype"]), init=spec.get("init", "he"), seed=0)  # weights: from the file
 
 
+def _conv_spec(layer: Conv2d) -> dict[str, Any]:
+    return {"in_channels": layer.in_channels, "out_channels": layer.out_channels, "kernel_size": layer.kernel_size,
+            "stride": layer.stride, "padding": layer.padding, "bias": layer.bias, "input_size": layer.input_size,
+            "dtype": layer.W.dtype.name, "init": layer.init}
+
+
+def _build_conv(spec: dict[str, Any]) -> Conv2d:
+    return Conv2d(spec["in_channels"], spec["out_channels"], spec["kernel_size"], spec["stride"], spec["padding"],
+                  bias=spec["bias"], input_size=spec["input_size"], dtype=np.dtype(spec["dtype"]),
+                  init=spec.get("init", "he"), seed=0)  # weights: from the file
+
+
+def _pool_spec(layer: MaxPool2d | AvgPool2d) -> dict[str, Any]:
+    return {"kernel_size": layer.kernel_size, "stride": layer.stride}
+
+
 # type name -> (class, its constructor arguments as JSON values, the layer rebuilt from them)
 _LAYERS: dict[str, tuple[type, Callable[[Any], dict[str, Any]], Callable[[dict[str, Any]], Module]]] = {
     "Linear": (Linear, _linear_spec, _build_linear),
@@ -81,6 +99,10 @@ _LAYERS: dict[str, tuple[type, Callable[[Any], dict[str, Any]], Callable[[dict[s
     "Tanh": (Tanh, lambda layer: {}, lambda spec: Tanh()),
     "Dropout": (Dropout, lambda layer: {"p": layer.p}, lambda spec: Dropout(spec["p"])),
     "Flatten": (Flatten, lambda layer: {}, lambda spec: Flatten()),
+    "Reshape": (Reshape, lambda layer: {"shape": layer.shape}, lambda spec: Reshape(spec["shape"])),
+    "Conv2d": (Conv2d, _conv_spec, _build_conv),
+    "MaxPool2d": (MaxPool2d, _pool_spec, lambda spec: MaxPool2d(spec["kernel_size"], spec["stride"])),
+    "AvgPool2d": (AvgPool2d, _pool_spec, lambda spec: AvgPool2d(spec["kernel_size"], spec["stride"])),
     "Sequential": (
         Sequential,
         lambda layer: {"layers": [_describe(sub, f"layer {i} of Sequential") for i, sub in enumerate(layer.layers)]},

@@ -1,4 +1,4 @@
-"""Layers with parameters or shape changes: ``Linear``, ``Dropout``, ``Flatten``."""
+"""Layers with parameters or shape changes: ``Linear``, ``Dropout``, ``Flatten``, ``Reshape``."""
 
 from __future__ import annotations
 
@@ -116,6 +116,51 @@ class Flatten(Module):
         shape = self._cached()
         self._check_grad_out(grad_out, (shape[0], int(np.prod(shape[1:], dtype=np.int64))))
         return grad_out.reshape(shape)
+
+
+class Reshape(Module):
+    """Gives every example a new shape: x: (N, d1, d2, ...) -> out: (N, *shape), a view of x.
+
+    ``shape`` excludes the batch axis: ``Reshape((1, 28, 28))`` turns (N, 784) into
+    (N, 1, 28, 28) (images of one channel, for Conv2d). One entry may be -1: it is then
+    whatever the example's size requires. The inverse of :class:`Flatten`.
+    """
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        dims = tuple(shape) if isinstance(shape, (tuple, list)) else (shape,)
+        if not dims or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) and (d >= 1 or d == -1)
+                               for d in dims) or dims.count(-1) > 1:
+            raise ValueError(f"Reshape expected a shape of positive ints without the batch axis, at most one of them -1 "
+                             f"(e.g. Reshape((1, 28, 28))), got {shape!r}")
+        self.shape = tuple(int(d) for d in dims)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """x: (N, d1, d2, ...) -> out: (N, *shape), a view of x when possible."""
+        if not isinstance(x, np.ndarray) or x.ndim < 1:
+            raise ShapeError(f"{self!r} expected an array of shape (N, ...), got {x!r:.40}")
+        shape = self._example_shape(x.shape)
+        self._cache = x.shape
+        return x.reshape(x.shape[0], *shape)
+
+    def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
+        """grad_out: (N, *shape) -> dx: (N, d1, d2, ...)."""
+        x_shape = self._cached()
+        self._check_grad_out(grad_out, (x_shape[0], *self._example_shape(x_shape)))
+        return grad_out.reshape(x_shape)
+
+    def _example_shape(self, x_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """``shape`` with its -1 worked out for inputs of ``x_shape``, or a ShapeError when the sizes do not fit."""
+        size = int(np.prod(x_shape[1:], dtype=np.int64))
+        known = int(np.prod([d for d in self.shape if d != -1], dtype=np.int64))
+        if (size != known) if -1 not in self.shape else (size % known != 0):
+            need = f"{known}" if -1 not in self.shape else f"a multiple of {known}"
+            raise ShapeError(f"{self!r} cannot reshape input of shape {shape_str(x_shape)}: each example has "
+                             f"{size} elements, but {shape_str(self.shape)} needs {need}")
+        return tuple(size // known if d == -1 else d for d in self.shape)
+
+    def extra_repr(self) -> str:
+        return shape_str(self.shape)
 
 
 class Dropout(Module):

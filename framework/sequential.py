@@ -115,11 +115,15 @@ class Sequential(Module):
         """A table of layers, output shapes and parameter counts.
 
         ``input_shape`` is the shape of one example (without the batch axis); it defaults
-        to ``(in_features,)`` of a first ``Linear`` layer. Output shapes are found by a
-        forward pass of one zero example in eval mode, leaving the model as it was.
+        to ``(in_features,)`` of a first ``Linear`` layer, or ``(in_channels, H, W)`` of a first
+        ``Conv2d`` given ``input_size=(H, W)``. Output shapes are found by a forward pass of one
+        zero example in eval mode, leaving the model as it was.
         """
-        if input_shape is None and self.layers and hasattr(self.layers[0], "in_features"):
-            input_shape = (self.layers[0].in_features,)
+        first = self.layers[0] if self.layers else None
+        if input_shape is None and hasattr(first, "in_features"):
+            input_shape = (first.in_features,)
+        elif input_shape is None and getattr(first, "input_size", None) is not None and hasattr(first, "in_channels"):
+            input_shape = (first.in_channels, *first.input_size)
         shapes: list[str] = ["?"] * len(self.layers)
         if input_shape is not None:
             # each layer's mode and attributes (its caches), restored after the pass; a layer written

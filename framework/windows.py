@@ -8,12 +8,13 @@ side, so the output has
 
 positions. :func:`offset_view` is the image seen at one kernel offset ``(p, q)``: the
 element ``(p, q)`` of every window at once, ``xp[:, :, i*sH + p, j*sW + q]`` for all
-``(i, j)``, as a strided view (no copy).
+``(i, j)``, as a strided view (no copy); :func:`window_view` is every offset at once.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from .errors import ShapeError, shape_str
 
@@ -29,6 +30,11 @@ def as_pair(value: object, name: str, who: str, *, minimum: int = 1) -> Pair:
         what = "a positive int" if minimum == 1 else f"an int >= {minimum}"
         raise ValueError(f"{who}: {name} must be {what} or a pair of them (for height, width), got {value!r}")
     return int(items[0]), int(items[1])
+
+
+def pair_str(pair: Pair) -> str:
+    """How a layer's repr shows a pair: '3' for (3, 3), '(3, 2)' otherwise."""
+    return str(pair[0]) if pair[0] == pair[1] else str(pair)
 
 
 def output_size(size: Pair, kernel: Pair, stride: Pair, padding: Pair = (0, 0)) -> Pair:
@@ -49,6 +55,22 @@ def offset_view(xp: np.ndarray, p: int, q: int, out_size: Pair, stride: Pair) ->
     ``view[n, c, i, j] = xp[n, c, i*sH + p, j*sW + q]``. Writing into it writes into xp."""
     (Ho, Wo), (sH, sW) = out_size, stride
     return xp[:, :, p : p + sH * (Ho - 1) + 1 : sH, q : q + sW * (Wo - 1) + 1 : sW]
+
+
+def window_view(xb: np.ndarray, kernel: Pair, stride: Pair, grid: Pair, *, writeable: bool = False) -> np.ndarray:
+    """xb: (N, C, Hb, Wb) -> the view (N, C, kH, kW, Gh, Gw) of every window on a grid of Gh x Gw positions:
+    ``view[n, c, p, q, i, j] = xb[n, c, i*sH + p, j*sW + q]``, read in xb's memory order, so a
+    column j*sW + q >= Wb reads on into the next row (the caller's grid and xb's size keep every
+    read inside xb: a "wide" grid with Gw = Wb and sW = 1 needs one row more than the windows use).
+    No copy; ``view.reshape(N, C*kH*kW, Gh*Gw)`` is the im2col matrix (a copy)."""
+    (kH, kW), (sH, sW), (Gh, Gw) = kernel, stride, grid
+    sN, sC, sR, sE = xb.strides
+    row, col = kH - 1 + (Gh - 1) * sH, kW - 1 + (Gw - 1) * sW  # the farthest read
+    inside_rows = row < xb.shape[2] and col < xb.shape[3]
+    rows_run_on = sR == xb.shape[3] * sE and row * xb.shape[3] + col < xb.shape[2] * xb.shape[3]
+    if not (inside_rows or rows_run_on):
+        raise ValueError(f"window_view: a grid of {Gh}x{Gw} windows of {kH}x{kW} reads outside {shape_str(xb.shape)}")
+    return as_strided(xb, (*xb.shape[:2], kH, kW, Gh, Gw), (sN, sC, sR, sE, sH * sR, sW * sE), writeable=writeable)
 
 
 def check_images(who: object, x: object, channels: int | None, kernel: Pair, padding: Pair = (0, 0)) -> None:

@@ -317,7 +317,9 @@ def test_weights_that_do_not_fit_the_architecture(tmp_path, saved):
 @pytest.mark.parametrize(
     "architecture, message",
     [
-        ({"type": "Conv2d", "channels": 3}, r"unknown layer type 'Conv2d'; known: Dropout, Flatten"),
+        ({"type": "Conv3d", "channels": 3}, r"unknown layer type 'Conv3d'; known: AvgPool2d, Conv2d, Dropout, Flatten"),
+        ({"type": "Conv2d", "channels": 3}, r"missing argument 'in_channels'"),
+        ({"type": "MaxPool2d", "kernel_size": 0, "stride": 1}, r"MaxPool2d: kernel_size must be a positive int"),
         ({"type": "Sequential", "layers": [{"type": "Linear", "in_features": 2}]}, r"missing argument 'out_features'"),
         ({"type": "Dropout", "p": 1.5}, r"Dropout expected a drop probability p in \[0, 1\), got 1.5"),
         ("not json {", r"Expecting value"),

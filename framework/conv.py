@@ -1,0 +1,248 @@
+"""Convolution of images: ``Conv2d`` (NCHW, a cross-correlation as in PyTorch)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import init as initialisers
+from .errors import ShapeError, shape_str
+from .module import Module
+from .rng import as_rng
+from .windows import Pair, as_pair, check_images, output_size, pair_str, window_view
+
+BIASES = ("tied", "untied", None)
+
+
+class Conv2d(Module):
+    """2-D convolution: every output pixel is a window of the input times a kernel, summed.
+
+    It is a cross-correlation, as in PyTorch (the kernel is not flipped)::
+
+        out[n, o, i, j] = b[o] + sum over c, p, q of xp[n, c, i*sH + p, j*sW + q] * W[o, c, p, q]
+
+    where xp is x with pH rows and pW columns of zeros added on each side.
+    :func:`framework.reference.conv2d_forward` and ``conv2d_backward`` are the same passes as
+    plain loops over output pixels.
+
+    Shapes (NCHW, as in PyTorch):
+
+    * x: ``(N, C_in, H, W)`` -> out: ``(N, C_out, H_out, W_out)`` with
+      ``H_out = (H + 2*pH - kH) // sH + 1`` and ``W_out = (W + 2*pW - kW) // sW + 1``;
+    * ``W``: ``(C_out, C_in, kH, kW)``;
+    * ``b``: ``(C_out,)`` with ``bias="tied"`` (one bias per output channel, shared by its pixels),
+      ``(C_out, H_out, W_out)`` with ``bias="untied"`` (one per output pixel), none with ``bias=None``.
+
+    Args:
+        in_channels: C_in, the channels of each input image (1 for grey, 3 for colour).
+        out_channels: C_out, the number of kernels, i.e. of output channels.
+        kernel_size: (kH, kW), or one int for a square kernel.
+        stride: (sH, sW), how far the window moves; one int for both.
+        padding: (pH, pW), zeros added on each side, each smaller than the kernel; one int for both.
+        bias: ``"tied"`` (default), ``"untied"`` or ``None`` (``True``/``False`` mean "tied"/None).
+        input_size: (H, W) of the images. Required with ``bias="untied"``: that bias has one entry
+            per output pixel, so its shape depends on the image size, and it is created with the
+            layer (so that ``parameters()``, optimizers and ``state_dict`` see it from the start).
+            When given, forward refuses images of another size.
+        init, seed, dtype, scale: as for :class:`~framework.layers.Linear`, with fan_in = C_in*kH*kW
+            (Xavier's fan_out counts every kernel position too: C_out*kH*kW).
+
+    How it is fast: forward copies every window into one im2col matrix per batch and does one
+    matrix product; backward is two more (dW, and the window gradients, added back to dx
+    one kernel offset at a time). For stride 1 across, the windows are taken on a "wide" grid
+    of whole padded rows: each offset then reads a contiguous run, and the extra columns
+    (which straddle two rows) are dropped from out and get zero gradient.
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | Pair,
+        stride: int | Pair = 1,
+        padding: int | Pair = 0,
+        *,
+        bias: str | bool | None = "tied",
+        input_size: Pair | None = None,
+        init: str = "he",
+        seed: int | np.random.Generator | None = None,
+        dtype: np.dtype | type = np.float32,
+        scale: float | None = None,
+    ) -> None:
+        super().__init__()
+        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in (in_channels, out_channels)):
+            raise ValueError(f"Conv2d needs positive integer channel counts, got in_channels={in_channels!r}, "
+                             f"out_channels={out_channels!r}")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = as_pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = as_pair(stride, "stride", "Conv2d")
+        self.padding = as_pair(padding, "padding", "Conv2d", minimum=0)
+        if any(p >= k for p, k in zip(self.padding, self.kernel_size)):
+            raise ValueError(f"Conv2d: padding {self.padding} must be smaller than kernel_size {self.kernel_size} "
+                             "(a wider padding gives windows of zeros only)")
+        self.bias = _bias_kind(bias)
+        self.input_size = None if input_size is None else as_pair(input_size, "input_size", "Conv2d")
+        if self.bias == "untied" and self.input_size is None:
+            raise ValueError("Conv2d(bias='untied') needs input_size=(H, W): an untied bias has one entry per output "
+                             "pixel, shape (C_out, H_out, W_out), so its shape depends on the image size")
+        if scale is not None and initialisers.canonical(init) != "normal":
+            raise ValueError(f"Conv2d: scale={scale} only applies to init='normal', not init={init!r}")
+        self.init = initialisers.canonical(init)
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        self.W = kernel_weights(self.init, shape, as_rng(seed), dtype, scale)
+        self.b = self._initial_bias(np.dtype(dtype))
+        self.param_names = ("W", "b") if self.b is not None else ("W",)
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+
+    def _initial_bias(self, dtype: np.dtype) -> np.ndarray | None:
+        """Zeros of shape (C_out,) (tied), (C_out, H_out, W_out) (untied), or None."""
+        if self.bias is None:
+            return None
+        if self.bias == "tied":
+            return np.zeros(self.out_channels, dtype=dtype)
+        H, W = self.input_size  # type: ignore[misc]
+        if H + 2 * self.padding[0] < self.kernel_size[0] or W + 2 * self.padding[1] < self.kernel_size[1]:
+            raise ValueError(f"Conv2d: input_size {self.input_size} is smaller than the {self.kernel_size} kernel "
+                             f"(padding {self.padding})")
+        return np.zeros((self.out_channels, *self.output_size(self.input_size)), dtype=dtype)
+
+    def output_size(self, size: Pair) -> Pair:
+        """(H_out, W_out) = ((H + 2*pH - kH) // sH + 1, (W + 2*pW - kW) // sW + 1) for images of size (H, W)."""
+        return output_size(size, self.kernel_size, self.stride, self.padding)
+
+    # -- the two passes ---------------------------------------------------
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """out[n, o, i, j] = b[o] + sum_{c,p,q} xp[n, c, i*sH + p, j*sW + q] * W[o, c, p, q].
+
+        x: (N, C_in, H, W) -> out: (N, C_out, H_out, W_out). Caches the im2col matrix for backward.
+        """
+        x = self._checked_input(x)
+        (N, _, H, W), (Ho, Wo) = x.shape, self.output_size(x.shape[2:])
+        cols, grid_width = self._columns(x, (Ho, Wo))
+        self._cache = (x.shape, cols, grid_width)
+        out = np.matmul(self.W.reshape(self.out_channels, -1), cols)  # (N, C_out, Ho * grid_width)
+        out = out.reshape(N, self.out_channels, Ho, grid_width)[..., :Wo]
+        if self.b is not None:
+            out += self.b if self.bias == "untied" else self.b[:, None, None]
+        return out
+
+    def backward(self, grad_out: np.ndarray, lr: float | None = None, *, input_grad: bool = True) -> np.ndarray | None:
+        """Each output pixel sends grad_out[n, o, i, j] back through its window:
+
+            dx[n, c, i*sH + p - pH, j*sW + q - pW] += grad_out[n, o, i, j] * W[o, c, p, q]
+            dW[o, c, p, q] = sum over n, i, j of grad_out[n, o, i, j] * xp[n, c, i*sH + p, j*sW + q]
+            db[o] = grad_out[:, o] summed over n, i, j (tied);  db = grad_out summed over n (untied)
+
+        grad_out: (N, C_out, H_out, W_out) -> dx: (N, C_in, H, W); stores dW: (C_out, C_in, kH, kW)
+        and db: the shape of b. With ``lr``, then applies ``W -= lr * dW`` and ``b -= lr * db``
+        (after dx, which needs the old W). With ``input_grad=False``, returns None instead of dx.
+        """
+        x_shape, cols, grid_width = self._cached()
+        grad_out = self._checked_grad_out(grad_out, x_shape)
+        g = self._widened(grad_out, grid_width)  # (N, C_out, Ho * grid_width)
+        dx = self._input_gradient(g, x_shape, grid_width) if input_grad else None
+        self.dW = np.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0).reshape(self.W.shape)
+        if self.b is not None:
+            self.db = grad_out.sum(axis=0) if self.bias == "untied" else grad_out.sum(axis=(0, 2, 3))
+        if lr is not None:
+            self.W -= lr * self.dW
+            if self.b is not None:
+                self.b -= lr * self.db
+        return dx
+
+    # -- im2col and back --------------------------------------------------
+    def _columns(self, x: np.ndarray, out_size: Pair) -> tuple[np.ndarray, int]:
+        """The im2col matrix (N, C_in*kH*kW, Ho*grid_width): column (i, j) of example n is window (i, j),
+        flattened like W[o]. The grid is "wide" (grid_width = W + 2*pW, whole rows) for stride 1
+        across, else grid_width = W_out."""
+        N, C = x.shape[:2]
+        kH, kW = self.kernel_size
+        xb = self._buffer(x, extra_row=self._wide())
+        grid_width = xb.shape[3] if self._wide() else out_size[1]
+        windows = window_view(xb, self.kernel_size, self.stride, (out_size[0], grid_width))
+        return windows.reshape(N, C * kH * kW, out_size[0] * grid_width), grid_width
+
+    def _wide(self) -> bool:
+        """Whether windows are taken on the wide grid of whole rows (stride 1 across, kernel wider than 1)."""
+        return self.stride[1] == 1 and self.kernel_size[1] > 1
+
+    def _buffer(self, x: np.ndarray, extra_row: bool) -> np.ndarray:
+        """x padded with zeros, plus one row of zeros below for a wide grid (x itself when neither)."""
+        (pH, pW), (N, C, H, W) = self.padding, x.shape
+        if not (pH or pW or extra_row):
+            return x
+        xb = np.zeros((N, C, H + 2 * pH + extra_row, W + 2 * pW), dtype=x.dtype)
+        xb[:, :, pH : pH + H, pW : pW + W] = x
+        return xb
+
+    def _widened(self, grad_out: np.ndarray, grid_width: int) -> np.ndarray:
+        """grad_out (N, C_out, Ho, Wo) on the forward's grid: (N, C_out, Ho*grid_width), zero in the extra columns."""
+        N, C, Ho, Wo = grad_out.shape
+        if grid_width == Wo:
+            return np.ascontiguousarray(grad_out).reshape(N, C, Ho * Wo)
+        g = np.zeros((N, C, Ho, grid_width), dtype=grad_out.dtype)
+        g[..., :Wo] = grad_out
+        return g.reshape(N, C, Ho * grid_width)
+
+    def _input_gradient(self, g: np.ndarray, x_shape: tuple[int, ...], grid_width: int) -> np.ndarray:
+        """col2im: the gradient of every window (W[o] times grad_out), added back where the window
+        was read, one kernel offset (p, q) at a time; then the padding is cut off. -> (N, C_in, H, W)."""
+        (N, C, H, W), (kH, kW), (pH, pW) = x_shape, self.kernel_size, self.padding
+        Ho = g.shape[2] // grid_width
+        window_grads = np.matmul(self.W.reshape(self.out_channels, -1).T, g).reshape(N, C, kH, kW, Ho, grid_width)
+        dxb = np.zeros((N, C, H + 2 * pH + self._wide(), W + 2 * pW), dtype=g.dtype)
+        windows = window_view(dxb, self.kernel_size, self.stride, (Ho, grid_width), writeable=True)
+        for p in range(kH):
+            for q in range(kW):
+                windows[:, :, p, q] += window_grads[:, :, p, q]
+        return dxb[:, :, pH : pH + H, pW : pW + W]
+
+    # -- checks -------------------------------------------------------------
+    def _checked_input(self, x: object) -> np.ndarray:
+        """x as an (N, C_in, H, W) array of the weights' dtype, or a ShapeError that says what is wrong."""
+        check_images(self, x, self.in_channels, self.kernel_size, self.padding)
+        if self.input_size is not None and x.shape[2:] != self.input_size:  # type: ignore[union-attr]
+            raise ShapeError(f"{self!r} expected images of size {self.input_size} (its input_size), "
+                             f"got {shape_str(x.shape)}")  # type: ignore[union-attr]
+        return x.astype(self.W.dtype, copy=False)  # type: ignore[union-attr]
+
+    def _checked_grad_out(self, grad_out: object, x_shape: tuple[int, ...]) -> np.ndarray:
+        """grad_out as an (N, C_out, H_out, W_out) array of the weights' dtype, or a clear error."""
+        self._check_grad_out(grad_out, (x_shape[0], self.out_channels, *self.output_size(x_shape[2:])))
+        return grad_out.astype(self.W.dtype, copy=False)
+
+    def extra_repr(self) -> str:
+        parts = [f"{self.in_channels} -> {self.out_channels}", "kernel_size=" + pair_str(self.kernel_size)]
+        if self.stride != (1, 1):
+            parts.append("stride=" + pair_str(self.stride))
+        if self.padding != (0, 0):
+            parts.append("padding=" + pair_str(self.padding))
+        if self.bias != "tied":
+            parts.append(f"bias={self.bias!r}")
+        if self.input_size is not None:
+            parts.append(f"input_size={self.input_size}")
+        return ", ".join(parts)
+
+
+def kernel_weights(init: str, shape: tuple[int, int, int, int], rng: np.random.Generator,
+                   dtype: np.dtype | type, scale: float | None) -> np.ndarray:
+    """Kernels W of ``shape`` (C_out, C_in, kH, kW) drawn with scheme ``init`` for fan_in = C_in*kH*kW.
+
+    Drawn as a (fan_in, C_out) matrix, as for Linear; Xavier's limit is then rescaled to the
+    fan_out of a convolution, C_out*kH*kW (every kernel position sends to each output channel)."""
+    C_out, C_in, kH, kW = shape
+    fan_in = C_in * kH * kW
+    w = initialisers.init_weights(init, fan_in, C_out, rng, np.float64, scale)
+    if initialisers.canonical(init) == "xavier":
+        w *= np.sqrt((fan_in + C_out) / (fan_in + C_out * kH * kW))
+    return w.T.reshape(shape).astype(dtype)
+
+
+def _bias_kind(bias: object) -> str | None:
+    """'tied', 'untied' or None from the bias argument (True means 'tied', False None), or a ValueError."""
+    if bias is True or bias is False:
+        return "tied" if bias else None
+    if bias not in BIASES:
+        raise ValueError(f"Conv2d: bias must be 'tied' (one per output channel), 'untied' (one per output pixel, "
+                         f"with input_size=(H, W)) or None, got {bias!r}")
+    return bias  # type: ignore[return-value]
