@@ -79,7 +79,7 @@ class Found:
     guessed: bool = False          # the notebook was not named by the file name
     canvas_id: str | None = None   # Canvas's user id, when the name came from Canvas
     mtime: float = 0.0
-    file: str | None = None        # the path to read, if ``path`` (shown) had bytes that are not UTF-8
+    file: str | None = None        # the path to read (``path`` is it as shown, bytes that are not UTF-8 escaped)
     data: bytes | None = None      # ``nb`` as it is written into submitted/
 
 
@@ -238,7 +238,8 @@ def _identified(root: Path, files: list[Path], notebooks: list[str], regexps: li
     items = []
     for path in files:
         stat = path.stat()
-        item = Found(path.relative_to(root).as_posix(), mtime=stat.st_mtime)
+        rel = path.relative_to(root).as_posix()
+        item = Found(printable(rel), mtime=stat.st_mtime, file=rel)
         _identify(item, notebooks, regexps, roster_files)
         if path.suffix.lower() != ".ipynb":
             item.problem = f"not a notebook ({path.suffix or 'no extension'}): ignored"
@@ -297,14 +298,11 @@ def unpacked(source: Path, notebooks: list[str], *, regexp: str | None = None,
         items = []
         for item in bad_archives:  # whose archive or link was it? (it may name its student)
             path = Path(item.path)
-            item.path = (path.relative_to(top) if top in path.parents else path.relative_to(download)).as_posix()
+            item.path = printable((path.relative_to(top) if top in path.parents else path.relative_to(download)).as_posix())
             problem = item.problem
             _identify(item, notebooks, regexps, roster_files)
             item.problem, item.nb = problem, None
             items.append(item)
         items += found
         _disambiguate_canvas(items)
-        for item in items:
-            shown = printable(item.path)
-            item.file, item.path = (item.path if shown != item.path else None), shown
         yield top, items
