@@ -6,6 +6,7 @@
 # make masters  instructors: the master notebooks (grading/source/) from their scripts (grading/masters/*.py)
 # make release  instructors: the masters, then the student notebooks of every assignment (nbgrader)
 # make lab      JupyterLab on the notebooks, with the project's environment
+# make sandbox  bubblewrap (bwrap), which autograde runs each student's notebook in (installed with apt-get as root)
 #
 # The instructor's grading loop (A=ps1 by default; see README "Grading"):
 # make ingest FROM=downloads.zip [ROSTER=roster.csv]   the students' notebooks into grading/submitted, sanitised
@@ -19,7 +20,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo bench torch venv lock masters release lab clean ingest autograde report feedback publish bench-grading
+.PHONY: test demo bench torch venv lock masters release lab clean ingest autograde report feedback publish bench-grading \
+	sandbox
 
 A       ?= ps1
 WORKERS ?= 2
@@ -60,7 +62,7 @@ lock:
 ENV := PATH="$(abspath $(BIN)):$$PATH"
 RUN := $(ENV) $(BIN)/python
 
-test: $(STAMP)
+test: $(STAMP) sandbox
 	$(RUN) -m pytest
 
 demo: $(STAMP)
@@ -82,8 +84,23 @@ ingest: $(STAMP)
 	$(if $(FROM),,$(error give the downloads: make ingest FROM=path/to/folder-or.zip [ROSTER=roster.csv]))
 	$(RUN) -m grading ingest $(A) "$(FROM)" $(if $(ROSTER),--roster "$(ROSTER)")
 
-autograde: $(STAMP)
-	$(RUN) -m grading autograde $(A) --workers $(WORKERS)
+# each student's notebook runs in a bubblewrap sandbox (README "Grading"); where bwrap cannot run,
+# `make autograde UNSAFE=1` grades without it, as you, and the report marks every row
+autograde: $(STAMP) $(if $(UNSAFE),,sandbox)
+	$(RUN) -m grading autograde $(A) --workers $(WORKERS) $(if $(UNSAFE),--unsafe-no-sandbox)
+
+# bubblewrap from the system's packages (Debian/Ubuntu), when missing; prlimit, setpriv and
+# timeout come with util-linux and coreutils
+sandbox:
+	@command -v bwrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing bubblewrap (autograde's sandbox)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	  else \
+	    echo "make: autograde runs each student's notebook in bubblewrap, which is not installed:" \
+	         "sudo apt-get install bubblewrap (or your system's package), then run make again" >&2; exit 1; \
+	  fi; }
+	@command -v bwrap >/dev/null
 
 report: $(STAMP)
 	$(RUN) -m grading report $(A)

@@ -8,6 +8,10 @@ time (a lock file per student, also against a second ``autograde`` run). A submi
 hangs is stopped by the per-cell time limit; one that crashes its kernel, or cannot be
 graded at all, is recorded as failed with the reason, and the others go on.
 
+Each kernel runs in the sandbox (:mod:`grading.sandbox`); ``autograde`` first makes sure this
+machine can run one (a tiny trial run) and refuses to grade if it cannot, unless told
+``sandbox=False`` (``--unsafe-no-sandbox``), which every student's record then says.
+
 The outcome of every student is kept in ``reports/<assignment>/autograde.json``
 (:mod:`grading.records`) for ``report`` and ``feedback``.
 """
@@ -30,6 +34,7 @@ from framework.progress import progress_bar
 from . import records
 from .errors import GradingError
 from .records import submitted_students
+from .sandbox import SANDBOXED, UNSAFE, Limits, SandboxUnavailable, check_sandbox
 
 # Python's warnings on stderr ("file.py:12: RuntimeWarning: overflow ...") must not cost a
 # test its points (nbgrader scores any stderr output of a test cell 0): they are dropped.
@@ -47,14 +52,16 @@ class Outcome:
     reason: str = ""                                      # why it failed to run
     timed_out: list[str] = field(default_factory=list)    # cells stopped by the time limit
     when: float = 0.0
+    sandbox: str = SANDBOXED                              # or UNSAFE: how its kernel ran
 
 
 _API = None
 _SETTINGS: dict = {}
 
 
-def _init(course_root: str, assignment: str, timeout: float | None) -> None:
-    """Worker process set-up: one nbgrader API with kernels on IPC sockets of its own."""
+def _init(course_root: str, assignment: str, timeout: float | None, sandboxed: bool = True) -> None:
+    """Worker process set-up: one nbgrader API with kernels on IPC sockets of its own, in the
+    sandbox unless ``sandboxed`` is False."""
     global _API
     import logging
     import warnings
@@ -75,9 +82,13 @@ def _init(course_root: str, assignment: str, timeout: float | None) -> None:
         config.IgnorePattern.enabled = True
         config.IgnorePattern.pattern = WARNING_LINE
         config.Application.log_level = logging.INFO
+        config.SandboxedExecute.sandbox = sandboxed
+        config.SandboxedKernelManager.seconds = Limits.for_cells(config.Execute.timeout).seconds
 
     _API = nbapi.api(Path(course_root), assignment, configure)
-    _SETTINGS.update(course_root=course_root, assignment=assignment, timeout=_API.config.Execute.timeout)
+    _SETTINGS.update(course_root=course_root, assignment=assignment, timeout=_API.config.Execute.timeout,
+                     sandbox=SANDBOXED if sandboxed else UNSAFE,
+                     seconds=_API.config.SandboxedKernelManager.seconds)
 
 
 def _reason(log: str) -> str:
@@ -87,7 +98,9 @@ def _reason(log: str) -> str:
         return (f"a cell was still running {timeout:g} s after it started and ignored the interrupt"
                 " (an endless loop that catches KeyboardInterrupt?)")
     if "Kernel died" in log or "DeadKernelError" in log:
-        return "the kernel died while running it (the code exited Python, crashed it or ran out of memory)"
+        limit = (f", or went past the {_SETTINGS['seconds']} s the sandbox gives the whole notebook"
+                 if _SETTINGS.get("sandbox") == SANDBOXED else "")
+        return f"the kernel died while running it (the code exited Python, crashed it, ran out of memory{limit})"
     if "NoSuchKernel" in log:
         return "no Jupyter kernel for its language on this machine"
     errors = [line for line in log.splitlines() if re.match(r"\s*\w+(Error|Exception)\b", line)]
@@ -118,7 +131,7 @@ def _grade(student: str) -> Outcome:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            return Outcome(student, False, 0.0, BUSY, when=time.time())
+            return Outcome(student, False, 0.0, BUSY, when=time.time(), sandbox=_SETTINGS["sandbox"])
         try:
             result = _API.autograde(assignment, student, force=True, create=True)
         except Exception as err:  # the API returns errors, but a bug of ours must not stop the pool
@@ -126,8 +139,9 @@ def _grade(student: str) -> Outcome:
     seconds = time.perf_counter() - start
     if not result["success"]:
         return Outcome(student, False, seconds, _reason(result.get("log", "") + "\n" + (result.get("error") or "")),
-                       when=time.time())
-    return Outcome(student, True, seconds, timed_out=_timed_out(course_root, assignment, student), when=time.time())
+                       when=time.time(), sandbox=_SETTINGS["sandbox"])
+    return Outcome(student, True, seconds, timed_out=_timed_out(course_root, assignment, student), when=time.time(),
+                   sandbox=_SETTINGS["sandbox"])
 
 
 class PipelineError(GradingError):
@@ -143,10 +157,12 @@ def not_yet_graded(course_root: Path, assignment: str) -> list[str]:
 
 
 def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: float | None = None,
-              students: list[str] | None = None, everyone: bool = False, progress: bool = True) -> list[Outcome]:
+              students: list[str] | None = None, everyone: bool = False, progress: bool = True,
+              sandboxed: bool = True) -> list[Outcome]:
     """Autograde ``students``, or every submitted student (``everyone``), or by default those
     not graded since their last ingest (a regrade asks nbgrader to look at written answers
-    again, so students already graded are left alone), with ``workers`` processes."""
+    again, so students already graded are left alone), with ``workers`` processes, each kernel
+    in the sandbox (``sandboxed=False``: without, as the grader's own user, with its files)."""
     course_root = Path(course_root).resolve()
     if not (course_root / "release" / assignment).is_dir():
         raise PipelineError(f"{assignment} has not been released in {course_root}: run `python -m grading release {assignment}`")
@@ -159,7 +175,14 @@ def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: 
         raise PipelineError(f"--workers must be at least 1, got {workers}")
     if timeout is not None and not timeout >= 1:
         raise PipelineError(f"--timeout must be at least 1 second, got {timeout}")
+    if sandboxed and todo:
+        try:
+            check_sandbox()
+        except SandboxUnavailable as err:
+            raise PipelineError(f"{err}; nothing graded. Install bubblewrap (`make sandbox`), or pass"
+                                " --unsafe-no-sandbox to run every submission as you, with your files") from None
     outcomes: dict[str, Outcome] = {}
+    mode = SANDBOXED if sandboxed else UNSAFE
     bar = progress_bar(total=len(todo), unit="student", desc=f"autograde {assignment}", disable=not progress or not todo)
     pending = list(todo)
     for _attempt in range(2):  # a worker process that dies takes the pool with it: retry the rest once
@@ -167,7 +190,7 @@ def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: 
             break
         context = multiprocessing.get_context("spawn")
         with cf.ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context, initializer=_init,
-                                    initargs=(str(course_root), assignment, timeout)) as pool:
+                                    initargs=(str(course_root), assignment, timeout, sandboxed)) as pool:
             futures = {pool.submit(_grade, s): s for s in pending}
             for future in cf.as_completed(futures):
                 student = futures[future]
@@ -176,14 +199,16 @@ def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: 
                 except cf.process.BrokenProcessPool:
                     continue
                 except Exception as err:
-                    outcomes[student] = Outcome(student, False, 0.0, f"grading process error: {err}", when=time.time())
+                    outcomes[student] = Outcome(student, False, 0.0, f"grading process error: {err}", when=time.time(),
+                                                sandbox=mode)
                 if bar is not None:
                     bar.update(1)
                     failed = sum(not o.ok for o in outcomes.values())
                     bar.set_postfix(graded=len(outcomes) - failed, failed=failed)
         pending = [s for s in pending if s not in outcomes]
     for student in pending:
-        outcomes[student] = Outcome(student, False, 0.0, "the grading process died while grading it", when=time.time())
+        outcomes[student] = Outcome(student, False, 0.0, "the grading process died while grading it", when=time.time(),
+                                    sandbox=mode)
     if bar is not None:
         bar.close()
     busy = {s for s, o in outcomes.items() if o.reason == BUSY}  # the other run records those

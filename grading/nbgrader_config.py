@@ -20,6 +20,16 @@ c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
 # loop in a student's answer quickly.
 c.Execute.timeout = 30
 
+# Students' notebooks run in the sandbox (grading/sandbox.py: bubblewrap, no network, resource
+# limits, nothing of the course visible), with their output bounded in bytes as it arrives:
+# nbgrader's Execute replaced by the course's (the nbgrader CLI run here is sandboxed too).
+from nbgrader.converters import Autograde  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    "grading.preprocessors.SandboxedExecute" if p.__name__ == "Execute" else p
+    for p in Autograde.class_traits()["autograde_preprocessors"].default()
+]
+
 # A student who deleted a graded cell gets it back (and graded) instead of a silent 0.
 c.OverwriteCells.add_missing_cells = True
 

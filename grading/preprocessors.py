@@ -3,7 +3,38 @@
 from __future__ import annotations
 
 from nbgrader import utils
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Bool, Integer
+
+from .outputs import CELL_BYTES, NOTEBOOK_BYTES, OutputBudget
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute, for students' notebooks: the kernel runs in the sandbox
+    (:mod:`grading.sandbox`, unless ``sandbox`` is False) and the output kept is bounded in
+    bytes as it arrives (:mod:`grading.outputs`)."""
+
+    sandbox = Bool(True, help="run the kernel in the sandbox").tag(config=True)
+    cell_output_bytes = Integer(CELL_BYTES, help="output kept per cell, in bytes").tag(config=True)
+    notebook_output_bytes = Integer(NOTEBOOK_BYTES, help="output kept per notebook, in bytes").tag(config=True)
+
+    _budget: OutputBudget | None = None
+
+    def create_kernel_manager(self):
+        if self.sandbox:
+            from .kernels import SandboxedKernelManager
+
+            self.kernel_manager_class = SandboxedKernelManager
+        return super().create_kernel_manager()
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._budget = OutputBudget(self.cell_output_bytes, self.notebook_output_bytes)
+        return super().preprocess(nb, resources, km)
+
+    def process_message(self, msg, cell, cell_index):
+        if self._budget is not None:
+            msg = self._budget.admit(msg, cell_index, cell.outputs)
+        return None if msg is None else super().process_message(msg, cell, cell_index)
 
 
 class StripGradeCellTracebacks(NbGraderPreprocessor):

@@ -14,7 +14,8 @@ who never handed in. Here every row has a ``status``:
 plus one column per graded cell, named by its exercise as the notebook's self-check names it
 (``Linear.backward``; a written answer as the notebook declares it, ``written answer A``),
 empty while it waits for a human; ``reasons`` (the one-line reason of each failed check),
-``sanitised`` (what ``ingest`` repaired) and ``notes`` (cells stopped by the time limit).
+``sanitised`` (what ``ingest`` repaired), ``notes`` (cells stopped by the time limit) and
+``sandbox`` (how the submission's code ran: ``bubblewrap``, or ``none (--unsafe-no-sandbox)``).
 The maximum of every column, and the nbgrader grade_id behind it, go to a second file
 (``maxima.csv`` beside ``grades.csv``), so that ``grades.csv`` stays one row per student
 for spreadsheets and LMS imports.
@@ -34,12 +35,15 @@ from framework.files import atomic_write
 from . import records
 from .cells import awaits_grader, cell_result, gradebook_names
 from .errors import GradingError
+from .sandbox import SANDBOXED
 
+UNRECORDED = "none (graded before autograde had a sandbox)"  # an autograde record without the field
 PERSON = ["first_name", "last_name", "email"]  # roster columns copied into the report, when given
 STATUSES = ["graded", "needs manual grading", "failed to run", "rejected at ingest", "not graded yet", "not submitted"]
 WRITTEN = "written"  # the kind of a written answer's column in maxima.csv (graded by hand)
 AUTOGRADED = "autograded"
-FIXED = {"student_id", *PERSON, "status", "score", "max_score", "detail", "reasons", "sanitised", "notes"}
+FIXED = {"student_id", *PERSON, "status", "score", "max_score", "detail", "reasons", "sanitised", "notes",
+         "sandbox"}
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Row:
     reasons: list[str] = field(default_factory=list)  # "exercise: why" of each failed check
     sanitised: str = ""
     notes: str = ""
+    sandbox: str = ""  # how its code ran, once autograded
     person: dict[str, str] = field(default_factory=dict)  # first_name, last_name, email from the roster
 
 
@@ -128,6 +133,7 @@ def _fill(row: Row, gb, assignment: str, cells: list[Cell], submitted: bool, rec
     if not records.graded_since_ingest(outcome, record):
         row.status = "not graded yet"
         return
+    row.sandbox = outcome.get("sandbox", UNRECORDED)
     if not outcome["ok"]:
         row.status, row.detail = "failed to run", outcome["reason"]
         return
@@ -195,10 +201,11 @@ def write_csv(rows: list[Row], cells: list[Cell], path: Path) -> Path:
     person = [k for k in PERSON if any(r.person.get(k) for r in rows)]  # only what the roster gave
     names = [c.column for c in cells]
     writer.writerow(["student_id", *person, "status", "score", "max_score", *names, "detail", "reasons", "sanitised",
-                     "notes"])
+                     "notes", "sandbox"])
     for r in rows:
         writer.writerow([r.student, *(r.person.get(k, "") for k in person), r.status, _fmt(r.score), _fmt(r.max_score),
-                         *(_fmt(r.cells.get(n)) for n in names), r.detail, "; ".join(r.reasons), r.sanitised, r.notes])
+                         *(_fmt(r.cells.get(n)) for n in names), r.detail, "; ".join(r.reasons), r.sanitised, r.notes,
+                         r.sandbox])
     maxima = path.with_name("maxima.csv" if path.name == "grades.csv" else f"{path.stem}_maxima.csv")
     _write(path, out.getvalue())
     _write(maxima, maxima_csv(cells))
@@ -237,6 +244,11 @@ def summary(rows: list[Row]) -> str:
     sanitised = sum(bool(r.sanitised) for r in rows)
     if sanitised:
         lines.append(f"  {'(sanitised by ingest)':<22} {sanitised}")
+    unsafe = sorted({r.sandbox for r in rows if r.sandbox and r.sandbox != SANDBOXED})
+    if unsafe:
+        count = sum(bool(r.sandbox) and r.sandbox != SANDBOXED for r in rows)
+        lines.append(f"WARNING: {count} submission(s) ran without the sandbox ({', '.join(unsafe)}): their code could"
+                     " read and change the course's files; see the column sandbox")
     scored = [100 * r.auto_score / r.auto_max for r in rows if r.auto_score is not None and r.auto_max]
     if scored:
         lines.append(f"autograded points of the {len(scored)} student(s) autograded (written answers left out):"
