@@ -8,7 +8,7 @@ from . import init as initialisers
 from .errors import ShapeError, shape_str
 from .module import Module
 from .rng import as_rng
-from .windows import Pair, as_pair, check_images, output_size, pair_str, window_view
+from .windows import Pair, as_pair, check_images, offset_view, output_size, pad, pair_str, window_view
 
 BIASES = ("tied", "untied", None)
 
@@ -46,11 +46,10 @@ class Conv2d(Module):
         init, seed, dtype, scale: as for :class:`~framework.layers.Linear`, with fan_in = C_in*kH*kW
             (Xavier's fan_out counts every kernel position too: C_out*kH*kW).
 
-    How it is fast: forward copies every window into one im2col matrix per batch and does one
-    matrix product; backward is two more (dW, and the window gradients, added back to dx
-    one kernel offset at a time). For stride 1 across, the windows are taken on a "wide" grid
-    of whole padded rows: each offset then reads a contiguous run, and the extra columns
-    (which straddle two rows) are dropped from out and get zero gradient.
+    How it is fast: forward copies every window into one im2col matrix (a column per output
+    pixel) and multiplies it by the kernels, one product per example in a single ``np.matmul``;
+    backward is two more products (dW, and the gradient of every window, added back into dx
+    one kernel offset at a time: a loop over kH*kW offsets, never over examples or pixels).
     """
 
     def __init__(
@@ -118,10 +117,9 @@ class Conv2d(Module):
         """
         x = self._checked_input(x)
         (N, _, H, W), (Ho, Wo) = x.shape, self.output_size(x.shape[2:])
-        cols, grid_width = self._columns(x, (Ho, Wo))
-        self._cache = (x.shape, cols, grid_width)
-        out = np.matmul(self.W.reshape(self.out_channels, -1), cols)  # (N, C_out, Ho * grid_width)
-        out = out.reshape(N, self.out_channels, Ho, grid_width)[..., :Wo]
+        cols = self._columns(x, (Ho, Wo))
+        self._cache = (x.shape, cols)
+        out = np.matmul(self.W.reshape(self.out_channels, -1), cols).reshape(N, self.out_channels, Ho, Wo)
         if self.b is not None:
             out += self.b if self.bias == "untied" else self.b[:, None, None]
         return out
@@ -137,10 +135,10 @@ class Conv2d(Module):
         and db: the shape of b. With ``lr``, then applies ``W -= lr * dW`` and ``b -= lr * db``
         (after dx, which needs the old W). With ``input_grad=False``, returns None instead of dx.
         """
-        x_shape, cols, grid_width = self._cached()
+        x_shape, cols = self._cached()
         grad_out = self._checked_grad_out(grad_out, x_shape)
-        g = self._widened(grad_out, grid_width)  # (N, C_out, Ho * grid_width)
-        dx = self._input_gradient(g, x_shape, grid_width) if input_grad else None
+        dx = self._input_gradient(grad_out, x_shape) if input_grad else None
+        g = np.ascontiguousarray(grad_out).reshape(*grad_out.shape[:2], -1)  # (N, C_out, H_out*W_out)
         self.dW = np.matmul(g, cols.transpose(0, 2, 1)).sum(axis=0).reshape(self.W.shape)
         if self.b is not None:
             self.db = grad_out.sum(axis=0) if self.bias == "untied" else grad_out.sum(axis=(0, 2, 3))
@@ -151,51 +149,28 @@ class Conv2d(Module):
         return dx
 
     # -- im2col and back --------------------------------------------------
-    def _columns(self, x: np.ndarray, out_size: Pair) -> tuple[np.ndarray, int]:
-        """The im2col matrix (N, C_in*kH*kW, Ho*grid_width): column (i, j) of example n is window (i, j),
-        flattened like W[o]. The grid is "wide" (grid_width = W + 2*pW, whole rows) for stride 1
-        across, else grid_width = W_out."""
-        N, C = x.shape[:2]
-        kH, kW = self.kernel_size
-        xb = self._buffer(x, extra_row=self._wide())
-        grid_width = xb.shape[3] if self._wide() else out_size[1]
-        windows = window_view(xb, self.kernel_size, self.stride, (out_size[0], grid_width))
-        return windows.reshape(N, C * kH * kW, out_size[0] * grid_width), grid_width
+    def _columns(self, x: np.ndarray, out_size: Pair) -> np.ndarray:
+        """im2col: x (N, C_in, H, W) -> (N, C_in*kH*kW, H_out*W_out); column (i, j) of example n is
+        window (i, j) of xp[n], flattened like W[o]."""
+        (N, C), (kH, kW) = x.shape[:2], self.kernel_size
+        windows = window_view(pad(x, self.padding), self.kernel_size, self.stride, out_size)  # no copy
+        return windows.reshape(N, C * kH * kW, out_size[0] * out_size[1])  # the copy
 
-    def _wide(self) -> bool:
-        """Whether windows are taken on the wide grid of whole rows (stride 1 across, kernel wider than 1)."""
-        return self.stride[1] == 1 and self.kernel_size[1] > 1
+    def _input_gradient(self, grad_out: np.ndarray, x_shape: tuple[int, ...]) -> np.ndarray:
+        """col2im: the gradient of every window, W[o] times grad_out[n, o, i, j], added back where the
+        window was read, one kernel offset (p, q) at a time; then the padding is cut off. -> (N, C_in, H, W).
 
-    def _buffer(self, x: np.ndarray, extra_row: bool) -> np.ndarray:
-        """x padded with zeros, plus one row of zeros below for a wide grid (x itself when neither)."""
-        (pH, pW), (N, C, H, W) = self.padding, x.shape
-        if not (pH or pW or extra_row):
-            return x
-        xb = np.zeros((N, C, H + 2 * pH + extra_row, W + 2 * pW), dtype=x.dtype)
-        xb[:, :, pH : pH + H, pW : pW + W] = x
-        return xb
-
-    def _widened(self, grad_out: np.ndarray, grid_width: int) -> np.ndarray:
-        """grad_out (N, C_out, Ho, Wo) on the forward's grid: (N, C_out, Ho*grid_width), zero in the extra columns."""
-        N, C, Ho, Wo = grad_out.shape
-        if grid_width == Wo:
-            return np.ascontiguousarray(grad_out).reshape(N, C, Ho * Wo)
-        g = np.zeros((N, C, Ho, grid_width), dtype=grad_out.dtype)
-        g[..., :Wo] = grad_out
-        return g.reshape(N, C, Ho * grid_width)
-
-    def _input_gradient(self, g: np.ndarray, x_shape: tuple[int, ...], grid_width: int) -> np.ndarray:
-        """col2im: the gradient of every window (W[o] times grad_out), added back where the window
-        was read, one kernel offset (p, q) at a time; then the padding is cut off. -> (N, C_in, H, W)."""
+        Computed with the batch as the innermost axis of memory (C, H, W, N): each offset's add
+        then runs over long contiguous rows (bench: 0.8 instead of 1.7 ms for conv 6->16 5x5 at batch 64)."""
         (N, C, H, W), (kH, kW), (pH, pW) = x_shape, self.kernel_size, self.padding
-        Ho = g.shape[2] // grid_width
-        window_grads = np.matmul(self.W.reshape(self.out_channels, -1).T, g).reshape(N, C, kH, kW, Ho, grid_width)
-        dxb = np.zeros((N, C, H + 2 * pH + self._wide(), W + 2 * pW), dtype=g.dtype)
-        windows = window_view(dxb, self.kernel_size, self.stride, (Ho, grid_width), writeable=True)
+        Co, Ho, Wo = grad_out.shape[1:]
+        g = np.ascontiguousarray(grad_out.transpose(1, 2, 3, 0)).reshape(Co, Ho * Wo * N)
+        window_grads = (self.W.reshape(Co, -1).T @ g).reshape(C, kH, kW, Ho, Wo, N)
+        dxp = np.zeros((C, H + 2 * pH, W + 2 * pW, N), dtype=g.dtype).transpose(3, 0, 1, 2)  # (N, C, Hp, Wp) view
         for p in range(kH):
             for q in range(kW):
-                windows[:, :, p, q] += window_grads[:, :, p, q]
-        return dxb[:, :, pH : pH + H, pW : pW + W]
+                offset_view(dxp, p, q, (Ho, Wo), self.stride)[...] += window_grads[:, p, q].transpose(3, 0, 1, 2)
+        return dxp[:, :, pH : pH + H, pW : pW + W]
 
     # -- checks -------------------------------------------------------------
     def _checked_input(self, x: object) -> np.ndarray:
