@@ -8,6 +8,7 @@
 """
 
 from .activations import LeakyReLU, ReLU, Sigmoid, Tanh, sigmoid
+from .conv import Conv2d
 from .data import ArrayDataset, DataLoader, Dataset, balanced_subset, one_hot, train_val_split
 from .datasets import (
     DATASET_NAMES,
@@ -34,7 +35,6 @@ from .gradcheck import (
     rel_error,
 )
 from .io import ModelFileError, load, load_with_metadata, save
-from .conv import Conv2d
 from .layers import Dropout, Flatten, Linear, Reshape
 from .losses import BinaryCrossEntropyWithLogits, Loss, MSELoss, SoftmaxCrossEntropy
 from .metrics import (

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from framework import Dropout, Flatten, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, check_gradients
+from framework import Dropout, Flatten, LeakyReLU, Linear, ReLU, Reshape, ShapeError, Sigmoid, Tanh, check_gradients
 from framework.activations import sigmoid
 
 pytestmark = pytest.mark.layers
@@ -170,3 +170,36 @@ def test_linear_keeps_an_input_of_its_dtype_and_converts_others(rng):
     x64 = rng.standard_normal((4, 3))
     out = layer.forward(x64)
     assert layer._cache.dtype == out.dtype == np.float32 and layer._cache is not x64
+
+
+def test_reshape_gives_examples_a_shape_and_back():
+    x = np.arange(2 * 784, dtype=np.float32).reshape(2, 784)
+    layer = Reshape((1, 28, 28))
+    out = layer.forward(x)
+    assert out.shape == (2, 1, 28, 28) and np.shares_memory(out, x)  # a view
+    np.testing.assert_array_equal(out[1, 0, 2, 3], x[1, 2 * 28 + 3])
+    np.testing.assert_array_equal(layer.backward(out * 2), x * 2)
+    assert Reshape((-1, 4)).forward(np.zeros((3, 2, 6))).shape == (3, 3, 4)  # -1: whatever the size requires
+    assert repr(layer) == "Reshape((1, 28, 28))" and repr(Reshape(5)) == "Reshape((5,))"
+
+
+@given(n=batch, shape=st.lists(st.integers(1, 4), min_size=1, max_size=3), seed=seeds)
+def test_reshape_gradients(n, shape, seed):
+    result = check_gradients(Reshape((-1, *shape[1:])), input_shape=(n, int(np.prod(shape))), seed=seed)
+    assert result.passed, str(result)
+
+
+@pytest.mark.errors
+def test_reshape_errors():
+    with pytest.raises(ShapeError, match=r"Reshape\(\(1, 28, 28\)\) cannot reshape input of shape \(2, 100\): each example "
+                                         r"has 100 elements, but \(1, 28, 28\) needs 784"):
+        Reshape((1, 28, 28)).forward(np.zeros((2, 100)))
+    with pytest.raises(ShapeError, match=r"each example has 10 elements, but \(-1, 3\) needs a multiple of 3"):
+        Reshape((-1, 3)).forward(np.zeros((2, 10)))
+    for bad in [(-1, -1, 2), (0, 3), (2.0,), (), "28"]:
+        with pytest.raises(ValueError, match=r"Reshape expected a shape of positive ints without the batch axis, at most one of them -1"):
+            Reshape(bad)
+    layer = Reshape((4,))
+    layer.forward(np.zeros((3, 2, 2)))
+    with pytest.raises(ShapeError, match=r"expected grad_out of shape \(3, 4\)"):
+        layer.backward(np.zeros((3, 2, 2)))
