@@ -3,7 +3,9 @@
 The course's nbgrader config removes the hidden tests from the cells, cuts the tracebacks
 of graded cells to their last line, puts a summary table on top (each exercise by the name
 the notebook's self-check gives it, its points, and a failed check's one-line diagnosis) and
-embeds the course's figures in the page. Each HTML file is then searched for every hidden-test line of the masters (see
+embeds the course's figures in the page; last, whatever the config says, every cell's output
+is replaced by the verdict of a graded test cell alone (:mod:`grading.verdicts`: the student's
+code can print the hidden tests it runs beside, encoded past any search). Each HTML file is then searched for every hidden-test line of the masters (see
 ``grading.leaks``: as raw text with entities decoded and as the text a browser shows, a line
 found inside a longer one too, so a student's code that prints the test cell's source, each
 line behind ``> ``, is caught).
@@ -34,6 +36,7 @@ from . import nbapi, records
 from .cells import awaits_grader, gradebook_names
 from .errors import GradingError
 from .leaks import HIDDEN, Leak, find_leaks
+from .verdicts import VerdictsOnly
 
 SHOWN = 5  # leaked lines listed per withheld student
 HELD = "held back: written answers not graded yet"
@@ -77,6 +80,21 @@ def _shorten(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
 
+def verdicts_only(configure=None):
+    """A config change for nbgrader's API: ``configure`` (if any), then ``VerdictsOnly`` as the
+    last of GenerateFeedback's preprocessors, wherever else the config puts it."""
+    from nbgrader.converters import GenerateFeedback
+
+    def change(config) -> None:
+        if configure is not None:
+            configure(config)
+        steps = config.GenerateFeedback.get("preprocessors") or GenerateFeedback.class_traits()["preprocessors"].default()
+        last = f"{VerdictsOnly.__module__}.{VerdictsOnly.__name__}"
+        config.GenerateFeedback.preprocessors = [s for s in steps if s not in (VerdictsOnly, last)] + [last]
+
+    return change
+
+
 def _last_error(log: str) -> str:
     """The line of nbgrader's log that says what went wrong (its last lines only say "see above")."""
     lines = [line.strip() for line in (log or "").splitlines() if line.strip()]
@@ -116,7 +134,7 @@ def feedback(assignment: str, course_root: Path, masters: list[Path], *, student
     outcomes = records.read(course_root, assignment, records.AUTOGRADE)
     ingested = records.read(course_root, assignment, records.INGEST).get("students", {})
     todo = sorted(students or outcomes)
-    api = nbapi.api(course_root, assignment, config_overrides)
+    api = nbapi.api(course_root, assignment, verdicts_only(config_overrides))
     result = Feedback()
     done, missing = result.done, {}
     ready = []

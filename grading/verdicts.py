@@ -26,18 +26,21 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 DIAGNOSIS = 200  # characters of a failing check's one-line diagnosis on the page
 FAILED = ("AssertionError", "CheckFailed")  # a check that found the answer wrong; any other error is "error"
-UNPRINTABLE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|[\x00-\x1f\x7f-\x9f]")  # terminal colours, control characters
+COLOURS = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # a terminal's colours, as in IPython's tracebacks
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def diagnosis(cell) -> str | None:
-    """The first line of the first error of ``cell`` as ``ename: evalue``, colours and control
-    characters removed, cut to DIAGNOSIS characters; None if the cell raised nothing."""
+    """The first line of the first error of ``cell`` as ``ename: evalue``, colours removed and
+    runs of spaces and control characters made one space, cut to DIAGNOSIS characters; None if
+    the cell raised nothing."""
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     if not errors:
         return None
     ename, evalue = str(errors[0].get("ename", "Error")), str(errors[0].get("evalue", ""))
     text = f"{ename}: {evalue}" if evalue else ename
-    line = next((UNPRINTABLE.sub(" ", line).strip() for line in text.splitlines() if line.strip()), ename)
+    lines = (" ".join(UNPRINTABLE.sub(" ", COLOURS.sub("", line)).split()) for line in text.splitlines())
+    line = next((line for line in lines if line), ename)
     return line if len(line) <= DIAGNOSIS else line[:DIAGNOSIS - 3] + "..."
 
 
