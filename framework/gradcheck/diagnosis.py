@@ -3,7 +3,8 @@
 :func:`diagnose` compares an analytic gradient with a numeric one and, when they differ,
 names the pattern: a transposed matrix, a bias gradient not summed over the batch, a
 constant factor (2, the batch size N, the number of elements), a wrong sign, a mask
-that lets through or blocks the wrong elements, an all-zero gradient.
+that lets through or blocks the wrong elements, an all-zero gradient; for convolutions,
+a kernel gradient rotated by 180 degrees and an input gradient that still has the padding.
 
     diagnose(name, analytic, numeric, ...)   a TensorCheck, with the likely cause if wrong
     cross_entropy_patterns(scores, y)        known wrong cross-entropy gradients
@@ -116,7 +117,25 @@ def _shape_cause(name: str, a: np.ndarray, n: np.ndarray, checked: np.ndarray, b
             and close(a.sum(axis=0)[checked], n[checked])):
         return (f"bias gradient not summed over the batch: got shape {shape_str(a.shape)}, "
                 f"expected {shape_str(n.shape)}; sum grad_out over axis 0")
+    padding = _padding_left_on(a, n, checked)
+    if padding is not None:
+        pH, pW = padding
+        return (f"{name} has shape {shape_str(a.shape)}, the padded input's: cut the padding off ({pH} at the top and "
+                f"bottom, {pW} left and right: dxp[:, :, {pH}:{pH} + H, {pW}:{pW} + W]) to get {shape_str(n.shape)}")
     return f"wrong shape: {name} must have shape {shape_str(n.shape)} (like the array it belongs to), got {shape_str(a.shape)}"
+
+
+def _padding_left_on(a: np.ndarray, n: np.ndarray, checked: np.ndarray) -> tuple[int, int] | None:
+    """(pH, pW) when a is n's images (..., H, W) with pH rows and pW columns more on each side and
+    the right values inside: the gradient of a padded input, not cut back to the input's size."""
+    if a.ndim != n.ndim or a.ndim < 3 or a.shape[:-2] != n.shape[:-2]:
+        return None
+    extra = (a.shape[-2] - n.shape[-2], a.shape[-1] - n.shape[-1])
+    if min(extra) < 0 or max(extra) == 0 or extra[0] % 2 or extra[1] % 2:
+        return None
+    pH, pW = extra[0] // 2, extra[1] // 2
+    inner = a[..., pH : pH + n.shape[-2], pW : pW + n.shape[-1]]
+    return (pH, pW) if close(inner[checked], n[checked]) else None
 
 
 def _unusable_cause(name: str, a: np.ndarray, n: np.ndarray, checked: np.ndarray) -> str | None:
@@ -155,6 +174,9 @@ def _value_cause(
         return _factor_cause(c, batch, numel)
     if a.ndim == 2 and a.shape[0] == a.shape[1] and close(a.T[checked], nv):
         return "transposed: the gradient has the right shape but is the transpose (use x.T @ grad_out)"
+    if a.ndim == 4 and a.shape[-2:] != (1, 1) and close(np.flip(a, (-2, -1))[checked], nv):
+        return ("rotated by 180 degrees: each kernel's gradient is flipped in its rows and columns (a convolution where "
+                "forward is a cross-correlation, or the reverse): pair W[o, c, p, q] with window element (p, q)")
     return _mask_cause(av, nv)
 
 
@@ -201,7 +223,8 @@ def _mask_cause(av: np.ndarray, nv: np.ndarray) -> str | None:
     """Right values, wrong places: a mask (e.g. ReLU's x > 0) that lets through or blocks too much."""
     zero_n, zero_a = nv == 0, av == 0
     if np.any(zero_n & ~zero_a) and close(av[~zero_n], nv[~zero_n]):
-        return "nonzero where the gradient must be 0: check the mask (pass grad_out only where x > 0)"
+        return ("nonzero where the gradient must be 0: check the mask (pass grad_out only where x > 0; "
+                "max pooling passes it to each window's maximum only)")
     if np.any(zero_a & ~zero_n) and close(av[~zero_a], nv[~zero_a]):
         return "zero where the gradient must not be: check the mask or condition that zeroes it"
     return None
