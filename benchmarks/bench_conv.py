@@ -63,7 +63,6 @@ ARCHS = {
 }
 LR = 0.01
 POOL = 8           # each variant cycles through 8 fixed random batches with random labels
-SAMPLE_S = 0.1     # each timed sample runs as many steps as fill about this many seconds
 TOLERANCE = {np.float32: 1e-4, np.float64: 1e-9}  # largest relative error max|a - b| / max|b| accepted
 LOOP_CHECK_BATCH = 8  # the loops are checked on the first 8 examples of the batch
 
@@ -224,16 +223,14 @@ def torch_step(torch: ModuleType, model, data: Callable[[], tuple]) -> Callable[
 
 # -- the agreement check ----------------------------------------------------------------------
 def framework_one_step(model: fw.Sequential, x: np.ndarray, y: np.ndarray) -> dict[str, object]:
-    """The loss, the gradients (separate backward) and the weights after one fused step of ``model``
-    on (x, y), by name ("0.W", ...), in the framework's layout."""
+    """The loss, the gradients and the weights after one fused step of ``model`` on (x, y), by name
+    ("grad 0.W", "new 0.W", ...), in the framework's layout. (A fused backward stores the same
+    gradients as a separate one, computed before the update.)"""
     loss = fw.SoftmaxCrossEntropy()
     out: dict[str, object] = {"loss": loss(model.forward(x), y)}
-    model.backward(loss.backward(), input_grad=False)
-    for i, layer in weighted(model):
-        out[f"grad {i}.W"], out[f"grad {i}.b"] = layer.dW.copy(), layer.db.copy()
-    loss(model.forward(x), y)
     model.backward(loss.backward(), lr=LR, input_grad=False)
     for i, layer in weighted(model):
+        out[f"grad {i}.W"], out[f"grad {i}.b"] = layer.dW.copy(), layer.db.copy()
         out[f"new {i}.W"], out[f"new {i}.b"] = layer.W.copy(), layer.b.copy()
     return out
 
@@ -299,13 +296,14 @@ def check_agreement(name: str, arch: tuple, batch: int, torch: ModuleType | None
 
 
 # -- timing -----------------------------------------------------------------------------------
-def repeats_for(step: Callable[[], None], clock: Callable[[], float]) -> int:
-    """How many steps fill about SAMPLE_S seconds (after two steps of warm-up)."""
+def repeats_for(step: Callable[[], None], sample_ms: float, clock: Callable[[], float]) -> int:
+    """How many steps fill about ``sample_ms`` milliseconds (after two steps of warm-up)."""
     time_per_step(step, 2, clock)
-    return max(1, round(SAMPLE_S / (time_per_step(step, 1, clock) / 1e3)))
+    return max(1, round(sample_ms / time_per_step(step, 1, clock)))
 
 
-def time_net(arch: tuple, batch: int, rounds: int, torch: ModuleType | None, clock: Callable[[], float]) -> dict[str, float]:
+def time_net(arch: tuple, batch: int, rounds: int, sample_ms: float, torch: ModuleType | None,
+             clock: Callable[[], float]) -> dict[str, float]:
     """Median ms/step of each fast variant over interleaved rounds."""
     rng = np.random.default_rng(0)
     variants = {
@@ -316,7 +314,7 @@ def time_net(arch: tuple, batch: int, rounds: int, torch: ModuleType | None, clo
     if torch is not None:
         variants["torch"] = torch_step(torch, torch_model(torch, arch, framework_model(arch)),
                                        batches(batch, rng, torch.from_numpy))
-    repeats = {name: repeats_for(step, clock) for name, step in variants.items()}
+    repeats = {name: repeats_for(step, sample_ms, clock) for name, step in variants.items()}
     samples: dict[str, list[float]] = {k: [] for k in variants}
     names = list(variants)
     for r in range(rounds):  # each round starts with a different variant: no fixed order
@@ -375,6 +373,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds of the fast variants (median)")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--nets", nargs="+", choices=list(ARCHS), default=list(ARCHS))
+    parser.add_argument("--sample-ms", type=float, default=100.0,
+                        help="each timed sample of a fast variant runs as many steps as fill about this long")
     parser.add_argument("--loop-rounds", type=int, default=2, help="steps of the slow loop variant (median); 0: none")
     parser.add_argument("--layers", type=int, default=0, metavar="STEPS",
                         help="then time each layer's forward and backward in STEPS fused float32 steps of each net")
@@ -383,9 +383,9 @@ def main() -> None:
                         help="time with this thread's CPU time instead of the wall clock: on a machine busy with "
                              "other work, the time the benchmark waits for a core then does not count")
     args = parser.parse_args()
-    if args.rounds < 1 or args.batch < 1 or args.loop_rounds < 0:
-        parser.error(f"--rounds and --batch must be >= 1 and --loop-rounds >= 0, got {args.rounds}, {args.batch}, "
-                     f"{args.loop_rounds}")
+    if args.rounds < 1 or args.batch < 1 or args.loop_rounds < 0 or not args.sample_ms > 0:
+        parser.error(f"--rounds and --batch must be >= 1, --loop-rounds >= 0 and --sample-ms > 0, got {args.rounds}, "
+                     f"{args.batch}, {args.loop_rounds} and {args.sample_ms}")
     missing = [name for name in ("Conv2d", "MaxPool2d") if not hasattr(fw, name)]
     if missing:
         raise SystemExit(f"bench_conv: this framework ({Path(fw.__file__).parent}) has no {' and no '.join(missing)}: "
@@ -407,7 +407,7 @@ def main() -> None:
     print("-" * len(header))
     verdicts = []
     for name in args.nets:
-        med = time_net(ARCHS[name], args.batch, args.rounds, torch, clock)
+        med = time_net(ARCHS[name], args.batch, args.rounds, args.sample_ms, torch, clock)
         loop = time_loop(ARCHS[name], args.batch, args.loop_rounds, ref, clock) if ref and args.loop_rounds else None
         na = lambda width: f"{'n/a':>{width}}"
         torch_cols = (f"{med['torch']:9.3f}  {med['fused'] / med['torch']:10.2f}x  {med['separate'] / med['torch']:13.2f}x"

@@ -1,5 +1,6 @@
-"""The benchmark script runs and prints its table (its figures are not asserted)."""
+"""The benchmark scripts run and print their tables (their figures are not asserted)."""
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,60 @@ def test_grading_benchmark_prints_table():
     rows = [lines[header + 1].split(), lines[header + 2].split()]
     assert [r[0] for r in rows] == ["1", "2"] and all(float(r[2]) > 0 for r in rows)
     assert "speed-up of 2 workers over 1" in proc.stdout
+
+
+def conv_bench(*args: str, script: Path = SCRIPT.with_name("bench_conv.py")) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(script), "--rounds", "1", "--batch", "4", "--loop-rounds", "1",
+                           "--sample-ms", "5", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_conv_benchmark_checks_agreement_then_prints_table():
+    torch = importlib.util.find_spec("torch") is not None
+    proc = conv_bench("--layers", "2", "--cpu-time")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    checks = [line for line in lines if line.startswith("  small: ") or line.startswith("  lenet: ")]
+    assert len(checks) == 2 * (2 + torch) and all(line.endswith(": agree") for line in checks), checks
+    header = next(i for i, line in enumerate(lines) if line.split()[:3] == ["net", "batch", "fused"])
+    rows = [lines[header + 2].split(), lines[header + 3].split()]
+    assert [r[:2] for r in rows] == [["small", "4"], ["lenet", "4"]]
+    for row in rows:
+        fused, separate, fused64, loop = float(row[2]), float(row[3]), float(row[4]), float(row[-2])
+        ratio = lambda cell: float(cell.removesuffix("x"))  # of the unrounded times: compared to within 2 %
+        assert min(fused, separate, fused64, loop) > 0 and ratio(row[-1]) == pytest.approx(loop / fused, rel=0.02)
+        if torch:
+            assert float(row[5]) > 0 and ratio(row[6]) == pytest.approx(fused / float(row[5]), rel=0.02, abs=0.01)
+        else:
+            assert row[5:8] == ["n/a"] * 3
+    target = next(line for line in lines if line.startswith("TARGET"))
+    assert target.endswith(("MET", "MISSED") if torch else "n/a (no PyTorch)")
+    parts = [line.split()[1] for line in lines if line[:4].strip().isdigit() and line.startswith("  ")]
+    assert sum(part.startswith("Conv2d") for part in parts) == 3  # each layer of both nets and their loss timed
+    assert sum(part.startswith("SoftmaxCrossEntropy") for part in parts) == 2
+    assert len(parts) == (4 + 2) + (12 + 2)  # small and lenet: their layers, the loss, the rest
+
+
+DISAGREEING = """import runpy, sys
+sys.path[:0] = [{root!r}, {bench!r}]
+import framework
+backward = framework.Conv2d.backward
+def wrong(self, *args, **kwargs):  # every dW of a convolution off by 1 %
+    dx = backward(self, *args, **kwargs)
+    self.dW *= 1.01
+    return dx
+framework.Conv2d.backward = wrong
+sys.argv[0] = {script!r}
+runpy.run_path({script!r}, run_name="__main__")
+"""
+
+
+def test_conv_benchmark_refuses_to_time_implementations_that_disagree(tmp_path):
+    script = SCRIPT.with_name("bench_conv.py")
+    wrapper = tmp_path / "disagreeing.py"
+    wrapper.write_text(DISAGREEING.format(root=str(SCRIPT.parents[1]), bench=str(SCRIPT.parent), script=str(script)))
+    proc = conv_bench("--nets", "small", "--no-torch", script=wrapper)
+    assert proc.returncode != 0 and "the implementations disagree" in proc.stderr
+    checks = [line for line in proc.stdout.splitlines() if line.startswith("  small: ")]
+    assert checks and all("DISAGREE (grad 0.W" in line for line in checks), proc.stdout
+    assert "fused ms" not in proc.stdout  # nothing timed
