@@ -22,17 +22,17 @@ FLUSH_SECONDS = 2  # tensorboardX writes events from a thread of its own, on dis
 INSTALL_HINT = "pip install 'framework[tensorboard]' (or: pip install tensorboardX)"
 
 
-def summary_writer(log_dir: str | os.PathLike, who: str = "TensorBoardLog") -> Any:
-    """``tensorboardX.SummaryWriter(log_dir)``; ImportError naming what to install when it is missing."""
+def writer_class(log_dir: str | os.PathLike, who: str = "TensorBoardLog") -> Any:
+    """``tensorboardX.SummaryWriter``, imported now; ImportError naming what to install when it is missing."""
     try:
         from tensorboardX import SummaryWriter
     except ImportError as err:
         raise ImportError(
             f"{who}: writing TensorBoard logs to {os.fspath(log_dir)!r} needs the tensorboardX package, "
             f"which is not installed ({err}); install it with: {INSTALL_HINT}. "
-            f"Training works without it: leave out log_dir (--tensorboard on the command line)."
+            f"Training works without it: leave out log_dir= (--tensorboard on the command line)."
         ) from None
-    return SummaryWriter(logdir=os.fspath(log_dir), flush_secs=FLUSH_SECONDS)
+    return SummaryWriter
 
 
 class TensorBoardLog:
@@ -41,7 +41,7 @@ class TensorBoardLog:
 
     def __init__(self, log_dir: str | os.PathLike, who: str = "TensorBoardLog") -> None:
         self.log_dir = os.fspath(log_dir)
-        self.writer = summary_writer(log_dir, who)
+        self.writer = writer_class(log_dir, who)(logdir=self.log_dir, flush_secs=FLUSH_SECONDS)
 
     def log_epoch(self, epoch: int, scalars: dict[str, float], parameters: Iterable[Any] = ()) -> None:
         """Write ``scalars`` (tag -> value, e.g. ``{"loss/train": 0.4}``) at step ``epoch``, and

@@ -29,11 +29,13 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
     """The ``train`` command and its options."""
     from ..datasets import DATASET_NAMES
     from .experiment import OPTIMIZERS, SCHEDULES
+    from .models import MODELS
 
     train = sub.add_parser(
         "train",
-        help="train an MLP on a data set; write the model, metrics and plots",
-        description="Train a Linear-ReLU MLP with softmax cross-entropy, show progress, print the test "
+        help="train an MLP or a CNN on a data set; write the model, metrics and plots",
+        description="Train a Linear-ReLU MLP (or with --model cnn a small convolutional network) with softmax "
+        "cross-entropy, show progress, print the test "
         "accuracy, and write model.npz, metrics.json and PNG plots into --out. Unset options take "
         "the data set's defaults (printed in metrics.json). The default data set, digits, ships with "
         "scikit-learn: nothing is downloaded. MNIST and Fashion-MNIST are read from --data-dir, else "
@@ -41,10 +43,19 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
         formatter_class=_DefaultsFormatter,
     )
     train.add_argument("--dataset", default="digits", choices=DATASET_NAMES, help="data set")
-    train.add_argument("--hidden", type=int, nargs="+", metavar="N", help="hidden layer sizes (default: 256 128 digits, 128 64 mnist and fashion-mnist, 32 32 2-D sets)")
-    train.add_argument("--epochs", type=int, help="maximum number of epochs (default: 40 digits, 5 mnist, 10 fashion-mnist, 100 2-D sets)")
-    train.add_argument("--batch-size", type=int, help="examples per step (default: 16 digits, 64 mnist and fashion-mnist, 32 2-D sets)")
-    train.add_argument("--lr", type=float, help="(peak) learning rate (default for sgd: 0.2, 0.3 on mnist; momentum: a tenth of that; adam: 1e-3, 2e-3 digits, 0.01 2-D sets)")
+    train.add_argument("--model", default="mlp", choices=MODELS,
+                       help="mlp: Linear-ReLU layers; cnn: per --conv entry a block Conv2d (--kernel, 'same' padding)-ReLU-MaxPool2d(2), "
+                       "then Linear layers (images only: digits, mnist, fashion-mnist)")
+    train.add_argument("--conv", type=int, nargs="+", metavar="C",
+                       help="cnn: output channels of each convolution block (default: 8 16)")
+    train.add_argument("--kernel", type=int, metavar="K", help="cnn: the convolutions' kernel size, odd (default: 5, 3 digits)")
+    train.add_argument("--hidden", type=int, nargs="+", metavar="N",
+                       help="hidden layer sizes (default: 256 128 digits, 128 64 mnist and fashion-mnist, 32 32 2-D sets; "
+                       "cnn: the fully connected layers after the convolutions, none)")
+    train.add_argument("--epochs", type=int, help="maximum number of epochs (default: 40 digits, 5 mnist, 10 fashion-mnist, 100 2-D sets; cnn: 40 digits, 5 mnist and fashion-mnist)")
+    train.add_argument("--batch-size", type=int, help="examples per step (default: 16 digits, 64 mnist and fashion-mnist, 32 2-D sets; the same for cnn)")
+    train.add_argument("--lr", type=float, help="(peak) learning rate (default for sgd: 0.2, 0.3 on mnist; momentum: a tenth of that; adam: 1e-3, 2e-3 digits, 0.01 2-D sets; "
+                       "cnn: sgd 0.1 digits, 0.2 mnist and fashion-mnist, momentum a tenth of that, adam as above)")
     train.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS,
                        help="sgd: the fused update inside backward; momentum: SGD with momentum 0.9; adam")
     train.add_argument("--schedule", default="cosine", choices=SCHEDULES,
@@ -59,6 +70,9 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--no-gradcheck", action="store_true", help="skip the gradient check of the model before training")
     train.add_argument("--no-progress", action="store_true", help="one line per epoch instead of progress bars")
     train.add_argument("--threads", type=int, metavar="N", help=THREADS_HELP)
+    train.add_argument("--tensorboard", metavar="DIR",
+                       help="also write TensorBoard event files into DIR after each epoch: loss, accuracy, learning rate, "
+                       "weight histograms (needs tensorboardX: pip install 'framework[tensorboard]'; watch with tensorboard --logdir DIR)")
 
 
 def add_demo_parser(sub: argparse._SubParsersAction) -> None:
@@ -87,10 +101,11 @@ def train(args: argparse.Namespace) -> int:
 
     try:
         run(Config(
-            dataset=args.dataset, hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+            dataset=args.dataset, model=args.model, conv=args.conv, kernel=args.kernel, hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
             optimizer=args.optimizer, seed=args.seed, val_fraction=args.val_fraction, patience=args.patience,
             min_delta=args.min_delta, schedule=args.schedule, out=args.out, data_dir=args.data_dir, download=not args.no_download,
             gradcheck=not args.no_gradcheck, progress="lines" if args.no_progress else True, threads=args.threads,
+            tensorboard=args.tensorboard,
         ))
     except (ConfigError, DatasetNotFoundError, IDXFormatError, NonFiniteError, OSError) as err:  # the user's to fix
         print(f"python -m framework train: error: {err}", file=sys.stderr)

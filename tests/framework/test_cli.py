@@ -55,7 +55,8 @@ def test_train_help_names_every_option():
     proc = run("train", "--help")
     assert proc.returncode == 0
     for option in ("--dataset", "--hidden", "--epochs", "--batch-size", "--lr", "--optimizer", "--seed", "--out",
-                   "--data-dir", "FRAMEWORK_DATA_DIR", "fashion-mnist", "moons", "--threads"):
+                   "--data-dir", "FRAMEWORK_DATA_DIR", "fashion-mnist", "moons", "--threads", "--model", "cnn", "--conv",
+                   "--kernel", "--tensorboard"):
         assert option in proc.stdout, option
 
 
@@ -138,3 +139,97 @@ def test_train_refuses_an_output_path_that_is_a_file(tmp_path):
     (tmp_path / "taken").write_text("not a folder")
     proc = run("train", "--out", str(tmp_path / "taken"))
     assert proc.returncode == 1 and "exists and is not a folder" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_train_a_cnn_on_the_digits_checks_its_gradients_and_learns(tmp_path):
+    proc = run("train", "--model", "cnn", "--epochs", "4", "--out", str(tmp_path), "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    for layer in ("Reshape((1, 8, 8))", "Conv2d(1 -> 8", "MaxPool2d", "Conv2d(8 -> 16", "Flatten", "Linear(64 -> 10)"):
+        assert layer in out, layer
+    assert "gradient check on 4 examples plus noise in [0, 0.05): passed" in out
+    assert "epoch 4/4:" in out
+    accuracy = float(out.split("test accuracy ", 1)[1].split("%")[0])
+    assert accuracy > 80.0, out
+    import json
+
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    config = metrics["config"]
+    assert (config["model"], config["conv"], config["kernel"], config["hidden"]) == ("cnn", [8, 16], 3, [])
+    assert metrics["layers"][0] == "Reshape((1, 8, 8))" and metrics["layers"][-1].startswith("Linear(64 -> 10")
+    assert {"model.npz", "first_layer_weights.png", "mistakes.png"} <= {p.name for p in tmp_path.iterdir()}
+    from framework import SoftmaxCrossEntropy, evaluate, load, load_digits
+
+    data = load_digits()  # the saved CNN takes the flat rows and gives the accuracy printed
+    saved = evaluate(load(tmp_path / "model.npz"), SoftmaxCrossEntropy(), (data.x_test, data.y_test))
+    assert saved.accuracy == pytest.approx(accuracy / 100, abs=5e-5)
+
+
+def test_train_a_cnn_with_chosen_blocks_and_kernel(tmp_path):
+    proc = run("train", "--model", "cnn", "--conv", "4", "6", "2", "--kernel", "5", "--hidden", "12", "--epochs", "1",
+               "--no-gradcheck", "--no-progress", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    for layer in ("Conv2d(1 -> 4", "Conv2d(4 -> 6", "Conv2d(6 -> 2", "Linear(2 -> 12)", "Linear(12 -> 10)"):
+        assert layer in proc.stdout, layer  # 8x8 halved three times: 1x1 pixel of 2 channels
+
+
+def test_the_cnn_is_built_as_documented():
+    import numpy as np
+
+    from framework.app.models import build_cnn, feature_shapes
+
+    assert feature_shapes((28, 28), [8, 16]) == [(1, 28, 28), (8, 14, 14), (16, 7, 7)]
+    assert feature_shapes((8, 8), [4, 4, 4])[-1] == (4, 1, 1)
+    with pytest.raises(ValueError, match="at most 3 blocks fit"):
+        feature_shapes((8, 8), [4, 4, 4, 4])
+    with pytest.raises(ValueError, match="must be odd"):
+        build_cnn((28, 28), [8], 10, kernel=4)
+    model = build_cnn((28, 28), [8, 16], 10, kernel=5)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Reshape", "Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear"]
+    assert model.num_parameters() == (25 * 8 + 8) + (25 * 8 * 16 + 16) + (16 * 7 * 7 * 10 + 10)
+    x = np.random.default_rng(0).random((3, 784), dtype=np.float32)
+    assert model(x).shape == (3, 10)
+    assert model.layers[1](x.reshape(3, 1, 28, 28)).shape == (3, 8, 28, 28)  # 'same' padding
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--model", "cnn", "--dataset", "moons"], "--model cnn needs images (digits, mnist, fashion-mnist); moons holds points"),
+    (["--model", "cnn", "--conv", "4", "4", "4", "4"], "at most 3 blocks fit"),
+    (["--model", "cnn", "--kernel", "4"], "--kernel must be odd"),
+    (["--model", "cnn", "--conv", "8", "0"], "--conv channels must be >= 1"),
+    (["--conv", "8", "16"], "add --model cnn"),
+    (["--kernel", "3"], "add --model cnn"),
+])
+def test_train_refuses_a_cnn_that_cannot_work(tmp_path, args, message):
+    proc = run("train", *args, "--out", str(tmp_path))
+    assert proc.returncode == 1 and message in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_train_with_tensorboard_writes_event_files(tmp_path, capsys):
+    pytest.importorskip("tensorboardX")
+    from framework.app.cli import main  # in this process: tensorboardX is imported once for all the tests
+    from test_tensorboard import read_events
+
+    assert main(["train", "--dataset", "xor", "--epochs", "2", "--no-gradcheck", "--no-progress", "--out", str(tmp_path / "o"),
+                 "--tensorboard", str(tmp_path / "tb")]) == 0, capsys.readouterr().err
+
+    events = read_events(tmp_path / "tb")
+    for tag in ("loss/train", "accuracy/train", "loss/val", "accuracy/val", "lr", "weights/0.W", "weights/2.b"):
+        assert sorted(events[tag]) == [1, 2], tag
+    import json
+
+    history = json.loads((tmp_path / "o" / "metrics.json").read_text())["history"]
+    assert [events["accuracy/val"][e] for e in (1, 2)] == pytest.approx(history["val_acc"])
+
+
+def test_train_with_tensorboard_but_without_tensorboardx_says_what_to_install(tmp_path):
+    code = ("import sys, runpy\n"
+            "sys.modules['tensorboardX'] = None  # as if it were not installed\n"
+            f"sys.argv = ['framework', 'train', '--dataset', 'xor', '--tensorboard', {str(tmp_path / 'tb')!r}, '--out', {str(tmp_path)!r}]\n"
+            "runpy.run_module('framework', run_name='__main__')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "--tensorboard: writing TensorBoard logs" in proc.stderr and "pip install 'framework[tensorboard]'" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "metrics.json").exists()  # refused before loading and training
