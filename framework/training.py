@@ -44,7 +44,8 @@ class History:
     train_acc: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     val_acc: list[float] = field(default_factory=list)
-    epoch_time: list[float] = field(default_factory=list)  # seconds of training per epoch
+    epoch_time: list[float] = field(default_factory=list)  # seconds of training per epoch (wall clock)
+    epoch_cpu_time: list[float] = field(default_factory=list)  # CPU seconds of this process in those epochs
     lr: list[float] = field(default_factory=list)  # learning rate of each epoch
     best_epoch: int | None = None  # epoch with the lowest validation loss
     stopped_epoch: int | None = None  # set when early stopping ended the run
@@ -308,7 +309,7 @@ def _fit(model: Any, loss: Any, optimizer_or_lr: Optimizer | float, train_loader
         total, seen, correct, batch, validating = 0.0, 0, 0, 0, False
         if bar is not None:
             bar.set_description(f"epoch {epoch}/{epochs}", refresh=False)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for batch, (x, y) in enumerate(train_loader, start=1):
@@ -327,7 +328,7 @@ def _fit(model: Any, loss: Any, optimizer_or_lr: Optimizer | float, train_loader
                         bar.update()
                         if batch % 20 == 0:
                             bar.set_postfix_str(_postfix(total, correct, seen, start, batch), refresh=False)
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
             if seen == 0:
                 raise ValueError("fit: the training loader yielded no batches")
             validating = True
@@ -343,6 +344,7 @@ def _fit(model: Any, loss: Any, optimizer_or_lr: Optimizer | float, train_loader
         history.train_loss.append(float(total / seen))
         history.train_acc.append(correct / seen)
         history.epoch_time.append(elapsed)
+        history.epoch_cpu_time.append(cpu)
         text = _postfix(total, correct, seen, start, batch, elapsed)
         if val is not None:
             history.val_loss.append(val.loss)

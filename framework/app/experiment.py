@@ -30,7 +30,7 @@ from ..sequential import Sequential
 from ..tensorboard import writer_class
 from ..threads import blas_threads, limit_blas_threads
 from ..training import EarlyStopping, cosine_schedule, evaluate, fit, predict, predict_proba
-from .models import MODELS, build_cnn, build_mlp, feature_shapes, first_filters
+from .models import MODELS, as_images, build_cnn, build_mlp, feature_shapes, first_filters
 
 IMAGE_SHAPES = {"digits": (8, 8), "mnist": (28, 28), "fashion-mnist": (28, 28)}  # the images behind the flat rows
 IMAGE_SETS = tuple(IMAGE_SHAPES)
@@ -81,7 +81,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 # the rest as above (MNIST's are Fashion-MNIST's too). Chosen on validation data, within ~2 min on one core.
 CNN_DEFAULTS: dict[str, dict[str, Any]] = {
     "digits": dict(conv=[8, 16], kernel=3, hidden=[], epochs=40, batch_size=16, lr={"sgd": 0.1, "momentum": 0.01, "adam": 2e-3}),
-    "mnist": dict(conv=[8, 16], kernel=5, hidden=[], epochs=5, batch_size=64, lr={"sgd": 0.2, "momentum": 0.02, "adam": 1e-3}),
+    "mnist": dict(conv=[8, 16], kernel=5, hidden=[], epochs=5, batch_size=64, lr={"sgd": 0.3, "momentum": 0.03, "adam": 1e-3}),
 }
 CNN_DEFAULTS["fashion-mnist"] = CNN_DEFAULTS["mnist"]
 
@@ -151,9 +151,16 @@ def threads_option(value: int | None) -> int:
         raise ConfigError(f"--threads must be an integer >= 1 (leave it out for one thread), got {value!r}") from None
 
 
+def model_input(cfg: Config, x: np.ndarray) -> np.ndarray:
+    """The data sets' flat rows as the model takes them: as they are for an MLP, images
+    (N, 1, H, W) for a CNN (a view, nothing copied)."""
+    return as_images(x, IMAGE_SHAPES[cfg.dataset]) if cfg.model == "cnn" else x
+
+
 def build_model(cfg: Config, data: Any) -> tuple[Sequential, list[Any]]:
     """The resolved config's model for ``data``, and what metrics.json calls its layers: the
-    sizes of an MLP ([64, 256, 128, 10]), the layers of a CNN as their reprs."""
+    sizes of an MLP ([64, 256, 128, 10]), the layers of a CNN as their reprs. A CNN takes images
+    (N, 1, H, W): see :func:`model_input`."""
     if cfg.model == "cnn":
         model = build_cnn(IMAGE_SHAPES[cfg.dataset], cfg.conv, data.num_classes, kernel=cfg.kernel, hidden=cfg.hidden, seed=cfg.seed)
         return model, [repr(layer) for layer in model.layers]
@@ -208,6 +215,7 @@ def _run(cfg: Config) -> dict[str, Any]:
     x_train, y_train, x_val, y_val = train_val_split(
         data.x_train, data.y_train, cfg.val_fraction, stratify=True, seed=cfg.seed
     )
+    x_train, x_val, x_test = (model_input(cfg, x) for x in (x_train, x_val, data.x_test))
     (model, sizes), loss = build_model(cfg, data), SoftmaxCrossEntropy()
     print(model.summary(), end="\n\n")
     clock.lap("data")
@@ -234,20 +242,20 @@ def _run(cfg: Config) -> dict[str, Any]:
         print(history.stop_reason)
     clock.lap("training")
 
-    test = evaluate(model, loss, (data.x_test, data.y_test), threads=cfg.threads)
-    y_pred = predict(model, data.x_test, threads=cfg.threads)
+    test = evaluate(model, loss, (x_test, data.y_test), threads=cfg.threads)
+    y_pred = predict(model, x_test, threads=cfg.threads)
     cm = metrics.confusion_matrix(data.y_test, y_pred, data.num_classes)
     precision, recall, f1, support = metrics.precision_recall_f1(data.y_test, y_pred, data.num_classes)
     balanced = metrics.mean_per_class_accuracy(data.y_test, y_pred, data.num_classes)
     train_seconds = sum(history.epoch_time)
     print(f"\ntest accuracy {test.accuracy:.2%} (loss {test.loss:.4f}) on {len(data.x_test)} {cfg.dataset} test examples; "
           f"mean per-class accuracy {balanced:.2%}")
-    print(f"training: {history.epochs} epochs in {train_seconds:.1f} s "
+    print(f"training: {history.epochs} epochs in {train_seconds:.1f} s, {sum(history.epoch_cpu_time):.1f} s of CPU time "
           f"({1e3 * train_seconds / max(history.epochs * len(train_loader), 1):.2f} ms/batch, "
           f"{cfg.threads} BLAS thread{'s' if cfg.threads > 1 else ''})")
 
     io.save(model, out / "model.npz", metadata={"dataset": cfg.dataset, "class_names": list(data.class_names),
-                                                "input_shape": list(data.x_train.shape[1:]), "test_accuracy": test.accuracy})
+                                                "input_shape": list(x_test.shape[1:]), "test_accuracy": test.accuracy})
     clock.lap("testing")
     results = {
         "config": asdict(cfg),
@@ -262,7 +270,8 @@ def _run(cfg: Config) -> dict[str, Any]:
         "history": history.to_dict(),
         # training: the epochs alone (fit's timer); phases: wall time of each part of this run, in order
         # (data: loading, splitting, building the model; testing: test metrics and writing model.npz)
-        "seconds": {"training": train_seconds, "phases": clock.seconds, "total": time.perf_counter() - clock.started},
+        "seconds": {"training": train_seconds, "training_cpu": sum(history.epoch_cpu_time), "phases": clock.seconds,
+                    "total": time.perf_counter() - clock.started},
         "machine": {"python": platform.python_version(), "numpy": np.__version__, "processor": platform.machine(),
                     "blas": blas, "cpus": os.cpu_count()},
     }

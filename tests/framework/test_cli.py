@@ -1,5 +1,6 @@
 """The command line: python -m framework train and demo (framework/app)."""
 
+import re
 import subprocess
 import sys
 
@@ -46,6 +47,8 @@ def test_train_runs_on_the_bundled_digits_and_writes_its_outputs(tmp_path):
     assert metrics["config"]["epochs"] == 3 and metrics["layers"] == [64, 256, 128, 10]
     assert metrics["config"]["threads"] == 1 and {b["threads"] for b in metrics["machine"]["blas"]} <= {1}
     assert "1 BLAS thread)" in out
+    cpu = float(re.search(r"training: 3 epochs in [\d.]+ s, ([\d.]+) s of CPU time \(", out).group(1))
+    assert metrics["seconds"]["training_cpu"] == pytest.approx(cpu, abs=0.051)
     phases = metrics["seconds"]["phases"]
     assert list(phases) == ["data", "gradcheck", "training", "testing", "plot imports", "plots"]
     assert sum(phases.values()) <= metrics["seconds"]["total"] and phases["training"] >= metrics["seconds"]["training"]
@@ -145,7 +148,7 @@ def test_train_a_cnn_on_the_digits_checks_its_gradients_and_learns(tmp_path):
     proc = run("train", "--model", "cnn", "--epochs", "4", "--out", str(tmp_path), "--no-progress")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    for layer in ("Reshape((1, 8, 8))", "Conv2d(1 -> 8", "MaxPool2d", "Conv2d(8 -> 16", "Flatten", "Linear(64 -> 10)"):
+    for layer in ("Conv2d(1 -> 8", "MaxPool2d", "Conv2d(8 -> 16", "Flatten", "Linear(64 -> 10)"):
         assert layer in out, layer
     assert "gradient check on 4 examples plus noise in [0, 0.05): passed" in out
     assert "epoch 4/4:" in out
@@ -156,12 +159,12 @@ def test_train_a_cnn_on_the_digits_checks_its_gradients_and_learns(tmp_path):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     config = metrics["config"]
     assert (config["model"], config["conv"], config["kernel"], config["hidden"]) == ("cnn", [8, 16], 3, [])
-    assert metrics["layers"][0] == "Reshape((1, 8, 8))" and metrics["layers"][-1].startswith("Linear(64 -> 10")
+    assert metrics["layers"][0].startswith("Conv2d(1 -> 8") and metrics["layers"][-1].startswith("Linear(64 -> 10")
     assert {"model.npz", "first_layer_weights.png", "mistakes.png"} <= {p.name for p in tmp_path.iterdir()}
     from framework import SoftmaxCrossEntropy, evaluate, load, load_digits
 
-    data = load_digits()  # the saved CNN takes the flat rows and gives the accuracy printed
-    saved = evaluate(load(tmp_path / "model.npz"), SoftmaxCrossEntropy(), (data.x_test, data.y_test))
+    data = load_digits()  # the saved CNN takes the images (N, 1, 8, 8) and gives the accuracy printed
+    saved = evaluate(load(tmp_path / "model.npz"), SoftmaxCrossEntropy(), (data.x_test.reshape(-1, 1, 8, 8), data.y_test))
     assert saved.accuracy == pytest.approx(accuracy / 100, abs=5e-5)
 
 
@@ -176,7 +179,7 @@ def test_train_a_cnn_with_chosen_blocks_and_kernel(tmp_path):
 def test_the_cnn_is_built_as_documented():
     import numpy as np
 
-    from framework.app.models import build_cnn, feature_shapes
+    from framework.app.models import as_images, build_cnn, feature_shapes
 
     assert feature_shapes((28, 28), [8, 16]) == [(1, 28, 28), (8, 14, 14), (16, 7, 7)]
     assert feature_shapes((8, 8), [4, 4, 4])[-1] == (4, 1, 1)
@@ -186,11 +189,13 @@ def test_the_cnn_is_built_as_documented():
         build_cnn((28, 28), [8], 10, kernel=4)
     model = build_cnn((28, 28), [8, 16], 10, kernel=5)
     assert [type(layer).__name__ for layer in model.layers] == [
-        "Reshape", "Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear"]
+        "Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear"]
     assert model.num_parameters() == (25 * 8 + 8) + (25 * 8 * 16 + 16) + (16 * 7 * 7 * 10 + 10)
     x = np.random.default_rng(0).random((3, 784), dtype=np.float32)
-    assert model(x).shape == (3, 10)
-    assert model.layers[1](x.reshape(3, 1, 28, 28)).shape == (3, 8, 28, 28)  # 'same' padding
+    images = as_images(x, (28, 28))
+    assert images.shape == (3, 1, 28, 28) and np.shares_memory(images, x) and images[2, 0, 5, 7] == x[2, 5 * 28 + 7]
+    assert model(images).shape == (3, 10)
+    assert model.layers[0](images).shape == (3, 8, 28, 28)  # 'same' padding
 
 
 @pytest.mark.parametrize("args, message", [

@@ -35,6 +35,8 @@ def test_fit_learns_and_records_every_epoch():
     assert history.train_loss[-1] < 0.5 * history.train_loss[0]
     assert history.val_acc[-1] > 0.9
     assert all(t > 0 for t in history.epoch_time)
+    assert len(history.epoch_cpu_time) == 8 and all(t >= 0 for t in history.epoch_cpu_time)
+    assert sum(history.epoch_cpu_time) <= 2 * sum(history.epoch_time) + 0.05  # one BLAS thread: CPU time <= wall time
     assert history.best_epoch == int(np.argmin(history.val_loss)) + 1
     assert "8 epochs" in repr(history)
     assert set(history.to_dict()) >= {"train_loss", "val_acc", "epoch_time", "best_epoch", "stopped_epoch"}
