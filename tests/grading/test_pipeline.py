@@ -306,6 +306,14 @@ def test_feedback_names_failed_checks_without_hidden_tests(graded):
     assert all(f"<td>{name}</td>" in table for name in [*ALL, *WRITTEN])
     assert not [g for g in GRADE_ID.values() if g in table], table
     assert "Feedback: 41 / 60 points" in page
+    # of the run, the page keeps each check's verdict and one-line diagnosis, and no output
+    # (grading.verdicts); the autograded notebook keeps them all
+    from grading.verdicts import diagnosis
+
+    assert f"failed: 0 / 8 points\n{diagnosis(cell)}\n" in page
+    (demo,) = [c for c in autograded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "batches_demo"]
+    printed = demo.outputs[0].text.splitlines()[0]
+    assert printed.startswith("x_train: (") and printed not in page
 
 
 def test_feedback_pages_show_the_figures(graded):
