@@ -14,7 +14,7 @@ element ``(p, q)`` of every window at once, ``xp[:, :, i*sH + p, j*sW + q]`` for
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .errors import ShapeError, shape_str
 
@@ -47,7 +47,9 @@ def pad(x: np.ndarray, padding: Pair) -> np.ndarray:
     pH, pW = padding
     if pH == 0 and pW == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (pH, pH), (pW, pW)))
+    xp = np.zeros((*x.shape[:2], x.shape[2] + 2 * pH, x.shape[3] + 2 * pW), dtype=x.dtype)
+    xp[:, :, pH : pH + x.shape[2], pW : pW + x.shape[3]] = x
+    return xp
 
 
 def offset_view(xp: np.ndarray, p: int, q: int, out_size: Pair, stride: Pair) -> np.ndarray:
@@ -57,20 +59,13 @@ def offset_view(xp: np.ndarray, p: int, q: int, out_size: Pair, stride: Pair) ->
     return xp[:, :, p : p + sH * (Ho - 1) + 1 : sH, q : q + sW * (Wo - 1) + 1 : sW]
 
 
-def window_view(xb: np.ndarray, kernel: Pair, stride: Pair, grid: Pair, *, writeable: bool = False) -> np.ndarray:
-    """xb: (N, C, Hb, Wb) -> the view (N, C, kH, kW, Gh, Gw) of every window on a grid of Gh x Gw positions:
-    ``view[n, c, p, q, i, j] = xb[n, c, i*sH + p, j*sW + q]``, read in xb's memory order, so a
-    column j*sW + q >= Wb reads on into the next row (the caller's grid and xb's size keep every
-    read inside xb: a "wide" grid with Gw = Wb and sW = 1 needs one row more than the windows use).
-    No copy; ``view.reshape(N, C*kH*kW, Gh*Gw)`` is the im2col matrix (a copy)."""
-    (kH, kW), (sH, sW), (Gh, Gw) = kernel, stride, grid
-    sN, sC, sR, sE = xb.strides
-    row, col = kH - 1 + (Gh - 1) * sH, kW - 1 + (Gw - 1) * sW  # the farthest read
-    inside_rows = row < xb.shape[2] and col < xb.shape[3]
-    rows_run_on = sR == xb.shape[3] * sE and row * xb.shape[3] + col < xb.shape[2] * xb.shape[3]
-    if not (inside_rows or rows_run_on):
-        raise ValueError(f"window_view: a grid of {Gh}x{Gw} windows of {kH}x{kW} reads outside {shape_str(xb.shape)}")
-    return as_strided(xb, (*xb.shape[:2], kH, kW, Gh, Gw), (sN, sC, sR, sE, sH * sR, sW * sE), writeable=writeable)
+def window_view(xp: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
+    """xp: (N, C, Hp, Wp) -> the read-only view (N, C, kH, kW, H_out, W_out) of every window:
+    ``view[n, c, p, q, i, j] = xp[n, c, i*sH + p, j*sW + q]``. No copy;
+    ``view.reshape(N, C*kH*kW, H_out*W_out)`` is the im2col matrix (a copy)."""
+    (sH, sW) = stride
+    windows = sliding_window_view(xp, kernel, axis=(2, 3))[:, :, ::sH, ::sW]  # (N, C, H_out, W_out, kH, kW)
+    return windows.transpose(0, 1, 4, 5, 2, 3)
 
 
 def check_images(who: object, x: object, channels: int | None, kernel: Pair, padding: Pair = (0, 0)) -> None:
