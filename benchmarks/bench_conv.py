@@ -18,9 +18,10 @@ interleaved round by round so that machine noise hits all alike:
              one step per round for ``--loop-rounds`` rounds.
 
 Every implementation starts from the same weights (copied from the framework's model).
-Before timing, one step on one batch must agree to float tolerance: the loss, every
+Before timing, one fused step on one batch must agree to float tolerance: the loss, every
 gradient and every weight after the update, framework against PyTorch (float32) and against
-the loops (float32 and float64); otherwise the bench says which tensor differs and exits 1.
+the loops (float32 and float64, on the batch's first 8 examples: the loops are slow); otherwise
+the bench says which tensor differs and exits 1.
 
 Prints the median ms/step, the ratios framework/PyTorch and loop/framework, and whether the
 target "framework (fused, float32) <= PyTorch on both nets" is met. ``--cpu-time`` counts only
@@ -29,7 +30,8 @@ the time this thread runs (on a busy machine the wall clock also counts waiting 
 ``--layers STEPS`` then prints where the time of a fused float32 step goes: each layer's
 forward and backward, the loss, and the rest.
 
-Usage: python benchmarks/bench_conv.py [--rounds 15] [--batch 64] [--loop-rounds 2] [--layers 50] [--no-torch] [--cpu-time]
+Usage: python benchmarks/bench_conv.py [--rounds 15] [--batch 64] [--nets small lenet] [--sample-ms 100]
+                                      [--loop-rounds 2] [--layers 50] [--no-torch] [--cpu-time]
 """
 
 from __future__ import annotations
@@ -60,6 +62,10 @@ ARCHS = {
     "small": (("conv", 1, 8, 3), ("pool", 2), ("flatten",), ("linear", 1352, 10)),
     "lenet": (("conv", 1, 6, 5), ("relu",), ("pool", 2), ("conv", 6, 16, 5), ("relu",), ("pool", 2), ("flatten",),
               ("linear", 256, 120), ("relu",), ("linear", 120, 84), ("relu",), ("linear", 84, 10)),
+}
+NETS = {
+    "small": "conv 1->8 3x3, maxpool 2, flatten, linear 1352->10",
+    "lenet": "conv 1->6 5x5, ReLU, maxpool 2, conv 6->16 5x5, ReLU, maxpool 2, flatten, 256-120-84-10 with ReLUs",
 }
 LR = 0.01
 POOL = 8           # each variant cycles through 8 fixed random batches with random labels
@@ -394,6 +400,8 @@ def main() -> None:
     torch, torch_info = load_torch(args.no_torch)
     ref, ref_info = load_reference()
     print(f"numpy {np.__version__}; {one_blas_thread()}; {torch_info}; {ref_info}")
+    for name in args.nets:
+        print(f"net {name}: {NETS[name]} (28x28 input, no padding, stride 1)")
 
     print(f"agreement of one step (batch {args.batch}; the loops on its first {min(args.batch, LOOP_CHECK_BATCH)} "
           "examples), relative error max|a - b| / max|b|:")
