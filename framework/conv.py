@@ -116,7 +116,7 @@ class Conv2d(Module):
         x: (N, C_in, H, W) -> out: (N, C_out, H_out, W_out). Caches the im2col matrix for backward.
         """
         x = self._checked_input(x)
-        (N, _, H, W), (Ho, Wo) = x.shape, self.output_size(x.shape[2:])
+        N, (Ho, Wo) = x.shape[0], self.output_size(x.shape[2:])
         cols = self._columns(x, (Ho, Wo))
         self._cache = (x.shape, cols)
         out = np.matmul(self.W.reshape(self.out_channels, -1), cols).reshape(N, self.out_channels, Ho, Wo)
@@ -175,15 +175,15 @@ class Conv2d(Module):
         return np.ascontiguousarray(dxp[:, :, pH : pH + H, pW : pW + W])  # in the usual layout for the layer below
 
     # -- checks -------------------------------------------------------------
-    def _checked_input(self, x: object) -> np.ndarray:
+    def _checked_input(self, x: np.ndarray) -> np.ndarray:
         """x as an (N, C_in, H, W) array of the weights' dtype, or a ShapeError that says what is wrong."""
         check_images(self, x, self.in_channels, self.kernel_size, self.padding)
-        if self.input_size is not None and x.shape[2:] != self.input_size:  # type: ignore[union-attr]
+        if self.input_size is not None and x.shape[2:] != self.input_size:
             raise ShapeError(f"{self!r} expected images of size {self.input_size} (its input_size), "
-                             f"got {shape_str(x.shape)}")  # type: ignore[union-attr]
-        return x.astype(self.W.dtype, copy=False)  # type: ignore[union-attr]
+                             f"got {shape_str(x.shape)}")
+        return x.astype(self.W.dtype, copy=False)
 
-    def _checked_grad_out(self, grad_out: object, x_shape: tuple[int, ...]) -> np.ndarray:
+    def _checked_grad_out(self, grad_out: np.ndarray, x_shape: tuple[int, ...]) -> np.ndarray:
         """grad_out as an (N, C_out, H_out, W_out) array of the weights' dtype, or a clear error."""
         self._check_grad_out(grad_out, (x_shape[0], self.out_channels, *self.output_size(x_shape[2:])))
         return grad_out.astype(self.W.dtype, copy=False)

@@ -40,9 +40,10 @@ class Pool2d(Module):
         """The kernel offsets (p, q) in row-major order: (0, 0), (0, 1), ..., (kH-1, kW-1)."""
         return [(p, q) for p in range(self.kernel_size[0]) for q in range(self.kernel_size[1])]
 
-    def _checked_input(self, x: object) -> np.ndarray:
+    def _checked_input(self, x: np.ndarray) -> np.ndarray:
+        """x itself, unless it is not a float array (N, C, H, W) holding a window: then a ShapeError."""
         check_images(self, x, None, self.kernel_size)
-        return x  # type: ignore[return-value]
+        return x
 
     def _stacked(self, x: np.ndarray) -> np.ndarray:
         """x: (N, C, H, W) -> (kH*kW, N, C, H_out, W_out): entry k is element k (row-major) of every window."""
@@ -64,8 +65,9 @@ class Pool2d(Module):
                 view += part
         return dx
 
-    def _check_backward(self, grad_out: object, x_shape: tuple[int, ...]) -> None:
-        self._check_grad_out(grad_out, (*x_shape[:2], *self.output_size(x_shape[2:])))  # type: ignore[arg-type]
+    def _check_backward(self, grad_out: np.ndarray, x_shape: tuple[int, ...]) -> None:
+        """A ShapeError unless grad_out has the shape of the last output, (N, C, H_out, W_out)."""
+        self._check_grad_out(grad_out, (*x_shape[:2], *self.output_size(x_shape[2:])))
 
     def extra_repr(self) -> str:
         text = f"kernel_size={pair_str(self.kernel_size)}"

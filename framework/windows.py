@@ -77,8 +77,8 @@ def check_images(who: object, x: object, channels: int | None, kernel: Pair, pad
         hint = " (images of one channel? add the axis, e.g. with Reshape((1, 28, 28)))" if isinstance(x, np.ndarray) and x.ndim in (2, 3) else ""
         raise ShapeError(f"{who!r} expected input of shape (N, {c}, H, W), got {got}{hint}")
     if channels is not None and x.shape[1] != channels:
-        raise ShapeError(f"{who!r} expected input of shape (N, {channels}, H, W) with {channels} channels, "
-                         f"got {shape_str(x.shape)} with {x.shape[1]}")
+        raise ShapeError(f"{who!r} expected input of shape (N, {channels}, H, W): images of {_count(channels, 'channel')}, "
+                         f"got {shape_str(x.shape)}: images of {_count(x.shape[1], 'channel')}")
     if x.dtype.kind != "f":
         hint = " (images? use x.astype(np.float32) / 255)" if x.dtype == np.uint8 else ""
         raise ShapeError(f"{who!r} expected input with a floating-point dtype, got {x.dtype}{hint}")
@@ -87,3 +87,8 @@ def check_images(who: object, x: object, channels: int | None, kernel: Pair, pad
         with_padding = f" after padding ({padded[0]}, {padded[1]})" if any(padding) else ""
         raise ShapeError(f"{who!r} got images of size ({x.shape[2]}, {x.shape[3]}){with_padding}, "
                          f"smaller than its {kernel[0]}x{kernel[1]} window")
+
+
+def _count(n: int, thing: str) -> str:
+    """'1 channel', '3 channels'."""
+    return f"{n} {thing}" + ("" if n == 1 else "s")

@@ -246,7 +246,7 @@ def test_summary_shows_each_output_shape():
 @pytest.mark.parametrize("x, message", [
     (np.zeros((2, 784), np.float32), r"Conv2d\(1 -> 4, kernel_size=3\) expected input of shape \(N, 1, H, W\), "
                                      r"got \(2, 784\) \(images of one channel\? add the axis, e\.g\. with Reshape"),
-    (np.zeros((2, 3, 8, 8), np.float32), r"expected input of shape \(N, 1, H, W\) with 1 channels, got \(2, 3, 8, 8\) with 3"),
+    (np.zeros((2, 3, 8, 8), np.float32), r"expected input of shape \(N, 1, H, W\): images of 1 channel, got \(2, 3, 8, 8\): images of 3 channels"),
     (np.zeros((2, 1, 2, 8), np.float32), r"got images of size \(2, 8\), smaller than its 3x3 window"),
     (np.zeros((2, 1, 8, 8), np.uint8), r"expected input with a floating-point dtype, got uint8 \(images\? use"),
     ([[1.0]], r"expected input of shape \(N, 1, H, W\), got list"),
