@@ -5,11 +5,10 @@ copy-paste or another editor break that trust in known ways, each of which this 
 repairs against the released notebook, changing as little as it can:
 
 - not a notebook at all (empty, not JSON, JSON without cells): rejected with the reason;
-- beyond what a notebook of this course can be (JSON nested deeper than MAX_NESTING, more than
-  MAX_CONTAINERS lists and objects, counted on the text before it is parsed; more than
-  MAX_CELLS cells, a cell's text over MAX_SOURCE_CHARS, an output over MAX_OUTPUT_CHARS) or
-  than JSON text can faithfully be (a key twice in one object, NaN, a number too large, text
-  with a lone UTF-16 surrogate such as ``"\\ud800"``): rejected with the limit or the place;
+- beyond what a notebook of this course can be (:mod:`grading.limits`: nesting, lists and
+  objects, cells, a cell's text, an output) or than JSON text can faithfully be (a key twice
+  in one object, NaN, a number too large, a lone UTF-16 surrogate): rejected with the limit
+  or the place;
 - nbformat 4.0 without cell ids (Colab): upgraded; another kernel: the release's kernel;
 - widget metadata without the widgets' state (Colab saves ``metadata.widgets`` so): removed, as
   nbconvert cannot render such a notebook (jupyter/nbconvert#1731) and the student would get
@@ -27,98 +26,11 @@ from __future__ import annotations
 import copy
 import difflib
 import json
-import math
-import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 import nbformat
-import numpy as np
 
-
-class Rejected(ValueError):
-    """The file cannot be graded as a notebook; the message says why."""
-
-
-# What one file may hold: far above a notebook of this course (5 deep, 250 lists and objects,
-# 50 cells of at most 7 kB of text) and far below what would take the grader's memory: nesting
-# and containers are counted on the raw text, before anything is parsed.
-MAX_NESTING = 100
-MAX_CONTAINERS = 100_000
-MAX_CELLS = 2_000
-MAX_SOURCE_CHARS = 1_000_000   # one cell's text
-MAX_OUTPUT_CHARS = 16_000_000  # one output as JSON (a large figure is about 1 MB)
-MAX_DIGITS = 30                # an integer (execution counts, versions)
-# a JSON string, or the rest of the text from an unclosed quote: it always matches, so the
-# search never starts again inside a string (linear time on any text)
-STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.S)
-NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-
-
-def nesting(data: bytes) -> tuple[int, int]:
-    """(deepest nesting, number of lists and objects) of the JSON text ``data``, counted
-    without parsing it: strings removed, then the brackets summed, a MiB at a time."""
-    brackets = STRING.sub(b"", data).translate(None, NOT_BRACKETS)
-    deepest = level = 0
-    for start in range(0, len(brackets), 1 << 20):
-        chunk = np.frombuffer(brackets, np.uint8, min(1 << 20, len(brackets) - start), start)
-        levels = level + np.cumsum(np.where((chunk == ord("[")) | (chunk == ord("{")), 1, -1))
-        deepest, level = max(deepest, int(levels.max())), int(levels[-1])
-    return deepest, brackets.count(b"[") + brackets.count(b"{")
-
-
-def _pairs(pairs: list) -> dict:
-    """A JSON object, refused if a key appears twice (editors differ on which one counts)."""
-    twice = [key for key, n in Counter(key for key, _ in pairs).items() if n > 1]
-    if twice:
-        raise Rejected(f"not a valid notebook: the key {twice[0][:50]!r} appears twice in one JSON object"
-                       " (which one counts? editors differ)")
-    return dict(pairs)
-
-
-def _integer(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_DIGITS:
-        raise Rejected(f"not a valid notebook: an integer of {len(text.lstrip('-'))} digits, more than the"
-                       f" {MAX_DIGITS} a notebook's numbers have")
-    return int(text)
-
-
-def _float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise Rejected(f"not a valid notebook: the number {text[:30]} is too large for a float")
-    return value
-
-
-def _constant(name: str):
-    raise Rejected(f"not a valid notebook: {name} is not a JSON number (a notebook saved by Jupyter has none)")
-
-
-def _unicode(value, where: str) -> None:
-    """Refuse ``value`` (part of a notebook) if it holds text no file can (a lone surrogate)."""
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError as err:
-        raise Rejected(f"not valid Unicode: {where} holds {err.object[err.start]!r}, half of a UTF-16 surrogate"
-                       " pair, alone (written so as a JSON escape); no text can hold it") from None
-
-
-def within_limits(nb: nbformat.NotebookNode) -> None:
-    """Refuse ``nb`` if it has more than MAX_CELLS cells, a cell's text over MAX_SOURCE_CHARS,
-    an output over MAX_OUTPUT_CHARS as JSON, or text with a lone surrogate."""
-    if len(nb.cells) > MAX_CELLS:
-        raise Rejected(f"{len(nb.cells)} cells, more than the {MAX_CELLS} a notebook of this course may have")
-    for k, cell in enumerate(nb.cells, start=1):
-        if len(cell.source) > MAX_SOURCE_CHARS:
-            raise Rejected(f"cell {k} holds {len(cell.source):,} characters of text, more than the"
-                           f" {MAX_SOURCE_CHARS:,} one cell may have")
-        for output in cell.get("outputs", []):
-            size = len(json.dumps(output, ensure_ascii=False))
-            if size > MAX_OUTPUT_CHARS:
-                raise Rejected(f"an output of cell {k} is {size:,} characters long, more than the"
-                               f" {MAX_OUTPUT_CHARS:,} one output may be (clear the outputs, save and hand it in again)")
-        _unicode(cell, f"cell {k}")
-    _unicode({k: v for k, v in nb.items() if k != "cells"}, "the notebook's metadata")
+from .limits import Rejected, loads, within_limits
 
 
 @dataclass
@@ -135,16 +47,8 @@ def read_notebook(data: bytes) -> nbformat.NotebookNode:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise Rejected(f"not a notebook: not UTF-8 text (byte {err.start} is {data[err.start]:#04x})") from None
-    deepest, containers = nesting(data)
-    if deepest > MAX_NESTING:
-        raise Rejected(f"JSON nested {deepest:,} deep, more than the {MAX_NESTING} a notebook may be (a notebook"
-                       " of this course is 5 deep): not read")
-    if containers > MAX_CONTAINERS:
-        raise Rejected(f"JSON of {containers:,} lists and objects, more than the {MAX_CONTAINERS:,} a notebook"
-                       " may have (a notebook of this course has about 250): not read")
     try:
-        raw = json.loads(text, object_pairs_hook=_pairs, parse_int=_integer, parse_float=_float,
-                         parse_constant=_constant)
+        raw = loads(data, text)
     except json.JSONDecodeError as err:
         lines = text.count("\n") + 1
         if not text.rstrip().endswith("}"):
@@ -157,7 +61,7 @@ def read_notebook(data: bytes) -> nbformat.NotebookNode:
             nb = nbformat.reads(text, as_version=4)
         except Exception as err:  # nbformat's converters raise many kinds
             raise Rejected(f"an nbformat {raw['nbformat']} notebook that cannot be converted to version 4: {err}") from None
-        within_limits(nb)
+        within_limits(nb, data)
         return nb
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list) or "nbformat" not in raw:
         raise Rejected("JSON, but not a Jupyter notebook (no 'cells' list and 'nbformat' version)")
@@ -165,7 +69,7 @@ def read_notebook(data: bytes) -> nbformat.NotebookNode:
         raise Rejected(f"a notebook of format version {raw['nbformat']!r}, which this course cannot read (expected 4)")
     _repair_cells(raw)
     nb = nbformat.from_dict(raw)
-    within_limits(nb)
+    within_limits(nb, data)
     return nb
 
 

@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -e '.[grading]')")
 
 from grading import ingest as ingest_module  # noqa: E402
-from grading import sanitise  # noqa: E402
+from grading import limits  # noqa: E402
 from grading.course import GRADING, NOTEBOOKS as NOTEBOOKS_DIR, ROOT  # noqa: E402
 from grading.downloads import SPECIAL  # noqa: E402
 from grading.fixtures import submission  # noqa: E402
@@ -78,10 +78,10 @@ HOSTILE = {
     "huge-int": (put_in("execution_count", "1" + "0" * 5000), "an integer of 5001 digits, more than the 30"),
     "huge-float": (put_in("metadata", "1e400"), "the number 1e400 is too large for a float"),
     "twice": (SOLVED.replace('"cells": [', '"cells": [], "cells": [', 1), "the key 'cells' appears twice in one JSON object"),
-    "many-cells": (many_cells(sanitise.MAX_CELLS + 1), f"cells, more than the {sanitise.MAX_CELLS} a notebook"),
-    "big-cell": (put_in("source", json.dumps("x" * (sanitise.MAX_SOURCE_CHARS + 1))),
-                 f"holds {sanitise.MAX_SOURCE_CHARS + 1:,} characters of text"),
-    "big-output": (big_output(sanitise.MAX_OUTPUT_CHARS), "one output may be"),
+    "many-cells": (many_cells(limits.MAX_CELLS + 1), f"cells, more than the {limits.MAX_CELLS} a notebook"),
+    "big-cell": (put_in("source", json.dumps("x" * (limits.MAX_SOURCE_CHARS + 1))),
+                 f"holds {limits.MAX_SOURCE_CHARS + 1:,} characters of text"),
+    "big-output": (big_output(limits.MAX_OUTPUT_CHARS), "one output may be"),
 }
 
 
@@ -213,4 +213,4 @@ def test_a_file_that_takes_too_long_to_repair_is_refused_alone(course, tmp_path,
     ('["unclosed [[[', 1, 1),
 ])
 def test_nesting_is_counted_outside_strings(text, deepest, containers):
-    assert sanitise.nesting(text.encode()) == (deepest, containers)
+    assert limits.nesting(text.encode()) == (deepest, containers)
