@@ -128,8 +128,9 @@ def _read(item: Found, path: Path, releases: dict[str, nbformat.NotebookNode]) -
 
 
 def _reason(err: Exception) -> str:
-    """Why a file was refused, in one line, from what reading it raised."""
-    said = str(err).splitlines()[0] if str(err) else ""
+    """Why a file was refused, in one line, from what reading it raised (text no file can hold,
+    a lone surrogate quoted from the file, escaped)."""
+    said = str(err).splitlines()[0].encode("utf-8", "backslashreplace").decode("utf-8") if str(err) else ""
     if isinstance(err, (Rejected, TooSlow)):
         return said
     if isinstance(err, RecursionError):
