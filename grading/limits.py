@@ -75,7 +75,7 @@ def _pairs(pairs: list) -> dict:
 
 def _integer(text: str) -> int:
     if len(text.lstrip("-")) > MAX_DIGITS:
-        raise Rejected(f"not a valid notebook: an integer of {len(text.lstrip('-'))} digits, more than the"
+        raise Rejected(f"not a valid notebook: an integer of {len(text.lstrip('-')):,} digits, more than the"
                        f" {MAX_DIGITS} a notebook's numbers have")
     return int(text)
 
@@ -108,7 +108,7 @@ def within_limits(nb: nbformat.NotebookNode, data: bytes) -> None:
     over MAX_SOURCE_CHARS, an output over MAX_OUTPUT_CHARS as JSON, or text with a lone
     surrogate (looked for only if ``data`` escapes one)."""
     if len(nb.cells) > MAX_CELLS:
-        raise Rejected(f"{len(nb.cells)} cells, more than the {MAX_CELLS} a notebook of this course may have")
+        raise Rejected(f"{len(nb.cells):,} cells, more than the {MAX_CELLS:,} a notebook of this course may have")
     for k, cell in enumerate(nb.cells, start=1):
         if len(cell.source) > MAX_SOURCE_CHARS:
             raise Rejected(f"cell {k} holds {len(cell.source):,} characters of text, more than the"

@@ -51,8 +51,10 @@ def put_in(where: str, text: str) -> str:
 
 
 def many_cells(n: int) -> str:
+    """The solved notebook with notes added up to ``n`` cells."""
     raw = json.loads(SOLVED)
-    raw["cells"] += [{"cell_type": "markdown", "metadata": {}, "source": "note", "id": f"n{k}"} for k in range(n)]
+    raw["cells"] += [{"cell_type": "markdown", "metadata": {}, "source": "note", "id": f"n{k}"}
+                     for k in range(n - len(raw["cells"]))]
     return json.dumps(raw)
 
 
@@ -75,10 +77,10 @@ HOSTILE = {
     "not-a-dict": ('"a notebook"', "JSON, but not a Jupyter notebook"),
     "no-cells": ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}}', "JSON, but not a Jupyter notebook"),
     "nan": (put_in("metadata", "NaN"), "not a valid notebook: NaN is not a JSON number"),
-    "huge-int": (put_in("execution_count", "1" + "0" * 5000), "an integer of 5001 digits, more than the 30"),
+    "huge-int": (put_in("execution_count", "1" + "0" * 5000), "an integer of 5,001 digits, more than the 30"),
     "huge-float": (put_in("metadata", "1e400"), "the number 1e400 is too large for a float"),
     "twice": (SOLVED.replace('"cells": [', '"cells": [], "cells": [', 1), "the key 'cells' appears twice in one JSON object"),
-    "many-cells": (many_cells(limits.MAX_CELLS + 1), f"cells, more than the {limits.MAX_CELLS} a notebook"),
+    "many-cells": (many_cells(limits.MAX_CELLS + 1), f"{limits.MAX_CELLS + 1:,} cells, more than the {limits.MAX_CELLS:,} a notebook"),
     "big-cell": (put_in("source", json.dumps("x" * (limits.MAX_SOURCE_CHARS + 1))),
                  f"holds {limits.MAX_SOURCE_CHARS + 1:,} characters of text"),
     "big-output": (big_output(limits.MAX_OUTPUT_CHARS), "one output may be"),
