@@ -134,8 +134,11 @@ def test_each_hostile_file_is_refused_with_its_reason_and_every_classmate_is_ing
     assert problems == {}
     record = json.loads((course / "reports" / "ps1" / "ingest.json").read_text(encoding="utf-8"))["students"]
     assert all(record[s]["notebooks"] == ["ps1_layers"] for s in valid)
-    (deep,) = record["s01-deep-list"]["rejected"]
-    assert deep.startswith("s01-deep-list/ps1_layers.ipynb: JSON nested 100,000 deep"), deep
+    for k, (name, (_, reason)) in enumerate(HOSTILE.items()):
+        student = f"s{2 * k + 1:02d}-{name}"
+        (rejected,) = record[student]["rejected"]
+        assert record[student]["notebooks"] == [] and rejected.startswith(f"{student}/ps1_layers.ipynb: ")
+        assert reason in rejected, rejected
 
 
 def test_the_command_prints_every_reason_and_exits_0(course, tmp_path):
