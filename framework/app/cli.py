@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Callable
 
 
 class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -22,13 +23,25 @@ class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+def per_set(defaults: dict[str, dict], value: Callable[[dict], object]) -> str:
+    """What ``value`` gives for each data set's defaults, the sets sharing one value named together:
+    e.g. "40 digits, 5 mnist and fashion-mnist"; only the value when every set has it."""
+    groups: dict[str, list[str]] = {}
+    for name, entry in defaults.items():
+        shown = value(entry)
+        groups.setdefault(" ".join(map(str, shown)) if isinstance(shown, list) else str(shown), []).append(name)
+    if len(groups) == 1:
+        return next(iter(groups))
+    return ", ".join(f"{shown} {' and '.join(names)}" for shown, names in groups.items())
+
+
 THREADS_HELP = "BLAS threads for the matrix products (default: 1, which these small products run fastest on, above all on a busy machine)"
 
 
 def add_train_parser(sub: argparse._SubParsersAction) -> None:
     """The ``train`` command and its options."""
     from ..datasets import DATASET_NAMES
-    from .experiment import OPTIMIZERS, SCHEDULES
+    from .experiment import CNN_DEFAULTS, OPTIMIZERS, SCHEDULES
     from .models import MODELS
 
     train = sub.add_parser(
@@ -47,15 +60,18 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
                        help="mlp: Linear-ReLU layers; cnn: per --conv entry a block Conv2d (--kernel, 'same' padding)-ReLU-MaxPool2d(2), "
                        "then Linear layers (images only: digits, mnist, fashion-mnist)")
     train.add_argument("--conv", type=int, nargs="+", metavar="C",
-                       help="cnn: output channels of each convolution block (default: 8 16)")
-    train.add_argument("--kernel", type=int, metavar="K", help="cnn: the convolutions' kernel size, odd (default: 5, 3 digits)")
+                       help=f"cnn: output channels of each convolution block (default: {per_set(CNN_DEFAULTS, lambda d: d['conv'])})")
+    train.add_argument("--kernel", type=int, metavar="K",
+                       help=f"cnn: the convolutions' kernel size, odd (default: {per_set(CNN_DEFAULTS, lambda d: d['kernel'])})")
     train.add_argument("--hidden", type=int, nargs="+", metavar="N",
                        help="hidden layer sizes (default: 256 128 digits, 128 64 mnist and fashion-mnist, 32 32 2-D sets; "
                        "cnn: the fully connected layers after the convolutions, none)")
-    train.add_argument("--epochs", type=int, help="maximum number of epochs (default: 40 digits, 5 mnist, 10 fashion-mnist, 100 2-D sets; cnn: 40 digits, 5 mnist and fashion-mnist)")
-    train.add_argument("--batch-size", type=int, help="examples per step (default: 16 digits, 64 mnist and fashion-mnist, 32 2-D sets; the same for cnn)")
+    cnn = {key: per_set(CNN_DEFAULTS, lambda d, key=key: d[key]) for key in ("epochs", "batch_size")}
+    cnn_lr = "; ".join(f"{name} {per_set(CNN_DEFAULTS, lambda d, name=name: d['lr'][name])}" for name in OPTIMIZERS)
+    train.add_argument("--epochs", type=int, help=f"maximum number of epochs (default: 40 digits, 5 mnist, 10 fashion-mnist, 100 2-D sets; cnn: {cnn['epochs']})")
+    train.add_argument("--batch-size", type=int, help=f"examples per step (default: 16 digits, 64 mnist and fashion-mnist, 32 2-D sets; cnn: {cnn['batch_size']})")
     train.add_argument("--lr", type=float, help="(peak) learning rate (default for sgd: 0.2, 0.3 on mnist; momentum: a tenth of that; adam: 1e-3, 2e-3 digits, 0.01 2-D sets; "
-                       "cnn: sgd 0.1 digits, 0.2 mnist and fashion-mnist, momentum a tenth of that, adam as above)")
+                       f"cnn: {cnn_lr})")
     train.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS,
                        help="sgd: the fused update inside backward; momentum: SGD with momentum 0.9; adam")
     train.add_argument("--schedule", default="cosine", choices=SCHEDULES,

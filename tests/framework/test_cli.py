@@ -238,3 +238,15 @@ def test_train_with_tensorboard_but_without_tensorboardx_says_what_to_install(tm
     assert proc.returncode == 1, proc.stderr
     assert "--tensorboard: writing TensorBoard logs" in proc.stderr and "pip install 'framework[tensorboard]'" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "metrics.json").exists()  # refused before loading and training
+
+
+def test_train_help_derives_the_cnn_defaults_from_the_table():
+    from framework.app.cli import per_set
+    from framework.app.experiment import CNN_DEFAULTS
+
+    assert per_set({"a": {"k": 1}, "b": {"k": 2}, "c": {"k": 1}}, lambda d: d["k"]) == "1 a and c, 2 b"
+    assert per_set({"a": {"k": [8, 16]}, "b": {"k": [8, 16]}}, lambda d: d["k"]) == "8 16"
+    text = " ".join(run("train", "--help").stdout.split())
+    mnist = CNN_DEFAULTS["mnist"]
+    assert f"100 2-D sets; cnn: {CNN_DEFAULTS['digits']['epochs']} digits, {mnist['epochs']} mnist and fashion-mnist)" in text
+    assert f"sgd {CNN_DEFAULTS['digits']['lr']['sgd']} digits, {mnist['lr']['sgd']} mnist and fashion-mnist" in text
