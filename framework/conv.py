@@ -51,8 +51,9 @@ class Conv2d(Module):
     ``np.matmul``; backward is two more products (dW, and the gradient of every window, added
     back into dx). Both copies loop over the kH*kW kernel offsets only, never over examples or
     pixels, and keep the batch as the innermost axis of memory, so that each copies rows of
-    W_out*N numbers (bench_conv: a LeNet step 8 % faster than with the usual layout, whose rows
-    hold only W_out numbers).
+    W_out*N numbers (the usual layout's rows hold only W_out). out and dx are handed on in that
+    layout, as (N, C, H, W) views: element-wise layers and pooling keep it, and stay fast when
+    both their operands share it (bench_conv: a LeNet step 6.4 -> 5.2 ms, below PyTorch's).
     """
 
     def __init__(
@@ -71,7 +72,8 @@ class Conv2d(Module):
         scale: float | None = None,
     ) -> None:
         super().__init__()
-        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in (in_channels, out_channels)):
+        counts = (in_channels, out_channels)
+        if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1 for n in counts):
             raise ValueError(f"Conv2d needs positive integer channel counts, got in_channels={in_channels!r}, "
                              f"out_channels={out_channels!r}")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
@@ -125,7 +127,7 @@ class Conv2d(Module):
         out = np.matmul(self.W.reshape(Co, -1), cols)  # (H_out, C_out, W_out*N): a product per output row
         if self.bias == "tied":
             out += self.b[:, None]
-        out = np.ascontiguousarray(out.reshape(Ho, Co, Wo, N).transpose(3, 1, 0, 2))  # (N, C_out, H_out, W_out)
+        out = out.reshape(Ho, Co, Wo, N).transpose(3, 1, 0, 2)  # (N, C_out, H_out, W_out), batch innermost
         if self.bias == "untied":
             out += self.b
         return out
@@ -183,7 +185,7 @@ class Conv2d(Module):
         for p in range(kH):
             for q in range(kW):
                 offset_view(dxp, p, q, (Ho, Wo), self.stride)[...] += window_grads[:, :, p, q].transpose(3, 1, 0, 2)
-        return np.ascontiguousarray(dxp[:, :, pH : pH + H, pW : pW + W])  # in the usual layout for the layer below
+        return dxp[:, :, pH : pH + H, pW : pW + W]  # (N, C_in, H, W), batch innermost
 
     # -- checks -------------------------------------------------------------
     def _checked_input(self, x: np.ndarray) -> np.ndarray:

@@ -39,7 +39,8 @@ def pair_str(pair: Pair) -> str:
 
 def output_size(size: Pair, kernel: Pair, stride: Pair, padding: Pair = (0, 0)) -> Pair:
     """(H_out, W_out) = ((H + 2*pH - kH) // sH + 1, (W + 2*pW - kW) // sW + 1) for size (H, W)."""
-    return tuple((n + 2 * p - k) // s + 1 for n, k, s, p in zip(size, kernel, stride, padding))  # type: ignore[return-value]
+    (H, W), (kH, kW), (sH, sW), (pH, pW) = size, kernel, stride, padding
+    return (H + 2 * pH - kH) // sH + 1, (W + 2 * pW - kW) // sW + 1
 
 
 def pad(x: np.ndarray, padding: Pair) -> np.ndarray:
@@ -74,7 +75,8 @@ def check_images(who: object, x: object, channels: int | None, kernel: Pair, pad
     if not isinstance(x, np.ndarray) or x.ndim != 4:
         got = shape_str(x.shape) if isinstance(x, np.ndarray) else type(x).__name__
         c = "C" if channels is None else channels
-        hint = " (images of one channel? add the axis, e.g. with Reshape((1, 28, 28)))" if isinstance(x, np.ndarray) and x.ndim in (2, 3) else ""
+        flat = isinstance(x, np.ndarray) and x.ndim in (2, 3)
+        hint = " (images of one channel? add the axis, e.g. with Reshape((1, 28, 28)))" if flat else ""
         raise ShapeError(f"{who!r} expected input of shape (N, {c}, H, W), got {got}{hint}")
     if channels is not None and x.shape[1] != channels:
         raise ShapeError(f"{who!r} expected input of shape (N, {channels}, H, W): images of {_count(channels, 'channel')}, "

@@ -296,3 +296,19 @@ def test_bad_grad_out_and_backward_first():
 def test_bad_arguments_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Conv2d(**kwargs)
+
+
+def test_layouts_in_and_out():
+    """out and dx come with the batch innermost in memory; inputs of any layout give the same numbers."""
+    rng = np.random.default_rng(8)
+    layer = Conv2d(2, 3, 3, padding=1, seed=0, dtype=np.float64)
+    x = rng.standard_normal((4, 2, 6, 5))
+    out = layer.forward(x)
+    assert out.strides[0] == 8  # the batch axis is innermost: neighbouring examples sit side by side
+    g = rng.standard_normal(out.shape)
+    dx = layer.backward(g)
+    assert dx.strides[0] == 8
+    reversed_rows = x[:, :, ::-1].copy()[:, :, ::-1]  # the same numbers, rows stored bottom-up
+    for x_in, g_in in ((reversed_rows, g.copy(order="F")), (np.asfortranarray(x), out * 0 + g)):
+        np.testing.assert_allclose(layer.forward(x_in), out, rtol=1e-13)
+        np.testing.assert_allclose(layer.backward(g_in), dx, rtol=1e-13)

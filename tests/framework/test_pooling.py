@@ -148,3 +148,23 @@ def test_bad_input_is_refused(cls):
 def test_bad_arguments_are_refused(cls, kwargs, message):
     with pytest.raises(ValueError, match=rf"{cls.__name__}: {message}"):
         cls(**kwargs)
+
+
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
+@pytest.mark.parametrize("kernel, stride", [(2, None), (3, 2), ((2, 3), 1)])
+def test_any_memory_layout_gives_the_same_results(cls, kernel, stride):
+    """Convolutions hand on images with the batch innermost in memory: pooling gives the same
+    numbers for them, and its dx has the layout of its input."""
+    rng = np.random.default_rng(6)
+    x = rng.permutation(3 * 2 * 7 * 8).reshape(3, 2, 7, 8) / 5.0
+    batch_inner = np.ascontiguousarray(x.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2)  # memory (H, C, W, N)
+    pool = cls(kernel, stride)
+    out = pool.forward(x)
+    g = rng.standard_normal(out.shape)
+    dx = pool.backward(g)
+    for x_in in (batch_inner, x):
+        for g_in in (g, np.ascontiguousarray(g.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2)):
+            np.testing.assert_array_equal(pool.forward(x_in), out)
+            got = pool.backward(g_in)
+            np.testing.assert_allclose(got, dx, rtol=1e-15)
+            assert np.argsort(got.strides).tolist() == np.argsort(x_in.strides).tolist()
