@@ -166,7 +166,7 @@ class Conv2d(Module):
         flattened like W[o]. Filled one kernel offset (p, q) at a time from xp with the batch as
         its innermost axis, so that every copy runs over rows of W_out*N numbers."""
         (N, C), (kH, kW), (Ho, Wo) = x.shape[:2], self.kernel_size, out_size
-        xp = batch_last(pad(x, self.padding))  # (N, C, Hp, Wp) view of (C, Hp, Wp, N) memory
+        xp = batch_last(pad(x, self.padding))  # (N, C, Hp, Wp) view of (Hp, C, Wp, N) memory
         cols = np.empty((Ho, C, kH, kW, Wo, N), dtype=x.dtype)
         for p in range(kH):
             for q in range(kW):
@@ -215,8 +215,9 @@ class Conv2d(Module):
 
 
 def batch_last(x: np.ndarray) -> np.ndarray:
-    """x: (N, C, H, W) -> the same array as an (N, C, H, W) view of a copy laid out (C, H, W, N) in memory."""
-    return np.ascontiguousarray(x.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
+    """x: (N, C, H, W) -> the same numbers as an (N, C, H, W) view of memory laid out (H, C, W, N), the
+    layout of Conv2d's out (x itself when it already is): the batch innermost, then the columns."""
+    return np.ascontiguousarray(x.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2)
 
 
 def kernel_weights(init: str, shape: tuple[int, int, int, int], rng: np.random.Generator,
