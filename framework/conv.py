@@ -8,7 +8,7 @@ from . import init as initialisers
 from .errors import ShapeError, shape_str
 from .module import Module
 from .rng import as_rng
-from .windows import Pair, as_pair, check_images, offset_view, output_size, pad, pair_str
+from .windows import Pair, as_pair, check_images, offset_view, output_size, pair_str
 
 BIASES = ("tied", "untied", None)
 
@@ -166,7 +166,7 @@ class Conv2d(Module):
         flattened like W[o]. Filled one kernel offset (p, q) at a time from xp with the batch as
         its innermost axis, so that every copy runs over rows of W_out*N numbers."""
         (N, C), (kH, kW), (Ho, Wo) = x.shape[:2], self.kernel_size, out_size
-        xp = batch_last(pad(x, self.padding))  # (N, C, Hp, Wp) view of (Hp, C, Wp, N) memory
+        xp = batch_last(x, self.padding)  # (N, C, Hp, Wp) view of (Hp, C, Wp, N) memory
         cols = np.empty((Ho, C, kH, kW, Wo, N), dtype=x.dtype)
         for p in range(kH):
             for q in range(kW):
@@ -181,7 +181,7 @@ class Conv2d(Module):
         (N, C, H, W), (kH, kW), (pH, pW) = x_shape, self.kernel_size, self.padding
         Ho, Co, Wo = g.shape[0], g.shape[1], g.shape[2] // N
         window_grads = np.matmul(self.W.reshape(Co, -1).T, g).reshape(Ho, C, kH, kW, Wo, N)
-        dxp = batch_last(np.zeros((N, C, H + 2 * pH, W + 2 * pW), dtype=g.dtype))
+        dxp = np.zeros((H + 2 * pH, C, W + 2 * pW, N), dtype=g.dtype).transpose(3, 1, 0, 2)  # like xp
         for p in range(kH):
             for q in range(kW):
                 offset_view(dxp, p, q, (Ho, Wo), self.stride)[...] += window_grads[:, :, p, q].transpose(3, 1, 0, 2)
@@ -214,10 +214,16 @@ class Conv2d(Module):
         return ", ".join(parts)
 
 
-def batch_last(x: np.ndarray) -> np.ndarray:
-    """x: (N, C, H, W) -> the same numbers as an (N, C, H, W) view of memory laid out (H, C, W, N), the
-    layout of Conv2d's out (x itself when it already is): the batch innermost, then the columns."""
-    return np.ascontiguousarray(x.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2)
+def batch_last(x: np.ndarray, padding: Pair = (0, 0)) -> np.ndarray:
+    """x: (N, C, H, W) -> xp: (N, C, H + 2*pH, W + 2*pW), x with pH rows and pW columns of zeros on
+    each side, as a view of memory laid out (rows, channels, columns, batch) like Conv2d's out:
+    the batch innermost (x itself when it is laid out so already and there is no padding)."""
+    (N, C, H, W), (pH, pW) = x.shape, padding
+    if not (pH or pW):
+        return np.ascontiguousarray(x.transpose(2, 1, 3, 0)).transpose(3, 1, 0, 2)
+    xp = np.zeros((H + 2 * pH, C, W + 2 * pW, N), dtype=x.dtype)
+    xp[pH : pH + H, :, pW : pW + W] = x.transpose(2, 1, 3, 0)
+    return xp.transpose(3, 1, 0, 2)
 
 
 def kernel_weights(init: str, shape: tuple[int, int, int, int], rng: np.random.Generator,

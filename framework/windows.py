@@ -8,13 +8,13 @@ side, so the output has
 
 positions. :func:`offset_view` is the image seen at one kernel offset ``(p, q)``: the
 element ``(p, q)`` of every window at once, ``xp[:, :, i*sH + p, j*sW + q]`` for all
-``(i, j)``, as a strided view (no copy); :func:`window_view` is every offset at once.
+``(i, j)``, as a strided view (no copy). Looping over the kH*kW offsets, never over examples
+or pixels, convolution and pooling copy and add whole views at once.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .errors import ShapeError, shape_str
 
@@ -58,15 +58,6 @@ def offset_view(xp: np.ndarray, p: int, q: int, out_size: Pair, stride: Pair) ->
     ``view[n, c, i, j] = xp[n, c, i*sH + p, j*sW + q]``. Writing into it writes into xp."""
     (Ho, Wo), (sH, sW) = out_size, stride
     return xp[:, :, p : p + sH * (Ho - 1) + 1 : sH, q : q + sW * (Wo - 1) + 1 : sW]
-
-
-def window_view(xp: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
-    """xp: (N, C, Hp, Wp) -> the read-only view (N, C, kH, kW, H_out, W_out) of every window:
-    ``view[n, c, p, q, i, j] = xp[n, c, i*sH + p, j*sW + q]``. No copy;
-    ``view.reshape(N, C*kH*kW, H_out*W_out)`` is the im2col matrix (a copy)."""
-    (sH, sW) = stride
-    windows = sliding_window_view(xp, kernel, axis=(2, 3))[:, :, ::sH, ::sW]  # (N, C, H_out, W_out, kH, kW)
-    return windows.transpose(0, 1, 4, 5, 2, 3)
 
 
 def check_images(who: object, x: object, channels: int | None, kernel: Pair, padding: Pair = (0, 0)) -> None:
