@@ -12,7 +12,8 @@ the kernel, windows overlap and an element gets the gradients of every window it
 
 How they are fast: each kernel offset (p, q) is one strided view of x, the element (p, q)
 of every window (:func:`~framework.windows.offset_view`), so both passes loop over the
-kH*kW offsets only, never over examples or pixels.
+kH*kW offsets only, never over examples or pixels. dx is laid out in memory like x (after a
+Conv2d: the batch innermost), so that the layers below it work on one layout.
 """
 
 from __future__ import annotations
