@@ -91,7 +91,7 @@ class MaxPool2d(Pool2d):
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: (N, C, H, W) -> out: (N, C, H_out, W_out). Caches the windows and out for backward."""
+        """x: (N, C, H, W) -> out: (N, C, H_out, W_out). Caches x (for its shape and layout), the windows and out."""
         x = self._checked_input(x)
         windows = self._stacked(x)  # (kH*kW, N, C, H_out, W_out)
         out = windows.max(axis=0)
@@ -122,7 +122,7 @@ class AvgPool2d(Pool2d):
     """
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """x: (N, C, H, W) -> out: (N, C, H_out, W_out). Caches the shape of x."""
+        """x: (N, C, H, W) -> out: (N, C, H_out, W_out). Caches x (for its shape and layout)."""
         x = self._checked_input(x)
         self._cache = x
         return self._stacked(x).mean(axis=0)
