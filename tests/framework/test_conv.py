@@ -312,3 +312,14 @@ def test_layouts_in_and_out():
     for x_in, g_in in ((reversed_rows, g.copy(order="F")), (np.asfortranarray(x), out * 0 + g)):
         np.testing.assert_allclose(layer.forward(x_in), out, rtol=1e-13)
         np.testing.assert_allclose(layer.backward(g_in), dx, rtol=1e-13)
+
+
+def test_two_convolutions_in_a_row_with_their_loss():
+    """The layouts convolutions hand on pass through ReLU, both poolings, Tanh and a second convolution."""
+    rng = np.random.default_rng(9)
+    model = Sequential(Conv2d(2, 3, 3, padding=1, seed=0, dtype=np.float64), ReLU(), MaxPool2d(2),
+                       Conv2d(3, 4, (2, 3), stride=(1, 2), bias="untied", input_size=(4, 4), seed=1, dtype=np.float64),
+                       fw.Tanh(), fw.AvgPool2d((2, 1), 1), Flatten(), Linear(4 * 2 * 1, 3, seed=2, dtype=np.float64))
+    model.layers[3].b[...] = rng.standard_normal(model.layers[3].b.shape)
+    result = check_gradients(model, rng.standard_normal((3, 2, 8, 8)), rng.integers(0, 3, 3), loss=SoftmaxCrossEntropy())
+    assert result.passed, str(result)
