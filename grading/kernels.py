@@ -6,13 +6,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer
 
 from .sandbox import Limits, command, data_folder, give_to_kernel, kernel_uid
+
+# The largest message the grader takes from a kernel (an output, a reply): a larger one is
+# dropped by ZeroMQ before the grader holds it (its output is lost, its cell fails by the time
+# limit); what is kept of the rest is bounded by grading.outputs.
+MAX_MESSAGE_BYTES = 64 << 20
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -34,7 +41,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         if uid is not None:  # written 0600 by the grader: the kernel's own user must read it
             os.chown(self.connection_file, uid, uid)
         # the kernel is in a session of its own inside bwrap, which a signal to the process
-        # group does not reach: it is interrupted by a message
+        # group does not reach: ``interrupt_kernel`` signals it itself, else a message does
         self.kernel_spec.interrupt_mode = "message"
         cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
         own = sorted(p for p in cwd.iterdir() if not p.is_symlink() and (p.is_file() or p.is_dir()))
@@ -42,6 +49,39 @@ class SandboxedKernelManager(AsyncKernelManager):
         cmd = command(cmd, cwd, self._folder, limits, data_dir=data_folder(), env=kw.get("env") or dict(os.environ),
                       own_files=own)
         return cmd, kw
+
+    def _kernel_pid(self) -> int | None:
+        """The kernel's process id as the grader sees it: under bwrap, its init in the pid
+        namespace and ``timeout`` (each has one child: the next)."""
+        process = getattr(self.provisioner, "process", None)
+        pid = getattr(process, "pid", None)
+        for _ in range(3):
+            try:
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:
+                return None
+            if len(children) != 1:
+                return None
+            pid = int(children[0])
+        return pid
+
+    async def interrupt_kernel(self) -> None:
+        """SIGINT to the kernel, from outside, as Jupyter interrupts a kernel without a sandbox
+        (a message would make the kernel signal itself, at another moment of its work)."""
+        pid = self._kernel_pid()
+        if pid is None:
+            await super().interrupt_kernel()
+            return
+        try:
+            os.kill(pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+
+    def client(self, **kwargs):
+        """A client whose sockets refuse messages over MAX_MESSAGE_BYTES."""
+        kc = super().client(**kwargs)
+        kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        return kc
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)

@@ -2,10 +2,9 @@
 
 The kernel nbgrader starts for a submission is wrapped in bubblewrap (``bwrap``: Linux mount,
 pid, network, IPC and UTS namespaces), under resource limits set by ``prlimit`` and a wall
-clock kept by ``timeout``::
+clock kept by ``timeout`` (inside: bwrap is the grader's child and dies with it)::
 
     prlimit --as=M --nproc=P --nofile=F --fsize=S --cpu=T --core=0 \\
-      timeout --signal=KILL T \\
       bwrap --unshare-ipc --unshare-pid --unshare-net --unshare-uts --unshare-cgroup-try \\
             --die-with-parent --new-session --clearenv --setenv ... \\
             --ro-bind /usr ... (system, Python, the environment, framework/, the data folder) \\
@@ -13,7 +12,7 @@ clock kept by ``timeout``::
             --tmpfs HOME --tmpfs /tmp --tmpfs CWD (sized), --ro-bind the student's own files into CWD \\
             --proc /proc --dev /dev --chdir CWD \\
       [setpriv --reuid U --regid U --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs] \\
-      python -m ipykernel_launcher -f KERNEL_DIR/kernel.json
+      timeout --signal=KILL T python -m ipykernel_launcher -f KERNEL_DIR/kernel.json
 
 What the kernel sees: the system folders, the Python installation and the environment,
 ``framework/`` (at its own path, so the editable install imports it) and the data folder, all
@@ -173,14 +172,16 @@ def command(argv: list[str], cwd: Path, kernel_dir: Path, limits: Limits, *, dat
     seconds = str(int(limits.seconds))
     prlimit = [found["prlimit"], f"--as={limits.memory}", f"--nproc={limits.processes}",
                f"--nofile={limits.open_files}", f"--fsize={limits.file_size}", f"--cpu={seconds}", "--core=0"]
-    inner = list(argv)
+    # inside bwrap, so that bwrap is the grader's child and dies with it (--die-with-parent);
+    # when `timeout` or the kernel under it ends, bwrap ends the pid namespace and all in it
+    inner = [found["timeout"], "--signal=KILL", seconds, *argv]
     uid = kernel_uid()
     if uid is not None:
         inner = [found["setpriv"], f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                  "--bounding-set=-all", "--no-new-privs", "--", *inner]
     box = bwrap_args(Path(cwd), Path(kernel_dir), limits, data_dir=data_dir, env=kernel_env(env or {}, data_dir),
                      own_files=own_files or [])
-    return [*prlimit, found["timeout"], "--signal=KILL", seconds, found["bwrap"], *box, "--", *inner]
+    return [*prlimit, found["bwrap"], *box, "--", *inner]
 
 
 def data_folder() -> Path | None:

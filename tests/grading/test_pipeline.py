@@ -181,6 +181,8 @@ def test_each_student_gets_the_expected_scores_and_status(graded, student):
     row = graded["rows"][student]
     assert row["status"] == status, row
     assert row["email"] == f"{student}@example.org" and "first_name" not in row  # the roster's columns, as given
+    autograded = status not in ("rejected at ingest", "not submitted")
+    assert row["sandbox"] == ("bubblewrap" if autograded else ""), row  # each submission's code ran in the sandbox
     for column, wanted in texts.items():
         for text in wanted:
             assert text in row[column], f"{student}: {column} is {row[column]!r}, expected it to mention {text!r}"

@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -253,7 +254,7 @@ def test_a_submission_sees_no_other_process_kernel_or_secret(graded):
     said = outputs(graded, "probe")
     (processes,) = [line for line in said.splitlines() if line.startswith("PROCESSES")]
     count, programs = int(processes.split()[1]), set(eval(processes.split(" ", 2)[2]))
-    assert count < 20 and programs <= {"bwrap", "python", "python3", "sleep", "sh", ""}, processes  # "": a zombie
+    assert count < 20 and programs <= {"bwrap", "timeout", "python", "sleep", "sh", "setsid", ""}, processes  # "": a zombie
     assert "KERNELS 1\n" in said  # its own connection file; no classmate's
     env = set(eval(said.split("ENV ")[1].splitlines()[0]))
     assert env <= {"PATH", "HOME", "USER", "LOGNAME", "IPYTHONDIR", "MPLCONFIGDIR", "MALLOC_ARENA_MAX", "LANG",
@@ -300,6 +301,36 @@ def test_a_notebook_past_its_time_is_stopped(tmp_path):
         client.execute()
     assert nb.cells[-1].execution_count is None, "the last cell ran, past the limit"
     assert not [p for p in kernel_processes() if f"{MARK}03" in p]
+
+
+def test_a_kernel_ends_with_its_grader(tmp_path):
+    """A grader killed mid-notebook (SIGKILL, no clean-up) takes its sandbox along: bwrap is its
+    child and dies with it, and with bwrap every process of the sandbox."""
+    script = f"""if True:
+        import sys, nbformat
+        from nbclient import NotebookClient
+        from grading.kernels import SandboxedKernelManager
+        code = "import subprocess, time\\nsubprocess.Popen(['sleep', '{MARK}05'], start_new_session=True)\\ntime.sleep(600)"
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        NotebookClient(nb, timeout=900, kernel_name="python3", kernel_manager_class=SandboxedKernelManager,
+                       resources={{"metadata": {{"path": sys.argv[1]}}}}).execute()
+    """
+    grader = subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], cwd=ROOT)
+    try:
+        for _ in range(600):
+            if [p for p in kernel_processes() if f"{MARK}05" in p]:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the notebook never started its sleep")
+    finally:
+        grader.kill()
+        grader.wait()
+    for _ in range(50):
+        if not [p for p in kernel_processes() if f"{MARK}05" in p]:
+            break
+        time.sleep(0.1)
+    assert not [p for p in kernel_processes() if f"{MARK}05" in p]
 
 
 # --- where the machine cannot sandbox ---------------------------------------------------------
