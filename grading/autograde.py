@@ -34,6 +34,7 @@ from framework.progress import progress_bar
 from . import records
 from .errors import GradingError
 from .records import submitted_students
+from .kernels import MAX_MESSAGE_BYTES
 from .sandbox import SANDBOXED, UNSAFE, Limits, SandboxUnavailable, check_sandbox
 
 # Python's warnings on stderr ("file.py:12: RuntimeWarning: overflow ...") must not cost a
@@ -96,7 +97,8 @@ def _reason(log: str) -> str:
     timeout = _SETTINGS.get("timeout")
     if "CellTimeoutError" in log:
         return (f"a cell was still running {timeout:g} s after it started and ignored the interrupt"
-                " (an endless loop that catches KeyboardInterrupt?)")
+                " (an endless loop that catches KeyboardInterrupt? or one output over"
+                f" {MAX_MESSAGE_BYTES >> 20} MB at once, which the grader refuses)")
     if "Kernel died" in log or "DeadKernelError" in log:
         limit = (f", or went past the {_SETTINGS['seconds']} s the sandbox gives the whole notebook"
                  if _SETTINGS.get("sandbox") == SANDBOXED else "")

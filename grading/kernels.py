@@ -14,7 +14,7 @@ import zmq
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer
 
-from .sandbox import Limits, command, data_folder, give_to_kernel, kernel_uid
+from .sandbox import Limits, command, data_folder, give_to_kernel, kernel_env, kernel_uid, make_cgroups, remove_cgroups
 
 # The largest message the grader takes from a kernel (an output, a reply): a larger one is
 # dropped by ZeroMQ before the grader holds it (its output is lost, its cell fails by the time
@@ -29,6 +29,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     seconds = Integer(Limits.seconds, help="seconds the whole notebook may take").tag(config=True)
 
     _folder: Path | None = None
+    _cgroups: list[Path] = []
 
     async def _async_pre_start_kernel(self, **kw):
         self._folder = Path(tempfile.mkdtemp(prefix="kernel-"))
@@ -45,9 +46,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.kernel_spec.interrupt_mode = "message"
         cwd = Path(kw.get("cwd") or os.getcwd()).resolve()
         own = sorted(p for p in cwd.iterdir() if not p.is_symlink() and (p.is_file() or p.is_dir()))
-        limits = Limits(seconds=self.seconds)
-        cmd = command(cmd, cwd, self._folder, limits, data_dir=data_folder(), env=kw.get("env") or dict(os.environ),
-                      own_files=own)
+        limits, data = Limits(seconds=self.seconds), data_folder()
+        self._cgroups = make_cgroups(self._folder.name, limits)
+        launch_env = kw.get("env") or dict(os.environ)
+        cmd = command(cmd, cwd, self._folder, limits, data_dir=data, env=launch_env, own_files=own,
+                      cgroups=self._cgroups)
+        kw["env"] = kernel_env(launch_env, data)  # bwrap's own too: the sandbox's init must not hold the grader's
         return cmd, kw
 
     def _kernel_pid(self) -> int | None:
@@ -88,3 +92,5 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self._folder is not None and not restart:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
+            remove_cgroups(self._cgroups)
+            self._cgroups = []

@@ -33,15 +33,18 @@ namespace ends with it, and every process it started (``setsid``, daemons) ends 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import GradingError
 
+CGROUPS = Path("/sys/fs/cgroup")  # cgroup v1 controllers, where a kernel's memory and pids cgroups go
 UID_BASE = 3_000_000  # the kernels' user ids (as root): UID_BASE + the grading process's pid
 HOME = "/home/student"
 UNSAFE = "none (--unsafe-no-sandbox)"  # what the report says of a submission graded without a sandbox
@@ -165,12 +168,63 @@ def kernel_uid() -> int | None:
     return UID_BASE + os.getpid() if os.geteuid() == 0 else None
 
 
+def process_limit(processes: int) -> int:
+    """RLIMIT_NPROC for a kernel allowed ``processes`` processes and threads. The limit counts
+    every task of a user id: as root the kernel has a user id of its own; otherwise it shares
+    the grader's, whose tasks running now are added."""
+    if kernel_uid() is not None:
+        return processes
+    uid, running = os.getuid(), 0
+    for task in Path("/proc").glob("[0-9]*/task/[0-9]*"):
+        try:
+            running += task.stat().st_uid == uid
+        except OSError:
+            pass
+    return running + processes
+
+
+def make_cgroups(name: str, limits: Limits) -> list[Path]:
+    """A memory and a pids cgroup (v1) for one kernel, as root where they are mounted writable:
+    its processes together get ``limits.memory`` and ``limits.processes`` (the rlimits count
+    each process alone). [] where there are none to make."""
+    groups = []
+    for controller, key, value in (("memory", "memory.limit_in_bytes", limits.memory),
+                                   ("pids", "pids.max", limits.processes)):
+        root = CGROUPS / controller
+        if kernel_uid() is None or not os.access(root / "cgroup.procs", os.W_OK):
+            continue
+        group = root / name
+        try:
+            group.mkdir()
+            (group / key).write_text(str(value))
+        except OSError:
+            remove_cgroups([group])
+            continue
+        groups.append(group)
+    return groups
+
+
+def remove_cgroups(groups: list[Path]) -> None:
+    """Remove a kernel's cgroups once its processes are gone (they may take a moment to end)."""
+    for group in groups:
+        for _ in range(50):
+            try:
+                group.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.02)
+
+
 def command(argv: list[str], cwd: Path, kernel_dir: Path, limits: Limits, *, data_dir: Path | None = None,
-            env: dict[str, str] | None = None, own_files: list[Path] | None = None) -> list[str]:
-    """The command that runs ``argv`` (a kernel's command line) in the sandbox."""
+            env: dict[str, str] | None = None, own_files: list[Path] | None = None,
+            cgroups: list[Path] | None = None) -> list[str]:
+    """The command that runs ``argv`` (a kernel's command line) in the sandbox (in ``cgroups``,
+    if given: the command first moves itself there)."""
     found = tools()
     seconds = str(int(limits.seconds))
-    prlimit = [found["prlimit"], f"--as={limits.memory}", f"--nproc={limits.processes}",
+    prlimit = [found["prlimit"], f"--as={limits.memory}", f"--nproc={process_limit(limits.processes)}",
                f"--nofile={limits.open_files}", f"--fsize={limits.file_size}", f"--cpu={seconds}", "--core=0"]
     # inside bwrap, so that bwrap is the grader's child and dies with it (--die-with-parent);
     # when `timeout` or the kernel under it ends, bwrap ends the pid namespace and all in it
@@ -181,7 +235,11 @@ def command(argv: list[str], cwd: Path, kernel_dir: Path, limits: Limits, *, dat
                  "--bounding-set=-all", "--no-new-privs", "--", *inner]
     box = bwrap_args(Path(cwd), Path(kernel_dir), limits, data_dir=data_dir, env=kernel_env(env or {}, data_dir),
                      own_files=own_files or [])
-    return [*prlimit, found["bwrap"], *box, "--", *inner]
+    cmd = [*prlimit, found["bwrap"], *box, "--", *inner]
+    if cgroups:
+        join = " && ".join(f"echo $$ > {shlex.quote(str(g / 'cgroup.procs'))}" for g in cgroups)
+        cmd = ["/bin/sh", "-c", f'{join} && exec "$@"', "sh", *cmd]
+    return cmd
 
 
 def data_folder() -> Path | None:

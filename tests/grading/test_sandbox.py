@@ -63,6 +63,40 @@ def test_the_command_isolates_the_kernel_and_limits_it(tmp_path):
         assert f"--reuid={sandbox.kernel_uid()}" in cmd and "--bounding-set=-all" in cmd
 
 
+def test_without_a_user_of_its_own_the_process_limit_adds_the_graders_running_tasks(monkeypatch):
+    monkeypatch.setattr(sandbox, "kernel_uid", lambda: None)
+    mine = 0
+    for task in Path("/proc").glob("[0-9]*/task/[0-9]*"):
+        try:
+            mine += task.stat().st_uid == os.getuid()
+        except OSError:  # ended meanwhile
+            pass
+    assert abs(sandbox.process_limit(256) - (256 + mine)) < 50  # tasks come and go meanwhile
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.access(sandbox.CGROUPS / "memory" / "cgroup.procs", os.W_OK),
+                    reason="the memory cgroup is made as root where cgroup v1 is mounted writable")
+def test_the_processes_of_a_kernel_share_one_memory_limit(tmp_path):
+    """Each process's address space is limited, and all of a kernel's processes together too:
+    four children of 120 MB each under a limit of 256 MB are not all let through."""
+    limits = sandbox.Limits(memory=256 << 20, seconds=60)
+    groups = sandbox.make_cgroups(f"test-{os.getpid()}", limits)
+    assert [g.parent.name for g in groups] == ["memory", "pids"]
+    assert (groups[0] / "memory.limit_in_bytes").read_text().strip() == str(256 << 20)
+    code = ("import os\npids = []\nfor _ in range(4):\n    pid = os.fork()\n    if pid == 0:\n"
+            "        data = b'x' * (120 << 20)\n        import time; time.sleep(1)\n        os._exit(0)\n    pids.append(pid)\n"
+            "print([os.waitstatus_to_exitcode(os.waitpid(p, 0)[1]) for p in pids])")
+    (tmp_path / "kernel").mkdir()
+    sandbox.give_to_kernel(tmp_path / "kernel")
+    try:
+        cmd = sandbox.command([sys.executable, "-c", code], tmp_path, tmp_path / "kernel", limits, cgroups=groups)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    finally:
+        sandbox.remove_cgroups(groups)
+    assert -9 in eval(done.stdout), done.stdout + done.stderr  # the kernel's OOM killer took one
+    assert not [g for g in groups if g.exists()]
+
+
 def test_a_missing_program_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(sandbox.SandboxUnavailable, match="bwrap.*not found on PATH.*apt-get install bubblewrap"):
