@@ -69,7 +69,7 @@ class OutputBudget:
         if kind not in OUTPUTS:
             return msg
         content = msg["content"]
-        size, room = nbytes(content), self.room(cell_index)
+        size, room = nbytes(content.get("text", "") if kind == "stream" else content), self.room(cell_index)
         if size <= room:
             self._spend(cell_index, size)
             return msg
@@ -85,7 +85,7 @@ class OutputBudget:
         else:
             self._note(cell_index, content.get("name", "stdout") if kind == "stream" else "stdout", size, outputs)
             return None
-        self._spend(cell_index, nbytes(kept))
+        self._spend(cell_index, nbytes(kept.get("text", "") if kind == "stream" else kept))
         shortened = copy.copy(msg)
         shortened["content"] = kept
         return shortened
