@@ -250,3 +250,24 @@ def test_train_help_derives_the_cnn_defaults_from_the_table():
     mnist = CNN_DEFAULTS["mnist"]
     assert f"100 2-D sets; cnn: {CNN_DEFAULTS['digits']['epochs']} digits, {mnist['epochs']} mnist and fashion-mnist)" in text
     assert f"sgd {CNN_DEFAULTS['digits']['lr']['sgd']} digits, {mnist['lr']['sgd']} mnist and fashion-mnist" in text
+
+
+def test_the_default_mnist_cnn_learns_from_a_few_batches():
+    """The 99 % run itself is a benchmark (benchmarks/bench_main.py --dataset mnist --model cnn --epochs default);
+    here the default MNIST network and rate, on 3000 images for one epoch, must already be well past chance."""
+    from support import DATA_DIR
+
+    if not (DATA_DIR / "mnist" / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"no MNIST files in {DATA_DIR}: set FRAMEWORK_DATA_DIR to a folder holding them")
+    from framework import ArrayDataset, DataLoader, SoftmaxCrossEntropy, evaluate, fit, load_mnist
+    from framework.app.experiment import CNN_DEFAULTS
+    from framework.app.models import as_images, build_cnn
+
+    d = CNN_DEFAULTS["mnist"]
+    data = load_mnist(DATA_DIR, download=False)
+    x, y = as_images(data.x_train[:3000], (28, 28)), data.y_train[:3000]
+    model = build_cnn((28, 28), d["conv"], 10, kernel=d["kernel"], hidden=d["hidden"])
+    loader = DataLoader(ArrayDataset(x, y), batch_size=d["batch_size"], shuffle=True, seed=0)
+    history = fit(model, SoftmaxCrossEntropy(), d["lr"]["sgd"], loader, epochs=1, progress=False)
+    test = evaluate(model, SoftmaxCrossEntropy(), (as_images(data.x_test[:2000], (28, 28)), data.y_test[:2000]))
+    assert history.train_loss[0] < 1.5 and test.accuracy > 0.85, (history, test)
