@@ -335,6 +335,60 @@ ATTACKS = [
                  '        print("refused:", err)\n'
                  '    return written\n'
                  'say("COUNT", min(fill(f"{TAG}.bin"), fill(f"{TMP}/{TAG}.bin")))\n'),
+    Attack("processes-hold-memory", "exhaust memory",
+           "six processes that each write 1 GiB and hold it until all six hold theirs (a limit per process is"
+           " not a limit per submission)",
+           "they never hold 5 GiB together", limit=5120,
+           start='import numpy as np\n'
+                 'pids = []\n'
+                 'for i in range(6):\n'
+                 '    pid = os.fork()\n'
+                 '    if pid == 0:\n'
+                 '        try:\n'
+                 '            a = np.empty(1 << 27)\n'
+                 '            a[::512] = 1.0\n'
+                 '            pathlib.Path(f"/tmp/{TAG}-held-{i}").touch()\n'
+                 '            end = time.time() + 12\n'
+                 '            while len(glob.glob(f"/tmp/{TAG}-held-*")) < 6 and time.time() < end:\n'
+                 '                time.sleep(0.1)\n'
+                 '            pathlib.Path(f"/tmp/{TAG}-saw-{i}-{len(glob.glob(f\'/tmp/{TAG}-held-*\'))}").touch()\n'
+                 '        finally:\n'
+                 '            os._exit(0)\n'
+                 '    pids.append(pid)\n'
+                 'for pid in pids:\n'
+                 '    os.waitpid(pid, 0)\n'
+                 'say("COUNT", 1024 * max([int(p.rsplit("-", 1)[1]) for p in glob.glob(f"/tmp/{TAG}-saw-*")] or [0]))\n'),
+    Attack("kernel-folder-disk", "exhaust disk",
+           "writes 64 MiB files (the largest one file may be) into the folder of its connection file, the one"
+           " folder of the grading machine its kernel may write",
+           "it cannot write 1024 MiB there", limit=1024,
+           start='import ipykernel.connect\n'
+                 'folder = pathlib.Path(ipykernel.connect.get_connection_file()).parent\n'
+                 'written = 0\n'
+                 'try:\n'
+                 '    for i in range(16):\n'
+                 '        (folder / f"{TAG}-{i}.bin").write_bytes(b"\\1" * (64 << 20))\n'
+                 '        written += 64\n'
+                 'except OSError as err:\n'
+                 '    print("refused:", err)\n'
+                 'say("COUNT", written)\n'),
+    Attack("grader-terminal", "exhaust output",
+           "writes to its process's own stdout and stderr (file descriptors 1 and 2, past Jupyter's output"
+           " capture): a terminal escape that retitles the instructor's window, its tag, and 8 MiB, into the"
+           " instructor's terminal or log",
+           "nothing of it reaches the output of the instructor's commands",
+           start='for fd in (1, 2):\n'
+                 '    os.write(fd, b"\\x1b]0;owned\\x07" + TAG.encode() + b"\\n")\n'
+                 '    os.write(fd, b"y" * (8 << 20))\n'),
+    Attack("rich-output", "exhaust output",
+           "100,000 short lines, 8 MiB on stderr, and 8 MiB of HTML and 8 MiB of an image as rich output",
+           "its autograded notebook stays small; its feedback shows none of it",
+           start='from IPython.display import HTML, Image, display\n'
+                 'for i in range(100_000):\n'
+                 '    print("REDTEAM" + "-OUT", i)\n'
+                 'sys.stderr.write("REDTEAM" + "-OUT " + "e" * (8 << 20) + "\\n")\n'
+                 'display(HTML("<p>REDTEAM" + "-OUT " + "h" * (8 << 20) + "</p>"))\n'
+                 'display({"image/png": "iVBORw0KGgo" + "A" * (8 << 20)}, raw=True)\n'),
     Attack("output", "exhaust output",
            f"prints {OUTPUT_MIB} lines of 1 MiB each",
            "its autograded notebook stays small; its feedback shows none of it",

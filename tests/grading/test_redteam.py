@@ -57,6 +57,9 @@ HONEST = {"aa-solved": ({}, set()),
 RUNS_IN_A_KERNEL = [a for a in ATTACKS if not a.download]
 GRADEBOOK_CELLS = ["assignment", "notebook", "base_cell", "grade_cells", "solution_cells", "source_cell", "task_cells"]
 SITE = Path(sysconfig.get_paths()["purelib"])
+# the attacks whose feedback pages are written and read (feedback runs no student code: the
+# others' pages would only cost time)
+SHOWN = ("output", "rich-output", "leak-hidden-tests")
 SCANNED = 64 << 20  # files up to this size are searched for tags (larger ones by name: an attack's own big file)
 
 
@@ -252,8 +255,10 @@ def attacked(tmp_path_factory):
         start = time.perf_counter()
         steps["ingest"] = run(repo, home, "ingest", "ps1", str(download), "--course", str(course), "--roster", str(roster))
         ingested = tree(course / "submitted")
+        shown = [*HONEST, *(attack.student for attack in ATTACKS if attack.name in SHOWN)]
+        pages = [arg for student in shown for arg in ("--student", student)]
         for name, args in [("autograde", ["--workers", "2", "--timeout", str(TIMEOUT)]), ("report", []),
-                           ("feedback", ["--include-ungraded"])]:
+                           ("feedback", ["--include-ungraded", *pages])]:
             t = time.perf_counter()
             steps[name] = run(repo, home, name, "ps1", "--course", str(course), *args)
             seconds[name] = time.perf_counter() - t
@@ -312,6 +317,8 @@ def escapes(attacked) -> dict[str, list[str]]:
         scan(str(path), path.read_bytes())
     for data in attacked["received"]:
         scan("the listening port", data)
+    for name, step in attacked["steps"].items():  # the instructor's terminal
+        scan(f"the output of {name}", (step.stdout + step.stderr).encode(errors="replace"))
     return {name: sorted(set(where)) for name, where in found.items()}
 
 
@@ -350,7 +357,7 @@ def test_each_attack_is_contained(attacked, escapes, attack):
         problems.append(f"it scored {row['score']} (a blank notebook scores 0): {row['status']}")
     if attack.download:
         problems += ingest_problems(attacked, attack)
-    if attack.name in ("output", "leak-hidden-tests"):
+    if attack.name in SHOWN:
         problems += output_problems(attacked, attack)
     assert not problems, f"{attack.name} ({attack.description}); contained means: {attack.contained}\n  " + "\n  ".join(problems)
 
