@@ -15,9 +15,10 @@ Each round runs the job in a fresh process, as a user does, and times it from ou
 for one epoch on digits on a quiet machine, and the whole wall time at most 2 s).
 
 ``--model cnn`` times the convolutional network instead of the MLP; ``--epochs default``
-leaves the epochs to the job. Every run's test accuracy is printed below the table (median
-and range), and for ``--dataset mnist --model cnn --epochs default`` the verdict on the
-CNN's targets: at least 99.0 % test accuracy in at most 120 s of training on one core.
+leaves the epochs to the job. Every run's test accuracy and the CPU seconds of its training
+are printed below the table (medians), and for ``--dataset mnist --model cnn --epochs default``
+the verdict on the CNN's targets: at least 99.0 % test accuracy in at most 120 s of training
+on one core (its CPU time: on a shared machine the wall clock also counts waiting for a core).
 
 ``--loaders N`` repeats every row with N busy processes running large matrix products
 (NumPy's default BLAS threads) on the side, as on a shared machine; ``--threads`` adds rows
@@ -88,6 +89,7 @@ def run_job(args: list[str], out: Path) -> dict[str, float]:
         raise SystemExit(f"bench_main: metrics.json names phases this benchmark does not know: {', '.join(phases)}")
     figures["fixed"] = wall - figures["training"]
     figures["accuracy"] = results["test"]["accuracy"]
+    figures["training cpu"] = seconds["training_cpu"]
     return figures
 
 
@@ -122,14 +124,15 @@ def main() -> None:
         print(f"{load:>4} {threads:>7} " + " ".join(f"{med[p]:9.3f}" for p in PHASES) + f" {med['fixed']:7.2f} {med['wall']:7.2f}")
     for (load, threads), runs in times.items():
         accs = sorted(100 * r["accuracy"] for r in runs)
+        cpu = statistics.median(r["training cpu"] for r in runs)
         print(f"test accuracy (load {load}, threads {threads}): {statistics.median(accs):.2f} % "
-              f"(median of {len(accs)}, range {accs[0]:.2f}-{accs[-1]:.2f} %)")
+              f"(median of {len(accs)}, range {accs[0]:.2f}-{accs[-1]:.2f} %); training {cpu:.1f} s of CPU time")
     quiet = medians.get((0, args.threads[0]))
     if quiet is not None and (args.dataset, args.model, args.epochs) == ("mnist", "cnn", "default"):
         accuracy, seconds = CNN_TARGETS
-        verdict = "within" if quiet["accuracy"] >= accuracy and quiet["training"] <= seconds else "OUTSIDE"
-        print(f"mnist cnn with its defaults: test accuracy {100 * quiet['accuracy']:.2f} %, training {quiet['training']:.1f} s: "
-              f"{verdict} the targets (>= {100 * accuracy:g} %, <= {seconds:g} s)")
+        verdict = "within" if quiet["accuracy"] >= accuracy and quiet["training cpu"] <= seconds else "OUTSIDE"
+        print(f"mnist cnn with its defaults: test accuracy {100 * quiet['accuracy']:.2f} %, training {quiet['training cpu']:.1f} s "
+              f"of CPU time ({quiet['training']:.1f} s wall): {verdict} the targets (>= {100 * accuracy:g} %, <= {seconds:g} s of one core)")
     if quiet is not None and args.dataset == "digits" and args.model == "mlp" and args.epochs == "1":
         verdict = "within" if max(quiet["fixed"], quiet["wall"]) <= FIXED_TARGET else "ABOVE"
         print(f"fixed costs (wall minus training) {quiet['fixed']:.2f} s, wall {quiet['wall']:.2f} s: "
