@@ -36,7 +36,8 @@ PRELUDE = '''\
 import glob, json, os, pathlib, socket, sqlite3, subprocess, sys, time
 TAG, COURSE, REPO, HOME, SITE, TMP = "$tag", "$course", "$repo", "$home", "$site", "$tmp"
 def say(word, *what):
-    print("REDTEAM" + "-" + word, TAG, *what, flush=True)
+    sys.stdout.write(" ".join(map(str, ["REDTEAM" + "-" + word, TAG, *what])) + "\\n")  # one write: one output
+    sys.stdout.flush()
 def attempt(what, fn, word="BREACH"):
     """Run one try; a line with ``word`` if it got what it wanted (anything but False). What a
     write did is judged from outside (a sandbox lets a kernel write its own scratch): WROTE."""
@@ -348,7 +349,7 @@ ATTACKS = [
                  '            a = np.empty(1 << 27)\n'
                  '            a[::512] = 1.0\n'
                  '            pathlib.Path(f"/tmp/{TAG}-held-{i}").touch()\n'
-                 '            end = time.time() + 12\n'
+                 '            end = time.time() + 5\n'
                  '            while len(glob.glob(f"/tmp/{TAG}-held-*")) < 6 and time.time() < end:\n'
                  '                time.sleep(0.1)\n'
                  '            pathlib.Path(f"/tmp/{TAG}-saw-{i}-{len(glob.glob(f\'/tmp/{TAG}-held-*\'))}").touch()\n'

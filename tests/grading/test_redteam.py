@@ -328,7 +328,10 @@ def outputs(course: Path, student: str) -> str:
     if not path.is_file():
         return ""
     nb = nbformat.read(path, as_version=4)
-    return "\n".join(json.dumps(o) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    # a stream may come in pieces: each cell's stream text joined, then its other outputs
+    return "\n".join("".join(o.get("text", "") for o in c.outputs if o.output_type == "stream") + "\n"
+                     + "\n".join(json.dumps(o) for o in c.outputs if o.output_type != "stream")
+                     for c in nb.cells if c.cell_type == "code")
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
@@ -345,7 +348,7 @@ def test_each_attack_is_contained(attacked, escapes, attack):
     out = outputs(course, attack.student)
     if attack.runs and not attack.download and f"REDTEAM-RAN {tag}" not in out:
         problems.append(f"it never ran (status {row['status']!r}, {row['detail']!r}): its containment is not shown")
-    breaches = re.findall(rf"REDTEAM-BREACH {tag} ([^\"\\]*)", out)
+    breaches = re.findall(rf"REDTEAM-BREACH {tag} ([^\n\"\\]*)", out)
     if breaches:
         problems.append(f"it reached what it must not: {breaches}")
     counts = [int(n) for n in re.findall(rf"REDTEAM-COUNT {tag} (\d+)", out)]
