@@ -403,6 +403,9 @@ def test_every_step_runs_for_the_class(attacked):
     steps = attacked["steps"]
     for name in ("ingest", "autograde", "report"):
         assert steps[name].returncode == 0, f"{name} failed:\n{steps[name].stdout[-3000:]}\n{steps[name].stderr[-3000:]}"
+    # every kernel ran in the sandbox (the report says how each ran)
+    ran = {s: attacked["rows"].get(s, {}).get("sandbox") for s in [*HONEST, *(a.student for a in RUNS_IN_A_KERNEL)]}
+    assert {s: how for s, how in ran.items() if how != "bubblewrap"} == {}
     feedback = steps["feedback"]
     if feedback.returncode != 0:  # allowed only for attackers whose notebook could not run
         named = re.findall(r"\n  (\S+): ", feedback.stderr)
