@@ -72,8 +72,10 @@ def add_train_parser(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--batch-size", type=int, help=f"examples per step (default: 16 digits, 64 mnist and fashion-mnist, 32 2-D sets; cnn: {cnn['batch_size']})")
     train.add_argument("--lr", type=float, help="(peak) learning rate (default for sgd: 0.2, 0.3 on mnist; momentum: a tenth of that; adam: 1e-3, 2e-3 digits, 0.01 2-D sets; "
                        f"cnn: {cnn_lr})")
-    train.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS,
-                       help="sgd: the fused update inside backward; momentum: SGD with momentum 0.9; adam")
+    cnn_optimizer = per_set(CNN_DEFAULTS, lambda d: d.get("optimizer", "sgd"))
+    train.add_argument("--optimizer", choices=OPTIMIZERS,
+                       help=f"sgd: the fused update inside backward; momentum: SGD with momentum 0.9; adam "
+                       f"(default: sgd; cnn: {cnn_optimizer})")
     train.add_argument("--schedule", default="cosine", choices=SCHEDULES,
                        help="learning rate per epoch: cosine falls from --lr towards 0 over --epochs; constant keeps --lr")
     train.add_argument("--patience", type=int, help="stop early when the validation loss has not improved by --min-delta for this many epochs")

@@ -158,7 +158,7 @@ def test_train_a_cnn_on_the_digits_checks_its_gradients_and_learns(tmp_path):
 
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     config = metrics["config"]
-    assert (config["model"], config["conv"], config["kernel"], config["hidden"]) == ("cnn", [8, 16], 3, [])
+    assert (config["model"], config["conv"], config["kernel"], config["hidden"], config["optimizer"]) == ("cnn", [8, 16], 3, [], "sgd")
     assert metrics["layers"][0].startswith("Conv2d(1 -> 8") and metrics["layers"][-1].startswith("Linear(64 -> 10")
     assert {"model.npz", "first_layer_weights.png", "mistakes.png"} <= {p.name for p in tmp_path.iterdir()}
     from framework import SoftmaxCrossEntropy, evaluate, load, load_digits
@@ -271,3 +271,13 @@ def test_the_default_mnist_cnn_learns_from_a_few_batches():
     history = fit(model, SoftmaxCrossEntropy(), d["lr"]["sgd"], loader, epochs=1, progress=False)
     test = evaluate(model, SoftmaxCrossEntropy(), (as_images(data.x_test[:2000], (28, 28)), data.y_test[:2000]))
     assert history.train_loss[0] < 1.5 and test.accuracy > 0.85, (history, test)
+
+
+def test_the_optimizer_left_out_is_the_model_s_default():
+    from framework.app.experiment import CNN_DEFAULTS, Config, resolve
+
+    cnn = resolve(Config(dataset="mnist", model="cnn"))
+    assert (cnn.optimizer, cnn.lr, cnn.conv, cnn.epochs) == ("momentum", CNN_DEFAULTS["mnist"]["lr"]["momentum"], [12, 24], 6)
+    assert resolve(Config(dataset="mnist")).optimizer == "sgd" and resolve(Config(dataset="digits", model="cnn")).optimizer == "sgd"
+    chosen = resolve(Config(dataset="fashion-mnist", model="cnn", optimizer="sgd"))
+    assert (chosen.optimizer, chosen.lr) == ("sgd", CNN_DEFAULTS["fashion-mnist"]["lr"]["sgd"])
