@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -52,7 +53,21 @@ class SandboxedKernelManager(AsyncKernelManager):
         cmd = command(cmd, cwd, self._folder, limits, data_dir=data, env=launch_env, own_files=own,
                       cgroups=self._cgroups)
         kw["env"] = kernel_env(launch_env, data)  # bwrap's own too: the sandbox's init must not hold the grader's
+        # what the kernel writes to its own stdout and stderr (not to Jupyter's streams) would go
+        # straight to the instructor's terminal, escape sequences and all: nobody reads it
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         return cmd, kw
+
+    def seal(self) -> None:
+        """Once the kernel is ready, its sockets made: its folder and connection file go back to
+        the grader, so that the student's code can write nothing there (that folder is on the
+        grading machine's disk, outside the sandbox's sized folders). Only as root: a kernel
+        of the grader's own user id could take them back."""
+        if self._folder is None or kernel_uid() is None:
+            return
+        for path in (self._folder / "kernel.json", self._folder):
+            os.chown(path, 0, 0)
+        self._folder.chmod(0o711)
 
     def _kernel_pid(self) -> int | None:
         """The kernel's process id as the grader sees it: under bwrap, its init in the pid

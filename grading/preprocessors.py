@@ -27,6 +27,15 @@ class SandboxedExecute(Execute):
             self.kernel_manager_class = SandboxedKernelManager
         return super().create_kernel_manager()
 
+    def start_new_kernel_client(self):
+        """The kernel's client, once the kernel is ready; then the kernel's folder is sealed
+        (:meth:`grading.kernels.SandboxedKernelManager.seal`) before any cell runs."""
+        kc = super().start_new_kernel_client()
+        seal = getattr(self.km, "seal", None)
+        if seal is not None:
+            seal()
+        return kc
+
     def preprocess(self, nb, resources=None, km=None):
         self._budget = OutputBudget(self.cell_output_bytes, self.notebook_output_bytes)
         return super().preprocess(nb, resources, km)

@@ -63,13 +63,16 @@ class SandboxUnavailable(GradingError):
 
 @dataclass(frozen=True)
 class Limits:
-    """What one kernel may use. ``memory`` is its address space (RLIMIT_AS, per process);
-    ``processes`` counts processes and threads of its user id (RLIMIT_NPROC; ipykernel alone
+    """What one kernel may use. ``memory`` is the address space of each of its processes
+    (RLIMIT_AS), ``memory_together`` what all of them hold together (a memory cgroup, where
+    there is one): below it, so that one process that asks too much gets a MemoryError at
+    once, before the cgroup makes the kernel thrash until its cell's time is up; ``processes`` counts processes and threads of its user id (RLIMIT_NPROC; ipykernel alone
     runs about ten threads); ``file_size`` is the largest file it may write; ``scratch``,
     ``tmp`` and ``home`` the sizes of its working folder, /tmp and home folder (in memory);
     ``seconds`` the wall-clock and CPU time of the whole notebook (each cell also has
     nbgrader's per-cell limit)."""
-    memory: int = 4 << 30
+    memory: int = 3 << 30
+    memory_together: int = 4 << 30
     processes: int = 256
     open_files: int = 512
     file_size: int = 64 << 20
@@ -185,10 +188,10 @@ def process_limit(processes: int) -> int:
 
 def make_cgroups(name: str, limits: Limits) -> list[Path]:
     """A memory and a pids cgroup (v1) for one kernel, as root where they are mounted writable:
-    its processes together get ``limits.memory`` and ``limits.processes`` (the rlimits count
+    its processes together get ``limits.memory_together`` and ``limits.processes`` (the rlimits count
     each process alone). [] where there are none to make."""
     groups = []
-    for controller, key, value in (("memory", "memory.limit_in_bytes", limits.memory),
+    for controller, key, value in (("memory", "memory.limit_in_bytes", limits.memory_together),
                                    ("pids", "pids.max", limits.processes)):
         root = CGROUPS / controller
         if kernel_uid() is None or not os.access(root / "cgroup.procs", os.W_OK):

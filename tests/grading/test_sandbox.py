@@ -84,7 +84,7 @@ def test_without_a_user_of_its_own_the_process_limit_adds_the_graders_running_ta
 def test_the_processes_of_a_kernel_share_one_memory_limit(tmp_path):
     """Each process's address space is limited, and all of a kernel's processes together too:
     four children of 120 MB each under a limit of 256 MB are not all let through."""
-    limits = sandbox.Limits(memory=256 << 20, seconds=60)
+    limits = sandbox.Limits(memory_together=256 << 20, seconds=60)
     groups = sandbox.make_cgroups(f"test-{os.getpid()}", limits)
     assert [g.parent.name for g in groups] == ["memory", "pids"]
     assert (groups[0] / "memory.limit_in_bytes").read_text().strip() == str(256 << 20)
