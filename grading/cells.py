@@ -13,6 +13,8 @@ import re
 
 from framework.exercises import one_line
 
+from .verdicts import DIAGNOSIS
+
 VISIBLE_CHECK = re.compile(r"""@visible_check\(\s*(["'])(.+?)\1\s*,""")
 
 
@@ -97,7 +99,8 @@ def cell_result(cell, name: str, score: float | None, points: float | None) -> s
             message = evalue
         else:
             message = f"{ename}: {evalue}".rstrip(": ")
-        return "failed: " + one_line(message)
+        line = one_line(message)  # as short as on the verdict below it (grading.verdicts)
+        return "failed: " + (line if len(line) <= DIAGNOSIS else line[:DIAGNOSIS - 3] + "...")
     if score is not None and points and score < points:
         return ("failed (printed to stderr)" if any(o.get("name") == "stderr" for o in cell.get("outputs", []))
                 else "failed")

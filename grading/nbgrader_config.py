@@ -46,6 +46,10 @@ c.GenerateFeedback.preprocessors = [
     "grading.preprocessors.StripGradeCellTracebacks",
     "grading.preprocessors.FeedbackSummary",  # a table of exercises, points and one-line diagnoses on top
     "grading.preprocessors.EmbedFigures",  # the course's figures inside the page, not links to assets/
+    # last: no output of the graded run on the page (student code could print the hidden tests
+    # encoded), only each graded cell's verdict and one-line diagnosis; `python -m grading
+    # feedback` puts it last too, this is for nbgrader's own command and the formgrader
+    "grading.verdicts.VerdictsOnly",
 ]
 
 # After the last cell nothing more is asked of a kernel: stop it at once instead of waiting
