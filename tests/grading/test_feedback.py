@@ -158,7 +158,8 @@ def feedback_page(nb: nbformat.NotebookNode, folder, *, verdicts: bool = True) -
     resources = {"metadata": {"path": str(folder)}}
     for step in config.GenerateFeedback.preprocessors:
         step = import_item(step) if isinstance(step, str) else step
-        if step.__name__ not in ("GetGrades", "CSSHTMLHeaderPreprocessor"):
+        skipped = ("GetGrades", "CSSHTMLHeaderPreprocessor") + (() if verdicts else ("VerdictsOnly",))
+        if step.__name__ not in skipped:
             nb, resources = step().preprocess(nb, resources)
     return HTMLExporter().from_notebook_node(nb)[0]
 
@@ -199,3 +200,11 @@ def test_without_the_verdicts_the_page_carries_the_encoded_text(graded):
     page = feedback_page(nb, folder, verdicts=False)
     assert base64.b64encode(SECRET.encode()).decode() in page
 
+
+
+def test_nbgraders_own_feedback_ends_with_the_verdicts():
+    """The course's config, as nbgrader's own command and the formgrader read it (without
+    ``python -m grading feedback``), also ends the page's preprocessors with VerdictsOnly."""
+    from grading.nbapi import load_config
+
+    assert load_config().GenerateFeedback.preprocessors[-1] == "grading.verdicts.VerdictsOnly"

@@ -44,7 +44,7 @@ def test_the_command_isolates_the_kernel_and_limits_it(tmp_path):
     cmd = sandbox.command(["python", "-m", "ipykernel_launcher"], cwd, kernel, sandbox.Limits(seconds=77),
                           env={"OMP_NUM_THREADS": "1", "SECRET_TOKEN": "x"}, own_files=[mine])
     box = cmd[cmd.index("--unshare-ipc"):]
-    assert Path(cmd[0]).name == "prlimit" and {f"--as={4 << 30}", "--nproc=256", "--nofile=512", f"--fsize={64 << 20}",
+    assert Path(cmd[0]).name == "prlimit" and {f"--as={3 << 30}", "--nproc=256", "--nofile=512", f"--fsize={64 << 20}",
                                                 "--cpu=77", "--core=0"} <= set(cmd)
     assert cmd[cmd.index("--signal=KILL") + 1] == "77"  # the whole notebook's wall clock
     assert {"--unshare-net", "--unshare-pid", "--die-with-parent", "--new-session", "--clearenv"} <= set(box)
