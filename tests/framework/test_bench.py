@@ -1,6 +1,7 @@
 """The benchmark scripts run and print their tables (their figures are not asserted)."""
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -77,10 +78,14 @@ def test_grading_benchmark_prints_table():
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["workers", "wall"])
-    rows = [lines[header + 1].split(), lines[header + 2].split()]
-    assert [r[0] for r in rows] == ["1", "2"] and all(float(r[2]) > 0 for r in rows)
-    assert "speed-up of 2 workers over 1" in proc.stdout
+    header = next(i for i, line in enumerate(lines) if line.split()[:3] == ["sandbox", "workers", "wall"])
+    rows = [line.split() for line in lines[header + 1:header + 5]]
+    assert [r[:2] for r in rows] == [["sandbox", "1"], ["none", "1"], ["sandbox", "2"], ["none", "2"]], rows
+    assert all(float(r[2]) > 0 and float(r[3]) > 0 for r in rows), rows
+    for workers in ("1", "2"):  # the cost of the sandbox, side by side, against its target
+        assert re.search(rf"^the sandbox at {workers} worker\(s\): [+-]\d+\.\d\d s per submission, x\d+\.\d\d "
+                         r"\(target: at most x1\.25\)$", proc.stdout, re.M), proc.stdout
+    assert "speed-up of 2 workers over 1 (sandbox)" in proc.stdout
 
 
 def conv_bench(*args: str, script: Path = SCRIPT.with_name("bench_conv.py")) -> subprocess.CompletedProcess:
