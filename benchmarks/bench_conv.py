@@ -56,7 +56,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import framework as fw  # noqa: E402
-from bench_step import one_blas_thread, time_per_step  # noqa: E402
+from bench_step import LR, one_blas_thread, time_per_step, training_step  # noqa: E402
 
 ARCHS = {
     "small": (("conv", 1, 8, 3), ("pool", 2), ("flatten",), ("linear", 1352, 10)),
@@ -67,7 +67,6 @@ NETS = {
     "small": "conv 1->8 3x3, maxpool 2, flatten, linear 1352->10",
     "lenet": "conv 1->6 5x5, ReLU, maxpool 2, conv 6->16 5x5, ReLU, maxpool 2, flatten, 256-120-84-10 with ReLUs",
 }
-LR = 0.01
 POOL = 8           # each variant cycles through 8 fixed random batches with random labels
 TOLERANCE = {np.float32: 1e-4, np.float64: 1e-9}  # largest relative error max|a - b| / max|b| accepted
 LOOP_CHECK_BATCH = 8  # the loops are checked on the first 8 examples of the batch
@@ -199,21 +198,7 @@ def batches(batch: int, rng: np.random.Generator, convert: Callable = lambda a: 
 def framework_step(model: fw.Sequential, data: Callable[[], tuple], separate: bool,
                    loss: fw.SoftmaxCrossEntropy | None = None) -> Callable[[], None]:
     """One training step of ``model`` (framework layers or loops) on the next batch of ``data``."""
-    loss = fw.SoftmaxCrossEntropy() if loss is None else loss
-    if not separate:
-        def step() -> None:
-            x, y = data()
-            loss(model.forward(x), y)
-            model.backward(loss.backward(), lr=LR, input_grad=False)
-        return step
-    opt = fw.SGD(model.parameters(), lr=LR)
-
-    def step() -> None:
-        x, y = data()
-        loss(model.forward(x), y)
-        model.backward(loss.backward(), input_grad=False)
-        opt.step()
-    return step
+    return training_step(fw, model, data, separate, loss)
 
 
 def torch_step(torch: ModuleType, model, data: Callable[[], tuple]) -> Callable[[], None]:

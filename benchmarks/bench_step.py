@@ -125,8 +125,13 @@ def framework_step(batch: int, rng: np.random.Generator, separate: bool, fw: Mod
     """One step of the framework ``fw`` (this checkout's by default)."""
     model = fw.Sequential(fw.Linear(784, 128, seed=1), fw.ReLU(), fw.Linear(128, 64, seed=2), fw.ReLU(),
                           fw.Linear(64, 10, seed=3))
-    loss = fw.SoftmaxCrossEntropy()
-    data = batches(batch, rng)
+    return training_step(fw, model, batches(batch, rng), separate)
+
+
+def training_step(fw: ModuleType, model, data: Callable[[], tuple], separate: bool, loss=None) -> Callable[[], None]:
+    """One training step of ``model`` (a ``fw.Sequential``) on the next batch of ``data()``:
+    forward, softmax cross-entropy, backward, and SGD at LR, fused into backward or by ``fw.SGD``."""
+    loss = fw.SoftmaxCrossEntropy() if loss is None else loss
     if not separate:
         def step() -> None:
             x, y = data()

@@ -67,11 +67,19 @@ def maxpool2d_forward(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
 
     x: (N, C, H, W) -> out: (N, C, H_out, W_out).
     """
+    return pool_forward(x, kernel, stride, np.max)
+
+
+def pool_forward(x: np.ndarray, kernel: Pair, stride: Pair, reduce) -> np.ndarray:
+    """out[n, c, i, j] = reduce(window (i, j) of x[n, c]), the windows kH x kW, sH and sW apart.
+
+    x: (N, C, H, W) -> out: (N, C, H_out, W_out).
+    """
     (kH, kW), (sH, sW) = kernel, stride
     Ho, Wo = output_size(x.shape[2:], kernel, stride)
     out = np.zeros((*x.shape[:2], Ho, Wo), dtype=x.dtype)
     for n, c, i, j in np.ndindex(*out.shape):
-        out[n, c, i, j] = x[n, c, i * sH : i * sH + kH, j * sW : j * sW + kW].max()
+        out[n, c, i, j] = reduce(x[n, c, i * sH : i * sH + kH, j * sW : j * sW + kW])
     return out
 
 
@@ -91,12 +99,7 @@ def avgpool2d_forward(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
 
     x: (N, C, H, W) -> out: (N, C, H_out, W_out).
     """
-    (kH, kW), (sH, sW) = kernel, stride
-    Ho, Wo = output_size(x.shape[2:], kernel, stride)
-    out = np.zeros((*x.shape[:2], Ho, Wo), dtype=x.dtype)
-    for n, c, i, j in np.ndindex(*out.shape):
-        out[n, c, i, j] = x[n, c, i * sH : i * sH + kH, j * sW : j * sW + kW].mean()
-    return out
+    return pool_forward(x, kernel, stride, np.mean)
 
 
 def avgpool2d_backward(grad_out: np.ndarray, x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -27,24 +26,6 @@ pytestmark = [pytest.mark.grading, pytest.mark.filterwarnings("ignore::sqlalchem
 MASTER = GRADING / "source" / "ps1" / "ps1_layers.ipynb"
 STUDENT = NOTEBOOKS_DIR / "ps1_layers.ipynb"
 NOTEBOOKS = ["ps1_layers"]
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    """A course folder with ps1 released, and the student notebook."""
-    from grading.release import release_copy
-
-    base = tmp_path_factory.mktemp("ingest")
-    (student,) = release_copy("ps1", base / "course", base / "notebooks")
-    return base / "course", student
-
-
-@pytest.fixture
-def course(released, tmp_path):
-    """A fresh copy of the released course for one test."""
-    copy_ = tmp_path / "course"
-    shutil.copytree(released[0] / "release", copy_ / "release")
-    return copy_
 
 
 # the notebook as students got it (ingest compares submissions with it), and its solution

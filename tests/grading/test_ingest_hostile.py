@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -102,21 +101,6 @@ def build(download: Path) -> list[str]:
         (download / valid[-1]).mkdir()
         (download / valid[-1] / "ps1_layers.ipynb").write_text(SOLVED, encoding="utf-8")
     return valid
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    from grading.release import release_copy
-
-    base = tmp_path_factory.mktemp("hostile")
-    release_copy("ps1", base / "course", base / "notebooks")
-    return base / "course"
-
-
-@pytest.fixture
-def course(released, tmp_path):
-    shutil.copytree(released / "release", tmp_path / "course" / "release")
-    return tmp_path / "course"
 
 
 def submitted(course: Path) -> list[str]:

@@ -4,7 +4,6 @@ line, and everyone else is graded."""
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -21,21 +20,6 @@ pytestmark = [pytest.mark.grading, pytest.mark.filterwarnings("ignore::sqlalchem
 MASTER = GRADING / "source" / "ps1" / "ps1_layers.ipynb"
 NOTEBOOKS = ["ps1_layers"]
 SOLVED = nbformat.writes(submission(MASTER, NOTEBOOKS_DIR / "ps1_layers.ipynb"))
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    from grading.release import release_copy
-
-    base = tmp_path_factory.mktemp("untrusted")
-    release_copy("ps1", base / "course", base / "notebooks")
-    return base / "course"
-
-
-@pytest.fixture
-def course(released, tmp_path):
-    shutil.copytree(released / "release", tmp_path / "course" / "release")
-    return tmp_path / "course"
 
 
 def put(path: Path, text: str) -> Path:
