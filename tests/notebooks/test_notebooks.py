@@ -19,6 +19,7 @@ from grading.fixtures import submission  # noqa: E402
 from grading.leaks import find_leaks  # noqa: E402
 from grading.release import master_paths, out_of_sync  # noqa: E402
 from support import DATA_DIR  # noqa: E402
+from variants_ps2 import PS2_VARIANTS  # noqa: E402
 from variants_ps3 import PS3_VARIANTS  # noqa: E402
 from variants_ps4 import PS4_VARIANTS  # noqa: E402
 
@@ -169,24 +170,7 @@ VARIANTS = {
     "dW_transposed": ("ps1", {
         "linear": [("self.dW = x.T @ grad_out", "self.dW = (x.T @ grad_out).T")],
     }, {"test_linear_backward", "test_closing_run"}),
-    # ps2: every epoch in the same order; the real run still reaches the target
-    "ps2_never_shuffles": ("ps2", {
-        "batch_loader": [("order = self.rng.permutation(n) if self.shuffle else np.arange(n)", "order = np.arange(n)")],
-    }, {"test_batch_loader"}),
-    # evaluate without model.eval(): Dropout stays on while evaluating
-    "ps2_evaluates_in_training_mode": ("ps2", {
-        "evaluate": [("    model.eval()\n", "")],
-    }, {"test_evaluate"}),
-    # evaluate's loss as the plain mean of the batches' losses: wrong when the last batch is smaller
-    "ps2_unweighted_mean_loss": ("ps2", {
-        "evaluate": [("total_loss, correct, seen = 0.0, 0, 0", "batch_losses, correct, seen = [], 0, 0"),
-                     ("total_loss += loss(logits, y) * len(x)", "batch_losses.append(loss(logits, y))"),
-                     ("return total_loss / seen, correct / seen", "return float(np.mean(batch_losses)), correct / seen")],
-    }, {"test_evaluate"}),
-    # backward without the learning rate: gradients, but no update; nothing learns, so the real run fails too
-    "ps2_never_updates": ("ps2", {
-        "train_one_epoch": [("model.backward(loss.backward(), lr=lr)", "model.backward(loss.backward())")],
-    }, {"test_train_one_epoch", "test_final_run"}),
+    **PS2_VARIANTS,
     **PS3_VARIANTS,
     **PS4_VARIANTS,
 }
