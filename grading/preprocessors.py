@@ -37,8 +37,33 @@ class SandboxedExecute(Execute):
         return kc
 
     def preprocess(self, nb, resources=None, km=None):
+        """Run the notebook in the sandbox with a fresh secret for its probes' seeds, then let the
+        judge (:mod:`grading.judge`, in this process) decide every graded cell that has a probe."""
+        from . import judge
+
         self._budget = OutputBudget(self.cell_output_bytes, self.notebook_output_bytes)
-        return super().preprocess(nb, resources, km)
+        master = self._master(resources)
+        secret = judge.new_secret()
+        seeded = judge.seed_cells(nb, secret)
+        try:
+            nb, resources = super().preprocess(nb, resources, km)
+        finally:
+            judge.unseed_cells(nb, seeded)
+        if master is not None:
+            judge.judge_notebook(nb, master, secret)
+        return nb, resources
+
+    def _master(self, resources):
+        """The master of the notebook being graded (``source/<assignment>/<notebook>.ipynb`` of the
+        course), or None outside a course (then nothing is judged)."""
+        from pathlib import Path
+
+        from .judge import Master
+
+        info = (resources or {}).get("nbgrader", {})
+        root = self.config.CourseDirectory.get("root") or "."
+        path = Path(root) / "source" / str(info.get("assignment", "")) / f"{info.get('notebook', '')}.ipynb"
+        return Master(path) if info.get("assignment") and path.is_file() else None
 
     def process_message(self, msg, cell, cell_index):
         if self._budget is not None:
