@@ -166,10 +166,11 @@ VARIANTS = {
     "relu_from_framework": ("ps1", {
         "relu": [("return x * self.mask", "return fw.ReLU().forward(x) if x is None else x * self.mask")],
     }, {"test_relu_forward", "test_relu_backward"}),
-    # the classic bug: dW transposed; the closing run trains with it and fails too
+    # the classic bug: dW transposed; the fused update (compared with the true one) and the
+    # closing run use it and fail too
     "dW_transposed": ("ps1", {
         "linear": [("self.dW = x.T @ grad_out", "self.dW = (x.T @ grad_out).T")],
-    }, {"test_linear_backward", "test_closing_run"}),
+    }, {"test_linear_backward", "test_linear_fused", "test_closing_run"}),
     **PS2_VARIANTS,
     **PS3_VARIANTS,
     **PS4_VARIANTS,
