@@ -32,7 +32,7 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 
-from .recorded import Tampered, cases_of, compare, error_name
+from .recorded import Tampered, cases_of, checker, compare, error_name
 
 PROBE = re.compile(r"""@hidden_probe\(\s*("[^"\\\n]*"|'[^'\\\n]*')\s*\)""")
 REFERENCE_TAG = "reference"
@@ -106,9 +106,9 @@ def _quiet_output():
 
 
 @contextlib.contextmanager
-def _judging():
+def _judging(check):
     """While a test cell is replayed: its visible checks are defined, not run, and its probe
-    records for the judge."""
+    records for the judge, comparing with ``check``."""
     import framework.exercises as exercises
     from framework.exercises.probes import judge_session
 
@@ -116,20 +116,27 @@ def _judging():
         visible = exercises.visible_check
         exercises.visible_check = lambda exercise, points: (lambda check: check)
         try:
-            with judge_session() as runs, _quiet_output():
+            with judge_session(check) as runs, _quiet_output():
                 yield runs
         finally:
             exercises.visible_check = visible
 
 
-def replay(master: Master, grade_id: str, seed: int):
-    """The reference's recorder of a graded cell's probe, run with ``seed``; None without a probe."""
+def exercise_of(source: str) -> str | None:
+    """The exercise a test cell's probe records, or None if it has no probe."""
+    import ast
+
+    found = PROBE.search(source)
+    return None if found is None else str(ast.literal_eval(found.group(1)))
+
+
+def replay(master: Master, grade_id: str, seed: int, student_cases=None):
+    """The reference's recorder of a graded cell's probe, run with ``seed``, each value compared
+    at once with the student's record at the same place (``student_cases``)."""
     source = master.tests[grade_id]
-    if not PROBE.search(source):
-        return None
     seeded = PROBE.sub(lambda m: f"@hidden_probe({m.group(1)}, seed={seed})", source)
     namespace = master.namespace()
-    with _judging() as runs:
+    with _judging(None if student_cases is None else checker(student_cases)) as runs:
         exec(compile(seeded, f"<test cell {grade_id} of {master.path.name}>", "exec"), namespace)
     if len(runs) != 1:
         raise RuntimeError(f"the test cell {grade_id} of {master.path.name} ran {len(runs)} probes, not one")
@@ -150,14 +157,17 @@ def kernel_records(cell, exercise: str):
     return cases_of(found[0], exercise)
 
 
-def reason(cell, exercise: str, reference) -> str | None:
-    """Why the cell earns nothing (one line), or None when its records match the reference's."""
+def reason(cell, master: Master, grade_id: str, seed: int) -> str | None:
+    """Why the cell earns nothing (one line: "" for not done, "timeout"), or None when the
+    records its kernel showed match the reference's."""
+    exercise = exercise_of(master.tests[grade_id])
     try:
         cases = kernel_records(cell, exercise)
     except Tampered as err:
         return f"{exercise}: the records were tampered with ({err})"
     if cases is None:
         return _no_records(cell, exercise)
+    reference = replay(master, grade_id, seed, cases)
     try:
         problem = compare(cases, reference.cases)
     except Tampered as err:
@@ -201,10 +211,10 @@ def judge_notebook(nb, master: Master, secret: bytes) -> dict[str, str | None]:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if cell.cell_type != "code" or not utils.is_grade(cell) or grade_id not in master.tests:
             continue
-        reference = replay(master, grade_id, cell_seed(secret, grade_id))
-        if reference is None:
+        exercise = exercise_of(master.tests[grade_id])
+        if exercise is None:
             continue
-        why = reason(cell, reference.exercise, reference)
-        cell.outputs = verdict_outputs(reference.exercise, why)
+        why = reason(cell, master, grade_id, cell_seed(secret, grade_id))
+        cell.outputs = verdict_outputs(exercise, why)
         results[grade_id] = why
     return results

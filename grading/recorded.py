@@ -169,6 +169,17 @@ def _measured(got, expected, how) -> str | None:
     return None
 
 
+def checker(student_cases):
+    """The ``check`` a judge's recorder calls for each reference value (see
+    ``framework.exercises.probes.JudgeRecorder``): the student's record at the same place judged."""
+    def check(case, index, label, expected, how):
+        if case >= len(student_cases) or index >= len(student_cases[case][1]):
+            return None   # missing: compare() says so
+        got_label, got = student_cases[case][1][index]
+        return None if got_label != label else judged(got, expected, how)
+    return check
+
+
 def compare(student_cases, reference_cases) -> str | None:
     """The first difference between a kernel's cases and the reference's, as "<case>: <label>:
     <what>"; "not done" when the student's code raised NotImplementedError; None if none."""
@@ -188,7 +199,7 @@ def compare(student_cases, reference_cases) -> str | None:
                 raise Tampered(f"a record is labelled {label[:40]!r} where the probe writes {item['label']!r}")
             if item.get("note"):
                 continue
-            problem = judged(value, item["value"], item["how"])
+            problem = item["problem"] if "problem" in item else judged(value, item["value"], item["how"])
             if problem:
                 return f"{ref['case']}: {item['label']}: {problem}"
         if len(records) > len(ref["records"]):

@@ -85,50 +85,55 @@ class Recorder:
 
     def value(self, label, value, **how):
         """Records ``value`` under ``label`` in the current case (``how``: how the judge compares)."""
-        self._current("value").append({"label": str(label), "value": self._keep(value), **self._how(how)})
+        self._current("value").append({"label": str(label), "value": encode(value)})
 
     def note(self, label, value):
         """Records ``value`` for the judge's messages, never compared."""
-        self._current("note").append({"label": str(label), "value": self._keep(value), "note": True})
+        self._current("note").append({"label": str(label), "value": encode(value), "note": True})
 
     def _current(self, what):
         if self._case is None:
             raise RuntimeError(f"rec.{what}() outside `with rec.case(...)`: every record belongs to a case")
         return self._case["records"]
 
-    def _keep(self, value):
-        return encode(value)
-
-    def _how(self, how):
-        return {}
-
     def payload(self):
         return {"exercise": self.exercise, "cases": self.cases}
 
 
 class JudgeRecorder(Recorder):
-    """The judge's recorder: keeps the reference's values as they are, and how to compare them."""
+    """The judge's recorder: keeps the reference's values as they are, and how to compare them;
+    with ``check``, compares each value at once (while the probe's variables, which ``hints``
+    and ``measure`` may read, still hold this case's inputs): ``check(case index, record index,
+    label, value, how)`` returns what is wrong with the student's record, or None."""
 
-    def _keep(self, value):
-        return value
+    def __init__(self, exercise, check=None):
+        super().__init__(exercise)
+        self.check = check
 
-    def _how(self, how):
+    def value(self, label, value, **how):
         unknown = set(how) - {"tol", "exact", "exact_dtype", "hints", "measure", "within", "at_least"}
         if unknown:
             raise TypeError(f"rec.value() got unknown options {sorted(unknown)}")
-        return {"how": how}
+        records = self._current("value")
+        entry = {"label": str(label), "value": value, "how": how}
+        if self.check is not None:
+            entry["problem"] = self.check(len(self.cases) - 1, len(records), str(label), value, how)
+        records.append(entry)
+
+    def note(self, label, value):
+        self._current("note").append({"label": str(label), "value": value, "note": True})
 
 
 @contextlib.contextmanager
-def judge_session():
+def judge_session(check=None):
     """While the judge replays a test cell: ``hidden_probe`` records with :class:`JudgeRecorder`
-    into the list this yields, instead of showing the records in a notebook."""
+    (comparing with ``check``) into the list this yields, instead of showing the records."""
     runs = []
-    _judging.runs = runs
+    _judging.runs, _judging.check = runs, check
     try:
         yield runs
     finally:
-        _judging.runs = None
+        _judging.runs = _judging.check = None
 
 
 def hidden_probe(exercise, seed=0):
@@ -137,7 +142,7 @@ def hidden_probe(exercise, seed=0):
     output of type :data:`MIME`; in the judge: to the judge)."""
     def run(probe):
         runs = getattr(_judging, "runs", None)
-        rec = Recorder(exercise) if runs is None else JudgeRecorder(exercise)
+        rec = Recorder(exercise) if runs is None else JudgeRecorder(exercise, _judging.check)
         rng = np.random.default_rng(int(seed))
         with quiet():
             try:
