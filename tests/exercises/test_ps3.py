@@ -1,6 +1,6 @@
 """framework.exercises, the helpers of assignment 3's test cells: strict_floats (NumPy's floating-point
-errors as failed checks), ReferenceClassifier (what a notebook's classifier is compared with, and the
-model a trainer is tested with), check_train_loop (a trainer's typical mistakes by name), toy_accuracy and
+errors as failed checks), ReferenceClassifier (the grader's classifier), LoopModel, MarginLoss and loop_points
+(the stand-ins a trainer is tested with), check_train_loop (a trainer's typical mistakes by name), toy_accuracy and
 check_toy_target (the trained models' targets), sigmoid_backward_is_right and sigmoid_is_stable.
 
 A notebook's code is simulated by source run with ``exec`` in a namespace named ``__main__``, as its
@@ -220,6 +220,14 @@ MISTAKES = {
          r"extra pass after model.backward")),
     "not a dict": ([("return history", "return history['loss'], history['accuracy']")],
                    r"train must return a dict with the keys 'loss' and 'accuracy'"),
+    "no lr passed on": ([("model.backward(loss_fn.backward(), lr=lr)", "model.backward(loss_fn.backward())")],
+                        r"train called model.backward with lr=None, not the lr=0.5 it was given"),
+    "the loss computed twice": ([("total_loss += loss_fn(logits, y[idx]) * len(idx)",
+                                  "loss_fn(logits, y[idx])\n            total_loss += loss_fn(logits, y[idx]) * len(idx)")],
+                                r"train called loss_fn 18 times for 9 batches"),
+    "the accuracy of the labels, not the logits' side": (
+        [("correct += int(np.sum((logits >= 0) == (y[idx] == 1)))", "correct += int(np.sum((logits >= 0.5) == (y[idx] == 1)))")],
+        r"history\['accuracy'\] is .*but the logits of the forward passes classify .* \(logit >= 0 for class 1"),
 }
 
 
@@ -248,6 +256,54 @@ def test_check_train_loop_accepts_a_shuffle_of_arange_and_an_extra_forward_befor
                     ("correct += int(np.sum((logits >= 0) == (y[idx] == 1)))",
                      "correct += int(np.sum(model.predict(x[idx]) == y[idx]))")])
     ex.check_train_loop(same, n=10, batch_size=4, epochs=3)
+
+
+def test_loop_model_and_margin_loss_gradients_and_records():
+    x, y = ex.loop_points(7, seed=3)
+    assert x.shape == (7, 3) and np.array_equal(x[:, 0], np.arange(7)) and set(np.unique(y)) <= {0, 1}
+    model, loss = ex.LoopModel(seed=2), ex.MarginLoss()
+    idx = np.array([5, 1, 3])
+    value = loss(model(x[idx]), y[idx])
+    np.testing.assert_allclose(value, np.mean((model(x[idx]) - (2 * y[idx] - 1)) ** 2) / 2, rtol=1e-14)
+    w = model.w.copy()
+
+    def f(v):
+        return ex.MarginLoss()(ex.LoopModel(seed=2).forward(v), y[idx])
+
+    model.forward(x[idx])
+    dx = model.backward(loss.backward())
+    np.testing.assert_allclose(dx, fw.numerical_gradient(f, x[idx].copy()), rtol=1e-6, atol=1e-9)
+    dw = fw.numerical_gradient(lambda v: ex.MarginLoss()(x[idx][:, 1:] @ v + model.b, y[idx]), w.copy())
+    np.testing.assert_allclose(model.dw, dw, rtol=1e-6, atol=1e-9)
+    model.forward(x[idx])
+    model.backward(loss.backward(), lr=0.1)
+    np.testing.assert_allclose(model.w, w - 0.1 * model.dw, rtol=1e-14)
+    assert [b.tolist() for b in model.batches] == [[5, 1, 3]] * 2 and model.lrs == [None, 0.1] and model.forwards == 4
+    assert loss.sizes == [3] and len(loss.values) == 1
+    x32, _ = ex.loop_points(4, dtype=np.float32)
+    model32 = ex.LoopModel(dtype=np.float32)
+    out = model32.forward(x32)
+    assert out.dtype == np.float32 and ex.MarginLoss()(out, np.array([0, 1, 1, 0])) > 0
+    assert ex.MarginLoss().forward(out, np.array([0, 1, 1, 0])) == pytest.approx(np.mean((out - [-1, 1, 1, -1]) ** 2) / 2)
+
+
+def test_the_visible_helpers_need_no_reference_of_assignment_3(monkeypatch):
+    """In the kernel that grades assignment 3 the framework's Sigmoid, sigmoid, binary cross-entropy and fit
+    raise NotImplementedError (a student's edition): the helpers the visible checks call must not need them."""
+    def absent(*args, **kwargs):
+        raise NotImplementedError("an exercise of ps3")
+
+    for target in ("framework.activations.Sigmoid.forward", "framework.activations.Sigmoid.backward",
+                   "framework.losses.BinaryCrossEntropyWithLogits.forward",
+                   "framework.losses.BinaryCrossEntropyWithLogits.backward", "framework.training.fit",
+                   "framework.exercises.ps3.sigmoid", "framework.activations.sigmoid"):
+        monkeypatch.setattr(target, absent)
+    ex.check_train_loop(trainer(), n=11, batch_size=3, epochs=3, lr=0.3, seed=7)
+    sigmoids = notebook(SIGMOIDS)
+    assert ex.sigmoid_backward_is_right(sigmoids["Stable"]) and not ex.sigmoid_backward_is_right(sigmoids["MissingFactor"])
+    assert ex.sigmoid_is_stable(sigmoids["Stable"]) and not ex.sigmoid_is_stable(sigmoids["Textbook"])
+    with pytest.raises(NotImplementedError):
+        ex.ReferenceClassifier.mlp([2, 3, 1]).predict_proba(np.zeros((2, 2)))
 
 
 def test_fit_runs_the_loop_of_the_text():
