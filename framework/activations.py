@@ -10,11 +10,13 @@ from .module import Module
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)) without overflow: exp is only ever taken of -|x|. Same shape as x."""
+    # BEGIN REFERENCE ps3
     x = np.asarray(x)
     if x.dtype.kind != "f":
         x = x.astype(np.float64)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+    # END REFERENCE ps3
 
 
 class ReLU(Module):
@@ -28,14 +30,18 @@ class ReLU(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, ...) -> out: same shape. Caches the mask x > 0."""
         require_float(self, "input", x)
+        # BEGIN REFERENCE ps1
         self._cache = mask = x > 0
         return x * mask
+        # END REFERENCE ps1
 
     def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
         """grad_out: the shape of x -> dx: the same shape. No parameters, so lr is unused."""
         mask = self._cached()
         self._check_grad_out(grad_out, mask.shape)
+        # BEGIN REFERENCE ps1
         return grad_out * mask
+        # END REFERENCE ps1
 
 
 class LeakyReLU(Module):
@@ -52,13 +58,17 @@ class LeakyReLU(Module):
         """x: (N, ...) -> out: same shape. Caches x."""
         require_float(self, "input", x)
         self._cache = x
+        # BEGIN REFERENCE ps1 ReLU.forward
         return np.where(x > 0, x, self.slope * x)
+        # END REFERENCE ps1
 
     def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
         """grad_out: the shape of x -> dx: the same shape. No parameters, so lr is unused."""
         x = self._cached()
         self._check_grad_out(grad_out, x.shape)
+        # BEGIN REFERENCE ps1 ReLU.backward
         return grad_out * np.where(x > 0, 1.0, self.slope).astype(grad_out.dtype, copy=False)
+        # END REFERENCE ps1
 
     def extra_repr(self) -> str:
         return f"slope={self.slope}"
@@ -73,14 +83,18 @@ class Sigmoid(Module):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, ...) -> out: same shape. Caches out."""
         require_float(self, "input", x)
+        # BEGIN REFERENCE ps3
         self._cache = out = sigmoid(x)
         return out
+        # END REFERENCE ps3
 
     def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
         """grad_out: the shape of x -> dx: the same shape. No parameters, so lr is unused."""
         out = self._cached()
         self._check_grad_out(grad_out, out.shape)
+        # BEGIN REFERENCE ps3
         return grad_out * out * (1 - out)
+        # END REFERENCE ps3
 
 
 class Tanh(Module):

@@ -121,6 +121,7 @@ class Conv2d(Module):
         x: (N, C_in, H, W) -> out: (N, C_out, H_out, W_out). Caches the im2col matrix for backward.
         """
         x = self._checked_input(x)
+        # BEGIN REFERENCE ps1 Linear.forward
         N, (Ho, Wo), Co = x.shape[0], self.output_size(x.shape[2:]), self.out_channels
         cols = self._columns(x, (Ho, Wo))  # (H_out, C_in*kH*kW, W_out*N)
         self._cache = (x.shape, cols)
@@ -131,6 +132,7 @@ class Conv2d(Module):
         if self.bias == "untied":
             out += self.b
         return out
+        # END REFERENCE ps1
 
     def backward(self, grad_out: np.ndarray, lr: float | None = None, *, input_grad: bool = True) -> np.ndarray | None:
         """Each output pixel sends grad_out[n, o, i, j] back through its window:
@@ -145,6 +147,7 @@ class Conv2d(Module):
         """
         x_shape, cols = self._cached()
         grad_out = self._checked_grad_out(grad_out, x_shape)
+        # BEGIN REFERENCE ps1 Linear.backward
         N, Co, Ho, Wo = grad_out.shape
         g = np.ascontiguousarray(grad_out.transpose(2, 1, 3, 0)).reshape(Ho, Co, Wo * N)  # like out in forward
         dx = self._input_gradient(g, x_shape) if input_grad else None
@@ -158,6 +161,7 @@ class Conv2d(Module):
             if self.b is not None:
                 self.b -= lr * self.db
         return dx
+        # END REFERENCE ps1
 
     # -- im2col and back, with the batch innermost -----------------------------
     def _columns(self, x: np.ndarray, out_size: Pair) -> np.ndarray:
@@ -179,6 +183,7 @@ class Conv2d(Module):
         Element (p, q) of every window gets W[:, :, p, q].T @ grad_out, added where forward read
         it, one kernel offset at a time (rows of W_out*N numbers again); then the padding is cut
         off. (One product per offset keeps each in cache: 10 % faster than all window gradients at once.)"""
+        # BEGIN REFERENCE ps1 Linear.backward
         (N, C, H, W), (kH, kW), (pH, pW) = x_shape, self.kernel_size, self.padding
         Ho, Co, Wo = g.shape[0], g.shape[1], g.shape[2] // N
         g = np.ascontiguousarray(g.transpose(1, 0, 2)).reshape(Co, Ho * Wo * N)
@@ -188,6 +193,7 @@ class Conv2d(Module):
                 window_grad = (self.W[:, :, p, q].T @ g).reshape(C, Ho, Wo, N)
                 offset_view(dxp, p, q, (Ho, Wo), self.stride)[...] += window_grad.transpose(3, 0, 1, 2)
         return dxp[:, :, pH : pH + H, pW : pW + W]  # (N, C_in, H, W), batch innermost
+        # END REFERENCE ps1
 
     # -- checks -------------------------------------------------------------
     def _checked_input(self, x: np.ndarray) -> np.ndarray:

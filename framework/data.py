@@ -73,12 +73,16 @@ class ArrayDataset:
         self.arrays = converted
 
     def __len__(self) -> int:
+        # BEGIN REFERENCE ps2 ImageDataset
         return len(self.arrays[0])
+        # END REFERENCE ps2
 
     def __getitem__(self, index: int | slice | np.ndarray) -> tuple[np.ndarray, ...]:
         """index: an int, a slice or an integer array idx: (B,) -> a tuple with one entry per array."""
         try:
+            # BEGIN REFERENCE ps2 ImageDataset
             return tuple([a[index] for a in self.arrays])
+            # END REFERENCE ps2
         except IndexError as err:
             raise IndexError(f"ArrayDataset of {len(self)} examples: {err}") from None
 
@@ -134,10 +138,13 @@ class DataLoader:
 
     def __len__(self) -> int:
         n, b = len(self.dataset), self.batch_size
+        # BEGIN REFERENCE ps2 BatchLoader
         return n // b if self.drop_last else -(-n // b)
+        # END REFERENCE ps2
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
         n, b = len(self.dataset), self.batch_size
+        # BEGIN REFERENCE ps2 BatchLoader
         stop = n - n % b if self.drop_last else n
         if self._batched:  # one fancy-indexing call per batch
             order = self.rng.permutation(n) if self.shuffle else np.arange(n)
@@ -148,9 +155,11 @@ class DataLoader:
             indices: Sequence[int] = self.rng.permutation(n).tolist() if self.shuffle else range(n)
             for start in range(0, stop, b):
                 yield self._collate([self.dataset[i] for i in indices[start:start + b]])
+        # END REFERENCE ps2
 
     def _collate(self, examples: list[Any]) -> tuple[np.ndarray, ...]:
         """A list of B examples, each a tuple of fields (or one array) -> a tuple of arrays (B, ...)."""
+        # BEGIN REFERENCE ps2 BatchLoader
         if isinstance(examples[0], dict):
             raise TypeError(f"DataLoader cannot batch examples that are dicts (from {short_repr(self.dataset)}): "
                             "return a tuple of arrays, e.g. (x, y), from __getitem__")
@@ -166,6 +175,7 @@ class DataLoader:
                     f"{err} (every example needs the same number of fields, each of the same shape)"
                 ) from None
         return tuple(fields)
+        # END REFERENCE ps2
 
     def __repr__(self) -> str:
         return (
@@ -241,6 +251,7 @@ def one_hot(labels: np.ndarray, num_classes: int | None = None, dtype: np.dtype 
     ``num_classes`` C defaults to ``labels.max() + 1``. Floating-point labels are accepted when
     they hold whole numbers. Raises ValueError naming the first offending label and its index.
     """
+    # BEGIN REFERENCE ps2
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"one_hot expected labels of shape (N,), got {shape_str(labels.shape)}")
@@ -274,6 +285,7 @@ def one_hot(labels: np.ndarray, num_classes: int | None = None, dtype: np.dtype 
     out = np.zeros((len(labels), num_classes), dtype=dtype)
     out[np.arange(len(labels)), labels] = 1
     return out
+    # END REFERENCE ps2
 
 
 def balanced_subset(x: np.ndarray, y: np.ndarray, n_per_class: int, *, seed: Seed = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -288,6 +300,7 @@ def balanced_subset(x: np.ndarray, y: np.ndarray, n_per_class: int, *, seed: See
     if not _is_int(n_per_class) or n_per_class < 1:
         raise ValueError(f"balanced_subset expected n_per_class to be a positive integer, got {n_per_class!r}")
     rng = as_rng(seed)
+    # BEGIN REFERENCE ps4
     chosen = []
     for c in np.unique(y):
         members = np.flatnonzero(y == c)
@@ -298,3 +311,4 @@ def balanced_subset(x: np.ndarray, y: np.ndarray, n_per_class: int, *, seed: See
         chosen.append(rng.choice(members, size=n_per_class, replace=False))
     idx = rng.permutation(np.concatenate(chosen))
     return x[idx], y[idx]
+    # END REFERENCE ps4

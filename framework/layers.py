@@ -56,9 +56,11 @@ class Linear(Module):
         x: (N, D) -> out: (N, M). Caches x for backward.
         """
         x = self._checked_input(x)
+        # BEGIN REFERENCE ps1
         self._cache = x
         out = x @ self.W
         return out if self.b is None else out + self.b
+        # END REFERENCE ps1
 
     def backward(self, grad_out: np.ndarray, lr: float | None = None, *, input_grad: bool = True) -> np.ndarray | None:
         """dx = grad_out @ W.T, dW = x.T @ grad_out, db = grad_out summed over the batch.
@@ -71,6 +73,7 @@ class Linear(Module):
         """
         x = self._cached()
         grad_out = self._checked_grad_out(grad_out)
+        # BEGIN REFERENCE ps1
         dx = grad_out @ self.W.T if input_grad else None
         self.dW = x.T @ grad_out
         if self.b is not None:
@@ -80,6 +83,7 @@ class Linear(Module):
             if self.b is not None:
                 self.b -= lr * self.db
         return dx
+        # END REFERENCE ps1
 
     def _checked_input(self, x: object) -> np.ndarray:
         """x as an (N, D) array of the weights' dtype, or a ShapeError that says what is wrong."""

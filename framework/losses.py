@@ -140,6 +140,7 @@ class SoftmaxCrossEntropy(Loss):
         logits: (N, C); target: (N,) labels or (N, C) one-hot -> the mean loss, a float.
         """
         target, labels = self._check(logits, target)
+        # BEGIN REFERENCE ps1
         if not np.isfinite(logits).all() and not np.isfinite(logits.max(axis=1)).all():
             self._finite(float("nan"), logits)  # a row's max is inf or NaN: say so before inf - inf makes NaN
         log_probs = log_softmax(logits, axis=1)  # (N, C)
@@ -155,6 +156,7 @@ class SoftmaxCrossEntropy(Loss):
         self._require_weight(total)
         self._cache = (log_probs, target, labels, sw, total)
         return self._finite(weighted_nll / total, logits)
+        # END REFERENCE ps1
 
     def _weights(self, logits: np.ndarray) -> np.ndarray:
         """The class weights in the logits' dtype, or ones: (C,)."""
@@ -173,6 +175,7 @@ class SoftmaxCrossEntropy(Loss):
 
         -> dlogits: (N, C), the gradient of the mean loss.
         """
+        # BEGIN REFERENCE ps1
         log_probs, target, labels, sw, total = self._cached()
         probs = np.exp(log_probs)  # (N, C): softmax(z_i) in row i
         if labels:
@@ -180,6 +183,7 @@ class SoftmaxCrossEntropy(Loss):
             probs *= (sw / total)[:, None]  # times w_i / sum_i w_i
             return probs
         return (probs * sw[:, None] - target) / total  # target: the rows weighted by class
+        # END REFERENCE ps1
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({'class_weights=...' if self.class_weights is not None else ''})"
@@ -198,14 +202,18 @@ class BinaryCrossEntropyWithLogits(Loss):
         t = _same_shape_target(self, logits, target)
         if t.size and (t.min() < 0 or t.max() > 1):
             raise ValueError(f"{self!r}: targets must lie in [0, 1], got values in [{t.min()}, {t.max()}]")
+        # BEGIN REFERENCE ps3
         loss = (np.maximum(logits, 0) - logits * t + np.log1p(np.exp(-np.abs(logits)))).mean()
         self._cache = (logits, t)
         return self._finite(loss, logits)
+        # END REFERENCE ps3
 
     def backward(self) -> np.ndarray:
         """-> dlogits: the shape of the logits."""
+        # BEGIN REFERENCE ps3
         logits, t = self._cached()
         return (sigmoid(logits) - t) / logits.dtype.type(logits.size)
+        # END REFERENCE ps3
 
 
 class MSELoss(Loss):

@@ -27,6 +27,7 @@ def conv2d_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, stride: P
     x: (N, C, H, W), W: (C_out, C, kH, kW), b: None, (C_out,) (tied: one bias per output
     channel) or (C_out, H_out, W_out) (untied: one per output pixel) -> out: (N, C_out, H_out, W_out).
     """
+    # BEGIN REFERENCE ps1 Linear.forward
     (sH, sW), (kH, kW) = stride, W.shape[2:]
     xp = pad(x, padding)
     Ho, Wo = output_size(x.shape[2:], (kH, kW), stride, padding)
@@ -37,6 +38,7 @@ def conv2d_forward(x: np.ndarray, W: np.ndarray, b: np.ndarray | None, stride: P
     if b is not None:
         out += b.reshape(-1, 1, 1) if b.ndim == 1 else b
     return out
+    # END REFERENCE ps1
 
 
 def conv2d_backward(
@@ -51,6 +53,7 @@ def conv2d_backward(
     grad_out: (N, C_out, H_out, W_out), x: (N, C, H, W), W: (C_out, C, kH, kW)
     -> dx: (N, C, H, W), dW: (C_out, C, kH, kW), db: (C_out,).
     """
+    # BEGIN REFERENCE ps1 Linear.backward
     (sH, sW), (pH, pW), (kH, kW) = stride, padding, W.shape[2:]
     xp = pad(x, padding)
     dxp, dW = np.zeros_like(xp, dtype=grad_out.dtype), np.zeros_like(W, dtype=grad_out.dtype)
@@ -60,6 +63,7 @@ def conv2d_backward(
         dW[o] += g * xp[n, :, i * sH : i * sH + kH, j * sW : j * sW + kW]
     dx = dxp[:, :, pH : pH + x.shape[2], pW : pW + x.shape[3]]
     return dx, dW, grad_out.sum(axis=(0, 2, 3))
+    # END REFERENCE ps1
 
 
 def maxpool2d_forward(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:

@@ -44,6 +44,7 @@ class Sequential(Module):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, ...), what the first layer takes -> what the last layer gives."""
+        # BEGIN REFERENCE ps1
         i = 0
         try:
             for i, layer in enumerate(self.layers):
@@ -52,6 +53,7 @@ class Sequential(Module):
             raise ShapeError(f"layer {i} of Sequential: {err}") from None
         self._cache = True
         return x
+        # END REFERENCE ps1
 
     def backward(self, grad_out: np.ndarray, lr: float | None = None, *, input_grad: bool = True) -> np.ndarray | None:
         """Pass ``grad_out`` back through the layers, last to first; returns dx (None with ``input_grad=False``).
@@ -59,6 +61,7 @@ class Sequential(Module):
         grad_out: the shape of the output -> dx: the shape of x. ``input_grad=False`` lets the
         first layer skip dx, the gradient with respect to the data, which training never needs.
         """
+        # BEGIN REFERENCE ps1
         self._cached()
         i = len(self.layers) - 1
         try:
@@ -70,6 +73,7 @@ class Sequential(Module):
         except ShapeError as err:
             raise ShapeError(f"layer {i} of Sequential: {err}") from None
         return grad_out if input_grad else None
+        # END REFERENCE ps1
 
     def _first_layer_skips_dx(self, layer: Module) -> bool:
         """Whether the first layer takes ``input_grad=False``, asked once per first layer.

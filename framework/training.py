@@ -114,7 +114,9 @@ def _labels(scores: np.ndarray) -> np.ndarray:
     """Predicted labels (N,) from logits: the argmax of (N, C), or class 1 where one logit is > 0."""
     if _multiclass(scores):
         return scores.argmax(axis=1)
+    # BEGIN REFERENCE ps3 predict
     return (scores.reshape(len(scores)) > 0).astype(np.int64)
+    # END REFERENCE ps3
 
 
 def _correct(scores: np.ndarray, y: np.ndarray) -> int:
@@ -187,6 +189,7 @@ def evaluate(model: Any, loss: Any, data: Batches | tuple[np.ndarray, np.ndarray
     The loss is averaged over examples, so a short last batch counts for what it holds.
     BLAS runs on ``threads`` threads, one by default (see :func:`framework.threads.blas_threads`).
     """
+    # BEGIN REFERENCE ps2
     total, seen, correct = 0.0, 0, 0
     with limit_blas_threads(threads, "evaluate"), _eval_mode(model):
         for x, y in _batches(data, batch_size, "evaluate"):
@@ -197,6 +200,7 @@ def evaluate(model: Any, loss: Any, data: Batches | tuple[np.ndarray, np.ndarray
     if seen == 0:
         raise ValueError("evaluate: the data holds no examples")
     return Evaluation(total / seen, correct / seen)
+    # END REFERENCE ps2
 
 
 def _scores(model: Any, x: np.ndarray, batch_size: int, threads: int | None) -> np.ndarray:
@@ -211,7 +215,11 @@ def predict_proba(model: Any, x: np.ndarray, *, batch_size: int = 1024, threads:
     """Class probabilities: x: (N, ...) -> (N, C) by softmax of the logits, or (N,) by
     sigmoid when the model outputs one logit per row (binary). BLAS on ``threads`` threads (default 1)."""
     scores = _scores(model, x, batch_size, threads)
-    return softmax(scores, axis=1) if _multiclass(scores) else sigmoid(scores.reshape(len(scores)))
+    if _multiclass(scores):
+        return softmax(scores, axis=1)
+    # BEGIN REFERENCE ps3 predict_proba
+    return sigmoid(scores.reshape(len(scores)))
+    # END REFERENCE ps3
 
 
 def predict(model: Any, x: np.ndarray, *, batch_size: int = 1024, threads: int | None = None) -> np.ndarray:
@@ -279,6 +287,7 @@ def _fit(model: Any, loss: Any, optimizer_or_lr: Optimizer | float, train_loader
          val_loader: Batches | tuple[np.ndarray, np.ndarray] | None, *, epochs: int, early_stopping: EarlyStopping | None,
          schedule: Callable[[int], float] | None, progress: bool | str, threads: int, log: TensorBoardLog | None = None) -> History:
     """fit's loop, run under its thread limit."""
+    # BEGIN REFERENCE ps3 train
     optimizer, lr = _learning_rate(optimizer_or_lr)
     if not (isinstance(epochs, numbers.Integral) and epochs >= 1):
         raise ValueError(f"fit: epochs must be an integer >= 1, got {epochs!r}")
@@ -350,8 +359,10 @@ def _fit(model: Any, loss: Any, optimizer_or_lr: Optimizer | float, train_loader
             history.val_loss.append(val.loss)
             history.val_acc.append(val.accuracy)
             text += f", val_loss={val.loss:.4f}, val_acc={val.accuracy:.4f}"
-            min_delta = early_stopping.min_delta if early_stopping is not None else 0.0
-            waited = 0 if val.loss < best_loss - min_delta else waited + 1
+            if early_stopping is not None:
+                # BEGIN REFERENCE ps4 train_with_early_stopping
+                waited = 0 if val.loss < best_loss - early_stopping.min_delta else waited + 1
+                # END REFERENCE ps4
             if val.loss < best_loss:
                 best_loss, history.best_epoch = val.loss, epoch
                 if early_stopping is not None and early_stopping.restore_best:
@@ -379,6 +390,7 @@ def _fit(model: Any, loss: Any, optimizer_or_lr: Optimizer | float, train_loader
         history.stop_reason += f"{'; ' if history.stop_reason else ''}weights restored from epoch {history.best_epoch}"
     _set_mode(model, False)
     return history
+    # END REFERENCE ps3
 
 
 def _epoch_scalars(history: History) -> dict[str, float]:

@@ -39,9 +39,11 @@ def _read_split(images_path: Path, labels_path: Path, num_classes: int) -> tuple
 
 def _to_float(images: np.ndarray, flatten: bool) -> np.ndarray:
     """uint8 images: (N, 28, 28) -> float32 in [0, 1]: (N, 784) when flatten, else (N, 28, 28)."""
+    # BEGIN REFERENCE ps2 flatten_and_scale
     if flatten:
         images = images.reshape(len(images), -1)
     return np.divide(images, np.float32(255), dtype=np.float32)
+    # END REFERENCE ps2
 
 
 def _load_image_set(name: str, data_dir: str | os.PathLike | None, flatten: bool, download: bool) -> LabeledData:

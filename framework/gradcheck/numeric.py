@@ -27,16 +27,19 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
     Returns an array of x's shape.
     """
     require_float64(x, eps)
+    # BEGIN REFERENCE ps1
     grad = np.zeros(x.shape)
     for i in np.ndindex(x.shape):
         f_plus, f_minus = values_beside(f, x, i, eps)
         grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
+    # END REFERENCE ps1
 
 
 def values_beside(f: Callable[[np.ndarray], float], x: np.ndarray, i: tuple[int, ...], eps: float) -> tuple[float, float]:
     """f(x + eps e_i) and f(x - eps e_i): entry i of x is moved in place, and put back exactly
     afterwards, even when f raises."""
+    # BEGIN REFERENCE ps1 numerical_gradient
     old = x[i]
     try:
         x[i] = old + eps
@@ -46,6 +49,7 @@ def values_beside(f: Callable[[np.ndarray], float], x: np.ndarray, i: tuple[int,
     finally:
         x[i] = old
     return f_plus, f_minus
+    # END REFERENCE ps1
 
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:

@@ -46,6 +46,7 @@ def slopes_at(f: Function, x: np.ndarray, eps: float, indices: np.ndarray | None
     x: float64 array, moved in place one entry at a time and put back exactly.
     """
     require_float64(x, eps)
+    # BEGIN REFERENCE ps1 numerical_gradient
     central, right, left = (np.full(x.shape, np.nan) for _ in range(3))
     f0 = float(f(x))
     for i in range(x.size) if indices is None else indices:
@@ -54,6 +55,7 @@ def slopes_at(f: Function, x: np.ndarray, eps: float, indices: np.ndarray | None
         central[at] = (f_plus - f_minus) / (2 * eps)
         right[at], left[at] = (f_plus - f0) / eps, (f0 - f_minus) / eps
     return Slopes(central, right, left, f0)
+    # END REFERENCE ps1
 
 
 def gradient_skipping_kinks(
