@@ -9,8 +9,9 @@ Prints, per mode and worker count: the wall time of the whole class, seconds per
 (wall / students), the median time nbgrader took for one student, and the projection for a
 class of 100; then the sandbox's cost per submission. ``--checkout DIR`` also runs DIR's own
 copy of this benchmark (another commit's grading, e.g. a worktree of the commit before the
-sandbox) on a class of the same size, with the same workers, once per round, and compares. The goals: 100
-students in a few minutes on 2 cores; the sandbox at most 25 % slower than grading without.
+sandbox, or before judged grading: then its sandboxed rows) on a class of the same size, with the same
+workers, once per round, and compares. The goals: 100 students in a few minutes on 2 cores; the sandbox
+at most 25 % slower than grading without; the judge at most 25 % slower than the commit before it.
 """
 
 from __future__ import annotations
@@ -43,18 +44,21 @@ TARGET = 1.25  # the sandbox's time over grading without it, at most
 
 
 def checkout_figures(folder: Path, students: int, workers: list[int]) -> dict[int, float]:
-    """Seconds per submission at each worker count, from ``folder``'s own bench_grading.py."""
+    """Seconds per submission at each worker count, from ``folder``'s own bench_grading.py: its
+    sandboxed rows when it has a sandbox (the commit before judged grading), else its only rows
+    (a commit before the sandbox)."""
     env = {**os.environ, "PYTHONPATH": str(folder)}  # its grading and framework, not this checkout's
-    cmd = [sys.executable, str(folder / "benchmarks" / "bench_grading.py"), "--students", str(students),
-           "--workers", *map(str, workers)]
+    script = folder / "benchmarks" / "bench_grading.py"
+    modes = ["--modes", "sandbox"] if "--modes" in script.read_text(encoding="utf-8") else []
+    cmd = [sys.executable, str(script), "--students", str(students), "--workers", *map(str, workers), *modes]
     done = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"the benchmark of {folder} failed:\n{done.stdout}\n{done.stderr}")
     figures = {}
-    for line in done.stdout.splitlines():  # "workers wall s/submission median 100-students", maybe after a mode
-        numbers = re.findall(r"\d+(?:\.\d+)?", line)
-        if re.match(r"\s*(none\s+)?\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+\d+\s*$", line):
-            figures[int(numbers[0])] = float(numbers[2])
+    for line in done.stdout.splitlines():  # "[mode] workers wall s/submission median 100-students"
+        row = re.match(r"\s*(sandbox\s+|none\s+)?(\d+)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+\d+\s*$", line)
+        if row and (row.group(1) or "sandbox").strip() == "sandbox":
+            figures[int(row.group(2))] = float(row.group(4))
     if not figures:
         raise SystemExit(f"no figures in the output of {folder}'s benchmark:\n{done.stdout}")
     return figures
@@ -117,7 +121,7 @@ def main() -> None:
         if workers in other and ("sandbox", workers) in per:
             ratio = per["sandbox", workers] / other[workers]
             print(f"{args.checkout} at {workers} worker(s): {other[workers]:.2f} s per submission,"
-                  f" {100 * other[workers]:.0f} s for 100 students; the sandbox here: x{ratio:.2f} (target: at most x{TARGET})")
+                  f" {100 * other[workers]:.0f} s for 100 students; here, in the sandbox: x{ratio:.2f} (target: at most x{TARGET})")
     if len(args.workers) > 1 and all((m, w) in per for m in args.modes for w in args.workers):
         for mode in args.modes:
             first, last = args.workers[0], args.workers[-1]
