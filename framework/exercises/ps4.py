@@ -5,8 +5,11 @@
 * ``TimingStandIns`` and ``check_timed_training``: ``timed_training`` run with stand-ins for the
   notebook's ``prepare``, ``train_sgd`` and ``test_accuracy`` that take a known time each, so the
   time it reports can be compared with the time the training took;
-* ``ScriptedEpochs`` and ``check_stopping_run``: ``train_with_early_stopping`` run with stand-ins
-  for ``train_epoch`` and ``evaluate`` that return scripted losses, and ``stop_epoch``, the rule.
+* ``ScriptedEpochs``, ``ScriptedStops`` and ``check_stopping_run``: ``train_with_early_stopping`` run with
+  stand-ins for ``train_epoch`` and ``evaluate`` that return scripted losses and for ``should_stop`` that
+  says stop after a scripted epoch, so the loop is checked without the rule;
+* ``stop_epoch``: the rule itself, for the figures and the grader (a reference of the assignment: the
+  student edition of the framework does not have it until assignment 4 is due).
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from .compare import describe, expect
 from .harness import one_line
 from .standins import Named, ScriptedRun, check_epoch_calls, check_history_lists, numbers_text, substitute
 
-__all__ = ["ScriptedEpochs", "TimingStandIns", "check_balanced_subset", "check_stopping_run", "check_timed_training",
-           "stop_epoch"]
+__all__ = ["ScriptedEpochs", "ScriptedStops", "TimingStandIns", "check_balanced_subset", "check_stopping_run",
+           "check_timed_training", "stop_epoch"]
 
 
 # --------------------------------------------------------------------------- balanced subsets
@@ -189,16 +192,13 @@ def _extra_time(extra: float, measured: dict[str, float], slack: float) -> str:
 def stop_epoch(val_losses: Sequence[float], max_epochs: int, min_delta: float = 1e-4) -> tuple[int, bool]:
     """The rule of the assignment on a sequence of validation losses (epoch e's loss is ``val_losses[e-1]``):
     (the epoch after which training stops, whether the rule stopped it). Training stops after the first
-    epoch e >= 2 whose loss decreased by less than ``min_delta`` since epoch e - 1, or after ``max_epochs``."""
+    epoch e >= 2 whose loss decreased by less than ``min_delta`` since epoch e - 1, or after ``max_epochs``.
+    For the assignment's figures and the grader; no test cell calls it."""
+    # BEGIN REFERENCE ps4
     losses = np.asarray(val_losses[:max_epochs], dtype=np.float64)
     small = np.flatnonzero(losses[:-1] - losses[1:] < min_delta)   # small[k] + 2: an epoch whose decrease is too small
     return (int(small[0]) + 2, True) if len(small) else (max_epochs, False)
-
-
-def _ruled(val_losses: Sequence[float], min_delta: float = 1e-4) -> bool:
-    """In place of the notebook's should_stop while train_with_early_stopping is checked (so that each is
-    checked on its own): :func:`stop_epoch` on the last two losses."""
-    return len(val_losses) > 1 and stop_epoch(list(val_losses)[-2:], 2, min_delta)[1]
+    # END REFERENCE ps4
 
 
 class ScriptedEpochs(ScriptedRun):
@@ -214,25 +214,45 @@ class ScriptedEpochs(ScriptedRun):
         return self.evaluate(model, x, y)
 
 
+_DEFAULT = object()   # an argument not given
+
+
+class ScriptedStops:
+    """Stands in for the notebook's ``should_stop(val_losses, min_delta=1e-4)`` while ``train_with_early_stopping``
+    is checked, so that the loop is checked on its own, whatever the rule: it says stop (True) the
+    ``stop_after``-th time it is asked (never when ``stop_after`` is None), and records what it was given
+    in ``given``: (the losses as floats, min_delta, or 1e-4 when none was given)."""
+
+    def __init__(self, stop_after: int | None) -> None:
+        self.stop_after = stop_after
+        self.given: list[tuple[list[float], object]] = []
+
+    def __call__(self, val_losses: Any, min_delta: Any = _DEFAULT) -> bool:
+        losses = [float(v) for v in val_losses]
+        self.given.append((losses, 1e-4 if min_delta is _DEFAULT else min_delta))
+        return len(self.given) == self.stop_after
+
+
 def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses: Sequence[float], max_epochs: int,
-                       min_delta: float = 1e-4, *, lr: float = 0.01, show: bool = True) -> None:
-    """Runs the notebook's ``train_with_early_stopping`` with :class:`ScriptedEpochs` in place of
-    ``train_epoch`` and ``evaluate`` (and the rule in place of its ``should_stop``) and checks it against
-    :func:`stop_epoch`: the calls and what they are given, the history (the four lists, ``stop_epoch``,
-    ``stopped_early``) and the final weights (the last epoch's). ``val_losses`` needs at least ``max_epochs``
-    entries."""
-    script = ScriptedEpochs(val_losses)
+                       stop_after: int | None = None, min_delta: float = 1e-4, *, lr: float = 0.01,
+                       show: bool = True) -> None:
+    """Runs the notebook's ``train_with_early_stopping`` with :class:`ScriptedEpochs` in place of ``train_epoch``
+    and ``evaluate`` and :class:`ScriptedStops` in place of its ``should_stop`` (stop after epoch ``stop_after``,
+    or never), and checks: the calls and what they are given (``should_stop`` once after each evaluation, with
+    the validation losses so far and ``min_delta``), the history (the four lists, ``stop_epoch``,
+    ``stopped_early``) and the final weights (the last epoch's). ``val_losses`` needs ``max_epochs`` entries."""
+    script, stops = ScriptedEpochs(val_losses), ScriptedStops(stop_after)
     model = Sequential(Linear(2, 2, seed=0, dtype=np.float64))
     loader, x_val, y_val = Named("train_loader"), Named("x_val"), Named("y_val")
     with substitute(train_with_early_stopping, train_epoch=script.train_epoch, evaluate=script.evaluate_on,
-                    should_stop=_ruled):
+                    should_stop=stops):
         history = train_with_early_stopping(model, loader, x_val, y_val, lr=lr, max_epochs=max_epochs,
                                             min_delta=min_delta)
-    epochs, early = stop_epoch(script.val_loss, max_epochs, min_delta)
-    setting = (f"validation losses {numbers_text(script.val_loss[:max_epochs])}, max_epochs={max_epochs}, "
-               f"min_delta={min_delta:g}")
-    should = (f"stop after epoch {epochs}, whose loss decreased by less than {min_delta:g}" if early
-              else f"train all {max_epochs} epochs")
+    early = stop_after is not None and stop_after <= max_epochs
+    epochs = stop_after if early else max_epochs
+    setting = (f"should_stop saying stop after epoch {stop_after}" if stop_after is not None
+               else "should_stop never saying stop") + f", max_epochs={max_epochs}"
+    should = (f"stop after epoch {epochs}, as should_stop said" if early else f"train all {max_epochs} epochs")
     trained = [e for kind, e in script.calls if kind == "train"]
     expect(trained, "train_with_early_stopping never called train_epoch(model, train_loader, lr)")
     for function, got_model, *args in script.given:
@@ -244,10 +264,14 @@ def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses
             expect(got is given,
                    f"{name} was given {got!r}; expected {given!r}, as train_with_early_stopping was given it")
     check_epoch_calls(script, "train_with_early_stopping")
+    expect(len(stops.given) == len(trained), f"should_stop must be asked once after each epoch, with the validation "
+                                             f"losses so far; it was asked {len(stops.given)} time(s) in "
+                                             f"{len(trained)} epoch(s)")
     expect(len(trained) == epochs, f"with {setting}, train_with_early_stopping trained {len(trained)} epoch(s); "
                                    f"it should {should}")
     expect(all(rate == lr for rate in script.lrs), f"every epoch trains with lr={lr}; got {numbers_text(script.lrs[:5])}")
     check_history_lists(history, script, epochs, "train_with_early_stopping", ("stop_epoch", "stopped_early"))
+    _check_stops_given(stops, script.val_loss, epochs, min_delta)
     for key, value in (("stop_epoch", epochs), ("stopped_early", early)):
         expect(key in history, f"the history has no {key!r}")
         kind = (bool, np.bool_) if key == "stopped_early" else (int, np.integer)
@@ -260,3 +284,12 @@ def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses
     if show:
         print(f"  {setting}: {f'stopped after epoch {epochs}' if early else f'all {epochs} epochs'}")
 
+
+def _check_stops_given(stops: ScriptedStops, val_losses: Sequence[float], epochs: int, min_delta: float) -> None:
+    """That should_stop was given, after each of the ``epochs`` epochs, the validation losses so far and ``min_delta``."""
+    for epoch, (losses, delta) in enumerate(stops.given, start=1):
+        expect(losses == list(val_losses[:epoch]),
+               f"after epoch {epoch}, should_stop must be given the validation losses of epochs 1 to {epoch}, "
+               f"{numbers_text(val_losses[:epoch][-6:])}; it was given {numbers_text(losses[-6:]) or 'none'}")
+        expect(delta == min_delta, f"should_stop must be given min_delta={min_delta:g}, as train_with_early_stopping "
+                                   f"was given it; it was given {one_line(repr(delta))}")

@@ -744,23 +744,25 @@ from framework.exercises import *           # the checks' helpers, and Python's 
 
 @visible_check("train_with_early_stopping", 6)
 def visible_train_with_early_stopping():
-    # train_epoch and evaluate are replaced by stand-ins: epoch e's evaluation returns the e-th of the
-    # scripted validation losses, and training sets every weight to e (so the weights tell their epoch)
-    # 1. decreases of 0.2, 0.1, 0.05, then 0.00005 < 1e-4: stop after epoch 5
-    check_stopping_run(train_with_early_stopping, [0.9, 0.7, 0.6, 0.55, 0.54995, 0.5, 0.4], max_epochs=7)
-    # 2. the loss falls by more than 1e-4 every epoch: all max_epochs=4 epochs run
+    # train_epoch, evaluate and should_stop are replaced by stand-ins: epoch e's evaluation returns the e-th of
+    # the scripted validation losses, training sets every weight to e (so the weights tell their epoch), and
+    # should_stop says stop after a scripted epoch (so the loop is checked whatever your should_stop does)
+    # 1. should_stop says stop after epoch 5 (the decrease 0.55 -> 0.54995 is less than 1e-4): 5 epochs, stopped early
+    check_stopping_run(train_with_early_stopping, [0.9, 0.7, 0.6, 0.55, 0.54995, 0.5, 0.4], max_epochs=7, stop_after=5)
+    # 2. should_stop never says stop: all max_epochs=4 epochs run
     check_stopping_run(train_with_early_stopping, [1.0, 0.8, 0.7, 0.65, 0.6], max_epochs=4)
 ### BEGIN HIDDEN TESTS
 @hidden_check("train_with_early_stopping")
 def hidden_train_with_early_stopping():
-    scripts = [([2.0, 2.1, 1.0, 0.5], 4, 1e-4), ([1.0, 0.99, 0.98, 0.97, 0.96, 0.95], 6, 1e-4),
-               ([1.0, 0.99, 0.98, 0.97, 0.96, 0.95], 6, 0.05), ([0.6, 0.5, 0.5, 0.4], 4, 0.0),
-               ([0.5], 1, 1e-4), ([0.8, 0.7, 0.6, 0.65, 0.5, 0.4], 4, 1e-4), ([1.0, 0.5, 0.25, 0.2, 0.1], 3, 0.1),
-               ([0.9, 0.8, 0.7, 0.69995], 4, 1e-4)]
-    for val_losses, max_epochs, min_delta in scripts:
-        with case(f"for the validation losses {', '.join(map(str, val_losses))} with max_epochs={max_epochs} "
-                  f"and min_delta={min_delta}"):
-            check_stopping_run(train_with_early_stopping, val_losses, max_epochs, min_delta, lr=0.03, show=False)
+    scripts = [([2.0, 2.1, 1.0, 0.5], 4, 2, 1e-4), ([1.0, 0.99, 0.98, 0.97, 0.96, 0.95], 6, None, 1e-4),
+               ([1.0, 0.99, 0.98, 0.97, 0.96, 0.95], 6, 2, 0.05), ([0.6, 0.5, 0.5, 0.4], 4, None, 0.0),
+               ([0.5], 1, None, 1e-4), ([0.5], 1, 1, 1e-4), ([0.8, 0.7, 0.6, 0.65, 0.5, 0.4], 4, 4, 1e-4),
+               ([1.0, 0.5, 0.25, 0.2, 0.1], 3, 3, 0.1), ([0.9, 0.8, 0.7, 0.69995], 4, 4, 1e-4)]
+    for val_losses, max_epochs, stop_after, min_delta in scripts:
+        with case(f"for the validation losses {', '.join(map(str, val_losses))} with max_epochs={max_epochs}, "
+                  f"min_delta={min_delta} and should_stop saying stop after epoch {stop_after}"):
+            check_stopping_run(train_with_early_stopping, val_losses, max_epochs, stop_after, min_delta, lr=0.03,
+                               show=False)
     with case("for a real run of at most 6 epochs"):
         rng = np.random.default_rng(4003)
         centers = rng.standard_normal((3, 8)) * 1.5
@@ -809,14 +811,20 @@ def visible_early_stopped_run():
     if "es_history" not in globals():
         raise NotImplementedError("the early-stopped run has not finished: the exercises above are not done yet")
     val_losses = [float(v) for v in es_history["val_loss"]]
-    epochs, early = stop_epoch(val_losses, 30)
-    expect(es_history["stop_epoch"] == len(val_losses) == epochs,
-           f"the run recorded {len(val_losses)} validation losses and stop_epoch={es_history['stop_epoch']}; by the rule, "
-           f"the losses recorded stop training after epoch {epochs}")
+    epochs = es_history["stop_epoch"]
+    expect(epochs == len(val_losses) == len(es_history["train_loss"]),
+           f"the run recorded {len(val_losses)} validation losses, {len(es_history['train_loss'])} training losses and "
+           f"stop_epoch={epochs!r}: one of each per epoch run")
+    said = [bool(should_stop(val_losses[:e])) for e in range(1, epochs + 1)]   # your should_stop after each epoch
+    expect(not any(said[:-1]), f"your should_stop says stop after epoch {said.index(True) + 1 if True in said else 0}, "
+                               f"but the run went on to epoch {epochs}")
+    expect(said[-1] == bool(es_history["stopped_early"]) and (said[-1] or epochs == 30),
+           f"the run stopped after epoch {epochs} (stopped_early={es_history['stopped_early']!r}); your should_stop "
+           f"{'says' if said[-1] else 'does not say'} stop there, and max_epochs is 30")
     check_balanced_subset(lambda labels, per_class, seed, num_classes: es_idx, pool_labels, 200, seed=1)
     accuracy = float(np.mean(fw.predict(es_model, test_x) == test_y))
     expect(accuracy >= 0.85, f"es_model reaches a test accuracy of {accuracy:.3f}; a correct run reaches about 0.87")
-    print(f"  stopped after epoch {epochs}, test accuracy {accuracy:.3f}")
+    print(f"  stopped after epoch {epochs} ({'by the rule' if said[-1] else 'max_epochs'}), test accuracy {accuracy:.3f}")
 ### BEGIN HIDDEN TESTS
 @hidden_check("Early-stopped run")
 def hidden_early_stopped_run():

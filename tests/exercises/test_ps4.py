@@ -1,7 +1,7 @@
 """framework.exercises, the helpers of assignment 4's test cells: checking a balanced subset
 (check_balanced_subset), timing with stand-ins that take a known time (TimingStandIns,
-check_timed_training), and early stopping on scripted validation losses (stop_epoch,
-ScriptedEpochs, check_stopping_run).
+check_timed_training), and the loop of early stopping on scripted validation losses and scripted
+decisions (ScriptedEpochs, ScriptedStops, check_stopping_run); stop_epoch, the rule, for the figures.
 
 A notebook's code is simulated by source run with ``exec`` in a namespace named ``__main__``,
 as its cells are; each helper gets a correct implementation and wrong ones.
@@ -202,7 +202,7 @@ STOPPING = """
         raise NotImplementedError
 
     def should_stop(val_losses, min_delta=1e-4):
-        raise NotImplementedError   # the check puts the rule in its place
+        raise NotImplementedError   # the check puts a scripted decision in its place
 
     def train_with_early_stopping(model, train_loader, x_val, y_val, lr, max_epochs, min_delta=1e-4):
         history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": [], "stop_epoch": 0, "stopped_early": False}
@@ -235,23 +235,24 @@ def test_stop_epoch_is_the_rule(val_losses, max_epochs, min_delta, expected):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(0.0, 3.0), min_size=1, max_size=8), st.sampled_from([0.0, 1e-4, 0.05]))
-def test_a_correct_train_with_early_stopping_passes_any_script(val_losses, min_delta):
+@given(st.lists(st.floats(0.0, 3.0), min_size=1, max_size=8), st.integers(0, 9), st.sampled_from([0.0, 1e-4, 0.05]))
+def test_a_correct_train_with_early_stopping_passes_any_script(val_losses, stop, min_delta):
     correct = notebook(STOPPING)["train_with_early_stopping"]
-    ex.check_stopping_run(correct, val_losses, len(val_losses), min_delta, show=False)
+    stop_after = stop or None   # 0: should_stop never says stop; beyond max_epochs: it never gets there
+    ex.check_stopping_run(correct, val_losses, len(val_losses), stop_after, min_delta, show=False)
 
 
 def test_a_correct_run_says_where_it_stopped(capsys):
     ns = notebook(STOPPING)
     mine = ns["should_stop"]
-    ex.check_stopping_run(ns["train_with_early_stopping"], SCRIPT, max_epochs=7)
-    assert "stopped after epoch 5" in capsys.readouterr().out
+    ex.check_stopping_run(ns["train_with_early_stopping"], SCRIPT, max_epochs=7, stop_after=5)
+    assert "should_stop saying stop after epoch 5, max_epochs=7: stopped after epoch 5" in capsys.readouterr().out
     assert ns["should_stop"] is mine   # put back
 
 
 @pytest.mark.parametrize("edits, message", [
     ([("for epoch in range(1, max_epochs + 1):", "for epoch in range(1, max_epochs):")],
-     r"max_epochs=4, min_delta=0\.0001, train_with_early_stopping trained 3 epoch\(s\); it should train all 4 epochs"),
+     r"never saying stop, max_epochs=4, train_with_early_stopping trained 3 epoch\(s\); it should train all 4 epochs"),
     ([("            history[\"stop_epoch\"] = epoch\n", "")], r"history\['stop_epoch'\] is 0, expected 4"),
     ([("evaluate(model, x_val, y_val)", "evaluate(model, train_loader, y_val)")],
      r"evaluate was given train_loader; expected x_val"),
@@ -267,25 +268,55 @@ def test_a_wrong_train_with_early_stopping_gets_one_line_that_says_what_is_wrong
         ex.check_stopping_run(wrong, [1.0, 0.8, 0.7, 0.65, 0.6], max_epochs=4, show=False)
 
 
-def test_a_run_stopped_by_the_rule_must_say_so():
+def test_a_run_stopped_by_should_stop_must_say_so():
     wrong = notebook(edited(STOPPING, [('history["stopped_early"] = True', 'pass')]))["train_with_early_stopping"]
     ex.check_stopping_run(wrong, [1.0, 0.8, 0.7, 0.65, 0.6], max_epochs=4, show=False)   # never stopped: right
     with pytest.raises(AssertionError, match=r"history\['stopped_early'\] is False, expected True: it should stop "
-                                             r"after epoch 5"):
-        ex.check_stopping_run(wrong, SCRIPT, max_epochs=7, show=False)
+                                             r"after epoch 5, as should_stop said"):
+        ex.check_stopping_run(wrong, SCRIPT, max_epochs=7, stop_after=5, show=False)
+    # stopped by should_stop after the last epoch allowed: still stopped early
+    with pytest.raises(AssertionError, match=r"history\['stopped_early'\] is False, expected True"):
+        ex.check_stopping_run(wrong, SCRIPT, max_epochs=5, stop_after=5, show=False)
 
 
-def test_the_rule_stands_in_for_should_stop_on_the_last_two_losses():
-    source = edited(STOPPING, [("if should_stop(history[\"val_loss\"], min_delta):",
-                                "if should_stop(history[\"val_loss\"][-1:], min_delta):")])
-    with pytest.raises(AssertionError, match=r"trained 7 epoch\(s\); it should stop after epoch 5"):
-        ex.check_stopping_run(notebook(source)["train_with_early_stopping"], SCRIPT, max_epochs=7, show=False)
-    source = edited(STOPPING, [("if should_stop(history[\"val_loss\"], min_delta):",
-                                "if should_stop(history[\"val_loss\"]):")])
-    with pytest.raises(AssertionError, match=r"min_delta=0\.05, train_with_early_stopping trained 5 epoch\(s\); "
-                                             r"it should stop after epoch 4"):
-        ex.check_stopping_run(notebook(source)["train_with_early_stopping"], [1.0, 0.8, 0.7, 0.65, 0.6], 5, 0.05,
+@pytest.mark.parametrize("edits, message", [
+    # the losses of the last epoch only: the decision needs the last two
+    ([('if should_stop(history["val_loss"], min_delta):', 'if should_stop(history["val_loss"][-1:], min_delta):')],
+     r"after epoch 2, should_stop must be given the validation losses of epochs 1 to 2, 0\.9, 0\.7; it was given 0\.7"),
+    # min_delta not passed on: should_stop then uses its default
+    ([('if should_stop(history["val_loss"], min_delta):', 'if should_stop(history["val_loss"]):')],
+     r"should_stop must be given min_delta=0\.05, as train_with_early_stopping was given it; it was given 0\.0001"),
+    # asked before the epoch's loss is recorded
+    ([('            history["stop_epoch"] = epoch\n            if should_stop(history["val_loss"], min_delta):',
+       '            history["stop_epoch"] = epoch\n            if epoch > 1 and should_stop(history["val_loss"][:-1], min_delta):')],
+     r"should_stop must be asked once after each epoch, with the validation losses so far; it was asked 5 time\(s\) "
+     r"in 6 epoch\(s\)"),
+])
+def test_what_should_stop_is_given_is_checked(edits, message):
+    wrong = notebook(edited(STOPPING, edits))["train_with_early_stopping"]
+    with pytest.raises(AssertionError, match=message):
+        ex.check_stopping_run(wrong, SCRIPT, 7, 5, 0.05, show=False)
+
+
+def test_should_stop_keeps_training_after_a_stop_it_ignores():
+    source = edited(STOPPING, [("                break\n", "")])   # stopped_early set, but training goes on
+    with pytest.raises(AssertionError, match=r"trained 7 epoch\(s\); it should stop after epoch 5, as should_stop said"):
+        ex.check_stopping_run(notebook(source)["train_with_early_stopping"], SCRIPT, max_epochs=7, stop_after=5,
                               show=False)
+
+
+def test_the_model_must_end_with_the_last_epoch_s_weights():
+    # the weights of the lowest validation loss restored: that is assignment 2's run_training, not this rule
+    source = edited(STOPPING, [
+        ("        for epoch in range(1, max_epochs + 1):\n",
+         "        import copy\n        best, best_loss = None, float('inf')\n        for epoch in range(1, max_epochs + 1):\n"),
+        ("            history[\"stop_epoch\"] = epoch\n",
+         "            history[\"stop_epoch\"] = epoch\n            if val_loss < best_loss:\n"
+         "                best, best_loss = copy.deepcopy(model.state_dict()), val_loss\n"),
+        ("        return history", "        model.load_state_dict(best)\n        return history")])
+    with pytest.raises(AssertionError, match=r"the model ends with the weights of epoch 2; expected those of the last "
+                                             r"epoch trained, 3"):
+        ex.check_stopping_run(notebook(source)["train_with_early_stopping"], [1.0, 0.5, 0.7, 0.2], 4, 3, show=False)
 
 
 def test_a_run_that_evaluates_before_training_fails():
@@ -295,6 +326,15 @@ def test_a_run_that_evaluates_before_training_fails():
                                  "            train_loss, train_acc = train_epoch(model, train_loader, lr)\n"))])
     with pytest.raises(AssertionError, match=r"called evaluate before the first epoch of training"):
         ex.check_stopping_run(notebook(source)["train_with_early_stopping"], SCRIPT, max_epochs=7, show=False)
+
+
+def test_scripted_stops_say_stop_after_their_epoch_and_record_what_they_were_given():
+    stops = ex.ScriptedStops(2)
+    assert stops([0.5]) is False and stops(np.array([0.5, 0.7]), 0.25) is True and stops([0.5, 0.7, 0.1]) is False
+    assert ex.ScriptedStops(1)([0.3, 0.2]) is True   # the first time it is asked, whatever the losses
+    assert stops.given == [([0.5], 1e-4), ([0.5, 0.7], 0.25), ([0.5, 0.7, 0.1], 1e-4)]
+    never = ex.ScriptedStops(None)
+    assert not any(never([1.0] * k) for k in range(1, 5))
 
 
 def test_scripted_epochs_have_this_assignment_s_signatures():
