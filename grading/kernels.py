@@ -13,7 +13,7 @@ from pathlib import Path
 
 import zmq
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer
+from traitlets import Integer, Unicode
 
 from .sandbox import Limits, command, data_folder, give_to_kernel, kernel_env, kernel_uid, make_cgroups, remove_cgroups
 
@@ -25,9 +25,14 @@ MAX_MESSAGE_BYTES = 64 << 20
 
 class SandboxedKernelManager(AsyncKernelManager):
     """Starts its kernel with :func:`grading.sandbox.command`; ``seconds`` is the wall-clock
-    and CPU time of the whole notebook (the other limits: :class:`grading.sandbox.Limits`)."""
+    and CPU time of the whole notebook (the other limits: :class:`grading.sandbox.Limits`);
+    ``framework_dir``, when set, the folder the kernel imports ``framework`` from (the student
+    edition of the assignment graded, :func:`grading.edition.for_grading`)."""
 
     seconds = Integer(Limits.seconds, help="seconds the whole notebook may take").tag(config=True)
+    framework_dir = Unicode(None, allow_none=True,
+                            help="the framework edition the kernel imports (None: the repository's framework/)"
+                            ).tag(config=True)
 
     _folder: Path | None = None
     _cgroups: list[Path] = []
@@ -51,7 +56,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self._cgroups = make_cgroups(self._folder.name, limits)
         launch_env = kw.get("env") or dict(os.environ)
         cmd = command(cmd, cwd, self._folder, limits, data_dir=data, env=launch_env, own_files=own,
-                      cgroups=self._cgroups)
+                      cgroups=self._cgroups, framework_dir=Path(self.framework_dir) if self.framework_dir else None)
         kw["env"] = kernel_env(launch_env, data)  # bwrap's own too: the sandbox's init must not hold the grader's
         # what the kernel writes to its own stdout and stderr (not to Jupyter's streams) would go
         # straight to the instructor's terminal, escape sequences and all: nobody reads it

@@ -15,8 +15,11 @@ clock kept by ``timeout`` (inside: bwrap is the grader's child and dies with it)
       timeout --signal=KILL T python -m ipykernel_launcher -f KERNEL_DIR/kernel.json
 
 What the kernel sees: the system folders, the Python installation and the environment,
-``framework/`` (at its own path, so the editable install imports it) and the data folder, all
-read-only; the student's own files (those nbgrader put in ``autograded/<student>/<ps>/``)
+``framework/`` (at its own path, so the editable install imports it; or, given ``framework_dir``,
+that folder in its place: the student edition of the assignment graded, see
+:mod:`grading.edition`) and the data folder, all read-only, PyTorch excepted (``torch`` and its
+companions are replaced by a package that refuses to import: autograd would compute every
+backward pass an exercise asks for); the student's own files (those nbgrader put in ``autograded/<student>/<ps>/``)
 read-only in a working folder of its own, where it may write into memory (a sized tmpfs)
 that is gone when the kernel ends; a fresh home folder and ``/tmp`` (sized tmpfs); no
 network; a ``/proc`` of its own processes only. Never the course folder (``source/``,
@@ -32,6 +35,7 @@ namespace ends with it, and every process it started (``setsid``, daemons) ends 
 
 from __future__ import annotations
 
+import atexit
 import os
 import shlex
 import shutil
@@ -53,6 +57,8 @@ SANDBOXED = "bubblewrap"
 PASSED_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
               "NBGRADER_EXECUTION", "PYTHONHASHSEED")
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# packages a kernel cannot import: PyTorch's automatic differentiation is a reference for every backward pass
+HIDDEN_PACKAGES = ("torch", "torchvision", "torchaudio", "functorch", "torchgen")
 ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/fonts",
        "/etc/alternatives", "/etc/matplotlibrc")
 
@@ -101,11 +107,9 @@ def tools() -> dict[str, str]:
 def read_only_paths(data_dir: Path | None = None) -> list[Path]:
     """What a kernel reads: the system folders, the Python installation, this environment,
     ``framework/`` and the data folder (those that exist), without duplicates."""
-    import framework
-
     paths = [Path(p) for p in SYSTEM if Path(p).exists() and not Path(p).is_symlink()]
     paths += [Path(p) for p in ETC if Path(p).exists()]
-    paths += [Path(sys.base_prefix), Path(sys.prefix), Path(framework.__file__).resolve().parent]
+    paths += [Path(sys.base_prefix), Path(sys.prefix), framework_path()]
     if data_dir is not None and Path(data_dir).is_dir():
         paths.append(Path(data_dir).resolve())
     kept: list[Path] = []
@@ -113,6 +117,37 @@ def read_only_paths(data_dir: Path | None = None) -> list[Path]:
         if not any(path == k or k in path.parents for k in kept):
             kept.append(path)
     return kept
+
+
+def hidden_packages() -> list[Path]:
+    """The folders of HIDDEN_PACKAGES in the Python's site-packages (those installed)."""
+    places = {Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()}
+    return sorted(place / name for place in places for name in HIDDEN_PACKAGES if (place / name).is_dir())
+
+
+_STUB: list[Path] = []  # the stand-in package, made once per process
+
+
+def stand_in() -> Path:
+    """A folder holding only an ``__init__.py`` that raises ModuleNotFoundError: what a kernel finds in
+    place of each hidden package (readable by the kernel's own user, writable by nobody but the grader)."""
+    if not _STUB:
+        folder = Path(tempfile.mkdtemp(prefix="hidden-package-"))
+        atexit.register(shutil.rmtree, folder, True)
+        (folder / "__init__.py").write_text(
+            'raise ModuleNotFoundError(f"{__name__} is not available while a notebook is graded: the course\'s"\n'
+            '                          " exercises are written with NumPy alone")\n', encoding="utf-8")
+        (folder / "__init__.py").chmod(0o644)
+        folder.chmod(0o755)
+        _STUB.append(folder)
+    return _STUB[0]
+
+
+def framework_path() -> Path:
+    """Where the environment's editable install imports ``framework`` from (the repository's framework/)."""
+    import framework
+
+    return Path(framework.__file__).resolve().parent
 
 
 def _dirs(targets: list[Path], made: set[Path]) -> list[str]:
@@ -127,9 +162,10 @@ def _dirs(targets: list[Path], made: set[Path]) -> list[str]:
 
 
 def bwrap_args(cwd: Path, kernel_dir: Path, limits: Limits, *, data_dir: Path | None, env: dict[str, str],
-               own_files: list[Path]) -> list[str]:
+               own_files: list[Path], framework_dir: Path | None = None) -> list[str]:
     """The arguments of bwrap (without the program) for a kernel working in ``cwd``: namespaces,
-    what it sees, its environment."""
+    what it sees, its environment. ``framework_dir``: the folder seen at the framework's path
+    (None: the repository's own framework/)."""
     args = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--clearenv"]
     for name, value in env.items():
@@ -143,8 +179,14 @@ def bwrap_args(cwd: Path, kernel_dir: Path, limits: Limits, *, data_dir: Path | 
         args += ["--perms", "1777", "--size", str(size), "--tmpfs", folder]
     readable = read_only_paths(data_dir)
     args += _dirs(readable + [kernel_dir, cwd], made)
+    framework = framework_path()
+    if framework_dir is not None and not (Path(framework_dir) / "__init__.py").is_file():
+        raise GradingError(f"framework_dir {framework_dir} holds no __init__.py: it is not a framework edition")
     for path in readable:
-        args += ["--ro-bind", str(path), str(path)]
+        source = Path(framework_dir) if framework_dir is not None and path == framework else path
+        args += ["--ro-bind", str(source), str(path)]
+    for path in hidden_packages():
+        args += ["--ro-bind", str(stand_in()), str(path)]
     args += ["--bind", str(kernel_dir), str(kernel_dir), "--proc", "/proc", "--dev", "/dev"]
     args += ["--perms", "1777", "--size", str(limits.scratch), "--tmpfs", str(cwd)]
     for path in own_files:  # the student's files nbgrader copied there, read-only (writes go to the tmpfs)
@@ -222,9 +264,10 @@ def remove_cgroups(groups: list[Path]) -> None:
 
 def command(argv: list[str], cwd: Path, kernel_dir: Path, limits: Limits, *, data_dir: Path | None = None,
             env: dict[str, str] | None = None, own_files: list[Path] | None = None,
-            cgroups: list[Path] | None = None) -> list[str]:
+            cgroups: list[Path] | None = None, framework_dir: Path | None = None) -> list[str]:
     """The command that runs ``argv`` (a kernel's command line) in the sandbox (in ``cgroups``,
-    if given: the command first moves itself there)."""
+    if given: the command first moves itself there), with ``framework_dir`` (an edition) seen
+    at the framework's path when given."""
     found = tools()
     seconds = str(int(limits.seconds))
     prlimit = [found["prlimit"], f"--as={limits.memory}", f"--nproc={process_limit(limits.processes)}",
@@ -237,7 +280,7 @@ def command(argv: list[str], cwd: Path, kernel_dir: Path, limits: Limits, *, dat
         inner = [found["setpriv"], f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                  "--bounding-set=-all", "--no-new-privs", "--", *inner]
     box = bwrap_args(Path(cwd), Path(kernel_dir), limits, data_dir=data_dir, env=kernel_env(env or {}, data_dir),
-                     own_files=own_files or [])
+                     own_files=own_files or [], framework_dir=framework_dir)
     cmd = [*prlimit, found["bwrap"], *box, "--", *inner]
     if cgroups:
         join = " && ".join(f"echo $$ > {shlex.quote(str(g / 'cgroup.procs'))}" for g in cgroups)

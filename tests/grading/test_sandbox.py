@@ -102,6 +102,102 @@ def test_the_processes_of_a_kernel_share_one_memory_limit(tmp_path):
     assert not [g for g in groups if g.exists()]
 
 
+def test_an_edition_is_seen_at_the_frameworks_path_and_pytorch_is_replaced(tmp_path):
+    edition = tmp_path / "edition" / "framework"
+    edition.mkdir(parents=True)
+    (edition / "__init__.py").write_text("")
+    cmd = sandbox.command(["python"], tmp_path / "work", tmp_path / "kernel", sandbox.Limits(), framework_dir=edition)
+    binds = [(cmd[i + 1], cmd[i + 2]) for i, flag in enumerate(cmd) if flag == "--ro-bind"]
+    assert (str(edition), str(ROOT / "framework")) in binds
+    assert not [src for src, dest in binds if src == str(ROOT / "framework")], "the full framework is still bound"
+    for package in sandbox.hidden_packages():   # torch, where installed: a stand-in that refuses to import
+        assert (str(sandbox.stand_in()), str(package)) in binds
+    assert (sandbox.stand_in() / "__init__.py").read_text().startswith("raise ModuleNotFoundError")
+    with pytest.raises(sandbox.GradingError, match="holds no __init__.py"):
+        sandbox.command(["python"], tmp_path / "work", tmp_path / "kernel", sandbox.Limits(), framework_dir=tmp_path)
+
+
+# what a kernel tries to get the framework's reference by (its answers, one JSON line)
+REACH = """
+import importlib, inspect, json, os, sys
+from pathlib import Path
+import numpy as np
+ROOT, found = Path(%r), {}
+def attempt(name, f):
+    try:
+        found[name] = f()
+    except Exception as err:
+        found[name] = type(err).__name__ + ": " + str(err)
+x = np.arange(6.0).reshape(2, 3)
+import framework as fw
+import framework.layers
+attempt("fw.Linear", lambda: fw.Linear(3, 2, seed=0).forward(x).tolist())
+attempt("framework.layers", lambda: framework.layers.Linear(3, 2, seed=0).forward(x).tolist())
+attempt("fw.__dict__", lambda: fw.__dict__["numerical_gradient"](lambda a: float((a ** 2).sum()), x.copy()).tolist())
+attempt("fw.one_hot", lambda: fw.one_hot(np.array([0, 2]), 3).tolist())
+attempt("source", lambda: "x @ self.W" in inspect.getsource(fw.Linear.forward))
+def from_the_repository():
+    for name in [n for n in sys.modules if n == "framework" or n.startswith("framework.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(ROOT))
+    again = importlib.import_module("framework")
+    return [again.__file__, again.Linear(3, 2, seed=0).forward(x).tolist()]
+attempt("repository", from_the_repository)
+attempt("torch", lambda: importlib.import_module("torch").ones(2).tolist())
+needles, holders = ("out = x @ self.W", "(f_plus - f_minus) / (2 * eps)"), []
+for top in sorted({str(ROOT), sys.prefix, sys.base_prefix}):
+    for folder, _, files in os.walk(top):
+        for name in files:
+            if name.endswith(".py"):
+                try:
+                    text = Path(folder, name).read_text(errors="replace")
+                except OSError:
+                    continue
+                holders += [str(Path(folder, name)) for needle in needles if needle in text]
+found["files"] = holders
+print(json.dumps(found))
+"""
+
+
+def reach_in_kernel(tmp_path, assignment: str) -> dict:
+    """What REACH finds in a sandboxed kernel given the edition that grades ``assignment``."""
+    from nbclient import NotebookClient
+
+    from grading import edition
+    from grading.kernels import SandboxedKernelManager
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(REACH % str(ROOT))])
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", kernel_manager_class=SandboxedKernelManager,
+                            resources={"metadata": {"path": str(tmp_path)}})
+    client.km = client.create_kernel_manager()
+    client.km.framework_dir = str(edition.for_grading(assignment))
+    client.execute()
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def test_a_ps1_kernel_reaches_no_reference_of_ps1_by_any_path(tmp_path):
+    found = reach_in_kernel(tmp_path, "ps1")
+    stripped = "NotImplementedError: Linear.forward is an exercise of ps1"
+    assert found["fw.Linear"].startswith(stripped) and found["framework.layers"].startswith(stripped), found
+    assert found["fw.__dict__"].startswith("NotImplementedError: numerical_gradient is an exercise of ps1"), found
+    assert found["source"] is False, found
+    assert found["repository"].startswith(stripped), found   # the repository's path holds the edition too
+    assert found["torch"].startswith("ModuleNotFoundError: torch is not available"), found
+    assert found["files"] == [], found                           # no file the kernel can read holds the lines
+
+
+def test_a_ps2_kernel_gets_a_working_linear_and_no_reference_of_ps2(tmp_path):
+    import framework
+
+    found = reach_in_kernel(tmp_path, "ps2")
+    x = __import__("numpy").arange(6.0).reshape(2, 3)
+    assert found["fw.Linear"] == framework.Linear(3, 2, seed=0).forward(x).tolist(), found
+    assert found["fw.__dict__"] == framework.numerical_gradient(lambda a: float((a ** 2).sum()), x.copy()).tolist()
+    assert found["fw.one_hot"].startswith("NotImplementedError: one_hot is an exercise of ps2"), found
+    assert found["source"] is True and found["torch"].startswith("ModuleNotFoundError"), found
+
+
 def test_a_missing_program_is_named(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(sandbox.SandboxUnavailable, match="bwrap.*not found on PATH.*apt-get install bubblewrap"):
