@@ -171,6 +171,56 @@ VARIANTS = {
     "dW_transposed": ("ps1", {
         "linear": [("self.dW = x.T @ grad_out", "self.dW = (x.T @ grad_out).T")],
     }, {"test_linear_backward", "test_linear_fused", "test_closing_run"}),
+    # contract bugs that one call on a fresh object does not show: the forward cache of Linear kept on
+    # the class, shared by every layer (two layers alive: the closing run's first layer gets the second's input)
+    "linear_cache_on_the_class": ("ps1", {
+        "linear": [("        self.cache = x\n        return", "        Linear.cache = x\n        return"),
+                   ("x = self.cache", "x = Linear.cache")],
+    }, {"test_linear_backward", "test_closing_run"}),
+    # dW added up over calls instead of set: a second backward doubles it, and each fused step adds every
+    # earlier gradient again
+    "dW_accumulates": ("ps1", {
+        "linear": [("self.dW = x.T @ grad_out", "self.dW = (0 if self.dW is None else self.dW) + x.T @ grad_out")],
+    }, {"test_linear_backward", "test_linear_fused", "test_closing_run"}),
+    # ReLU's gradient at exactly 0 let through (x >= 0), against the notebook's convention
+    "relu_kink_passes_gradient": ("ps1", {
+        "relu": [("self.mask = x > 0", "self.mask = x >= 0")],
+    }, {"test_relu_backward"}),
+    # ReLU's mask on the class: the second ReLU's forward changes the first one's backward
+    "relu_mask_on_the_class": ("ps1", {
+        "relu": [("self.mask = x > 0\n", "ReLU.mask = x > 0\n"), ("return grad_out * self.mask", "return grad_out * ReLU.mask")],
+    }, {"test_relu_backward"}),
+    # the loss's cache on the class: a second loss's forward changes the first one's backward
+    "loss_cache_on_the_class": ("ps1", {
+        "softmax_ce": [("self.cache = (np.exp(log_probs), y)", "SoftmaxCrossEntropy.cache = (np.exp(log_probs), y)")],
+    }, {"test_softmax_ce_backward"}),
+    # the log of the softmax: shifted, so nothing overflows, but a probability that underflows to 0 gives log(0)
+    "log_of_softmax": ("ps1", {
+        "softmax_ce": [("log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
+                        "log_probs = np.log(np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True))")],
+    }, {"test_softmax_ce_stability"}),
+    # Sequential that does not pass lr on: nothing is ever updated, so the closing run learns nothing
+    "sequential_drops_lr": ("ps1", {
+        "sequential": [("grad_out = layer.backward(grad_out, lr)", "grad_out = layer.backward(grad_out)")],
+    }, {"test_sequential", "test_closing_run"}),
+    # unusual but correct: every entry moved by += h, -= 2h, += h (put back up to rounding), `if lr:` for the
+    # update (lr = 0 changes nothing anyway), ReLU's backward from its cached output, the loss's gradient by
+    # np.eye, Sequential by index, train_step through forward and backward by name
+    "unusual_but_correct": ("ps1", {
+        "numerical_gradient": [("        old = x[i]\n        x[i] = old + h\n        f_plus = f(x)\n        x[i] = old - h\n"
+                                "        f_minus = f(x)\n        x[i] = old  # put the entry back exactly\n",
+                                "        x[i] += h\n        f_plus = f(x)\n        x[i] -= 2 * h\n        f_minus = f(x)\n"
+                                "        x[i] += h\n")],
+        "linear": [("if lr is not None:", "if lr:")],
+        "relu": [("self.mask = x > 0\n        return x * self.mask", "self.out = np.maximum(x, 0)\n        return self.out"),
+                 ("return grad_out * self.mask", "return np.where(self.out > 0, grad_out, 0)")],
+        "softmax_ce": [("        dlogits = probs.copy()\n        dlogits[np.arange(n), y] -= 1\n        return dlogits / n",
+                        "        return (probs - np.eye(probs.shape[1])[y]) / n")],
+        "sequential": [("for layer in reversed(self.layers):\n            grad_out = layer.backward(grad_out, lr)",
+                        "for k in range(len(self.layers) - 1, -1, -1):\n            grad_out = self.layers[k].backward(grad_out, lr=lr)")],
+        "train_step": [("loss = loss_fn(model(x), y)\n    model.backward(loss_fn.backward(), lr=lr)",
+                        "logits = model.forward(x)\n    loss = loss_fn.forward(logits, y)\n    model.backward(loss_fn.backward(), lr)")],
+    }, set()),
     **PS2_VARIANTS,
     **PS3_VARIANTS,
     **PS4_VARIANTS,
