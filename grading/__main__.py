@@ -62,6 +62,10 @@ def parser() -> argparse.ArgumentParser:
                          " them back until a grader has scored those answers)")
     pub = sub.add_parser("publish", help="write the student edition (notebooks, framework, assets, README) into DEST")
     pub.add_argument("dest", type=Path)
+    pub.add_argument("--due", default="", metavar="PS1,PS2",
+                     help="the assignments past their deadline, the first ones of course.toml's order (default: none):"
+                          " their exercises' reference is released in framework/, and the notebooks published are"
+                          " those whose earlier assignments are all due")
     return parser
 
 
@@ -250,7 +254,8 @@ def publish(args: argparse.Namespace) -> int:
     course = load_course()
     masters = all_masters(course)
     try:
-        written = publish_edition(args.dest, course, masters, progress=True)
+        written = publish_edition(args.dest, course, masters, due=[a.strip() for a in args.due.split(",") if a.strip()],
+                                  progress=True)
     except PublishError as err:
         print(f"PUBLISH FAILED: {err}", file=sys.stderr)
         return 1

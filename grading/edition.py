@@ -56,7 +56,7 @@ VERSION = "1"  # part of the cache key: a change of how editions are made rebuil
 # classifier does). Any other solution line of a master not released fails an edition.
 SHARED = frozenset({
     "return out", "return grad", "n = len(x)", "for x, y in loader:", "for layer in self.layers:",
-    "for layer in model.layers:", "x = layer.forward(x)",
+    "for layer in model.layers:", "x = layer.forward(x)", "if lr is not None:",
 })
 
 
@@ -219,10 +219,17 @@ def masters_of(assignments: list[str]) -> list[Path]:
     return [GRADING / "source" / a / f"{name}.ipynb" for a in assignments for name in course.notebooks(a)]
 
 
-def check(dest: Path, files: dict[str, bytes], found: dict[str, list[Region]], released: set[str],
-          order: list[str]) -> None:
-    """EditionError if a Python file of the edition in ``dest`` does not compile, holds a line of a
-    stripped region, or a solution line of a master of an assignment not released."""
+def problems(dest: Path, released: set[str]) -> list[str]:
+    """What is wrong with the edition in ``dest`` (a framework folder) for ``released``: a Python file that
+    does not compile, a line of a region not released (as framework/ marks them now), or a solution line
+    of a master of an assignment not released (but those of SHARED)."""
+    order = course_order()
+    files = sources()
+    return _problems(Path(dest), files, all_regions(files, order), set(released), order)
+
+
+def _problems(dest: Path, files: dict[str, bytes], found: dict[str, list[Region]], released: set[str],
+              order: list[str]) -> list[str]:
     problems = []
     wanted = _region_lines(files, found, released)
     for path in sorted(dest.rglob("*.py")):
@@ -241,14 +248,12 @@ def check(dest: Path, files: dict[str, bytes], found: dict[str, list[Region]], r
     problems += [f"{leak}: a solution line of a master not released (a region to mark in framework/, or, if it is"
                  " plain Python, a line for grading.edition.SHARED)"
                  for leak in find_leaks(masters, [dest], blocks=dict([SOLUTION])) if normalise(leak.line) not in SHARED]
-    if problems:
-        raise EditionError(f"the edition in {dest} (released: {', '.join(sorted(released)) or 'none'}) is not safe to"
-                           " hand out:\n" + "\n".join(f"  {p}" for p in problems))
+    return problems
 
 
 def build(dest: Path, released: set[str]) -> Path:
     """Write into ``dest`` (created; it must not exist) a copy of framework/ in which every region of an
-    assignment not in ``released`` raises NotImplementedError, then check it (see ``check``)."""
+    assignment not in ``released`` raises NotImplementedError, then check it (see ``problems``)."""
     order = course_order()
     unknown = sorted(set(released) - set(order))
     if unknown:
@@ -265,7 +270,10 @@ def build(dest: Path, released: set[str]) -> Path:
             target.write_text(strip(data.decode("utf-8"), found[rel], set(released)), encoding="utf-8")
         else:
             target.write_bytes(data)
-    check(dest, files, found, set(released), order)
+    found_problems = _problems(dest, files, found, set(released), order)
+    if found_problems:
+        raise EditionError(f"the edition in {dest} (released: {', '.join(sorted(released)) or 'none'}) is not safe to"
+                           " hand out:\n" + "\n".join(f"  {p}" for p in found_problems))
     return dest
 
 

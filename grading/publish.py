@@ -13,9 +13,16 @@ earlier edition (it has ``framework/`` and ``notebooks/``); it must not be, be i
 contain the course itself. These are checked before anything is written, and so is that
 ``notebooks/`` is in sync with the masters.
 
+What is published follows the deadlines (``--due ps1,ps2``, the first assignments of the
+course's order): ``framework/`` is the student edition with the due assignments released
+(:mod:`grading.edition`: the reference of every exercise of the others raises
+NotImplementedError), and the notebooks are those of the assignments whose earlier ones are
+all due (with none due, the first assignment's alone).
+
 Then the whole of DEST is searched for the masters' solution and hidden-test lines (see
 ``grading.leaks``: every text file whatever its name, archives and compressed files
-included) and for grading files; any hit fails the command loudly.
+included; in ``framework/``, hidden-test lines, the solution lines of the assignments not due
+and the lines of their reference regions) and for grading files; any hit fails the command loudly.
 
 The edition is pinned: the notebooks' badges and setup cells point at ``course.toml``
 [repository] ``ref``, the tag DEST's commit of this edition must get. A missing ref, or one
@@ -34,12 +41,11 @@ from pathlib import Path
 
 from framework.progress import progress_bar
 
-from . import release
+from . import edition, release
 from .course import ASSETS, GRADING, NOTEBOOKS, ROOT, Course
 from .errors import GradingError
 from .leaks import HIDDEN, contents, find_leaks
 
-FRAMEWORK = ROOT / "framework"
 PUBLISHED = ["notebooks", "framework", "assets"]                 # folders replaced as a whole
 FILES = ["README.md", "pyproject.toml", "environment.yml", "LICENSE"]
 # grading folders and files of the course: flagged at the top of DEST only (a Sphinx
@@ -56,10 +62,18 @@ class PublishError(GradingError):
     """The student edition would contain secrets or grading files, or DEST is not a safe place for it."""
 
 
-def _readme(course: Course) -> str:
+def published(course: Course, due: list[str]) -> list[str]:
+    """The assignments whose notebooks an edition with ``due`` holds: each whose earlier ones are all due
+    (``due`` checked: the first assignments of the course's order)."""
+    order = list(course.assignments)
+    edition.released_for(list(due), order)
+    return order[:len(due) + 1]
+
+
+def _readme(course: Course, assignments: list[str]) -> str:
     rows = []
-    for assignment, notebooks in course.assignments.items():
-        for name in notebooks:
+    for assignment in assignments:
+        for name in course.notebooks(assignment):
             rows.append(f"- **{name}** ([notebooks/{name}.ipynb](notebooks/{name}.ipynb)) "
                         f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({course.colab_url(name)})")
     return (GRADING / "student_README.md").read_text(encoding="utf-8").replace("{assignments}", "\n".join(rows))
@@ -80,15 +94,18 @@ def _grading_file(name: str, data: bytes) -> bool:
             or data.startswith(SQLITE_MAGIC))
 
 
-def problems(dest: Path, masters: list[Path], *, progress: bool = False) -> list[str]:
+def problems(dest: Path, masters: list[Path], *, released: set[str] | None = None,
+             progress: bool = False) -> list[str]:
     """Secrets and grading files in ``dest`` (its .git excepted).
 
     Grading folders and files (``source/``, ``reports/``, ``course.toml``, ...) count at the
     top of ``dest``; a gradebook, an nbgrader config or any database (``*.db``, ``*.sqlite``,
-    ``*.sqlite3``, or SQLite content) anywhere, inside archives too. The framework is the
-    course's published reference implementation, so it shares lines with the masters'
-    solutions (``for layer in self.layers:``); in it only hidden-test lines count. Everywhere
-    else, solution lines count too. ``progress``: a bar over the files searched.
+    ``*.sqlite3``, or SQLite content) anywhere, inside archives too. The framework holds the
+    reference implementation of the assignments ``released`` (the due ones), so it shares lines
+    with their masters' solutions (``for layer in self.layers:``); in it hidden-test lines count,
+    and, given ``released``, what :func:`grading.edition.problems` finds: a solution line of a
+    master not released, a line of a reference region not released. Everywhere else, solution
+    lines count too. ``progress``: a bar over the files searched.
     """
     dest = Path(dest)
     found = [f"{p}: a grading file or folder ({p.name!r} at the top of the edition): remove it"
@@ -112,6 +129,8 @@ def problems(dest: Path, masters: list[Path], *, progress: bool = False) -> list
             bar.update(size)
     if bar is not None:
         bar.close()
+    if released is not None and (dest / "framework").is_dir():
+        found += edition.problems(dest / "framework", released)
     return found + [str(leak) for leak in leaks]
 
 
@@ -187,28 +206,35 @@ def next_steps(dest: Path, ref: str) -> str:
             " it is pushed, they fail to open and to install)")
 
 
-def publish(dest: Path, course: Course, masters: list[Path], *, check_sync: bool = True,
-            progress: bool = False) -> list[Path]:
-    """Write the student edition into ``dest``; raise PublishError before writing anything if
+def publish(dest: Path, course: Course, masters: list[Path], *, due: list[str] | tuple[str, ...] = (),
+            check_sync: bool = True, progress: bool = False) -> list[Path]:
+    """Write the student edition into ``dest``, with the assignments ``due`` released (see the module);
+    raise PublishError before writing anything if ``due`` is not the start of the course's order,
     ``dest`` is not a safe place (see ``check_dest``), the edition is not pinned (``check_pin``),
-    a student notebook is missing or (with ``check_sync``, which regenerates every assignment,
+    a student notebook is missing or (with ``check_sync``, which regenerates every assignment published,
     about 7 s each) ``notebooks/`` is out of sync with the masters; raise PublishError after
     writing on any secret or grading file, or when DEST's tag of the edition holds another one.
     ``progress``: say each step, with bars for the two slow ones."""
     say = print if progress else (lambda *args, **kwargs: None)
+    try:
+        shown = published(course, list(due))
+    except GradingError as err:
+        raise PublishError(str(err)) from None
+    released = set(due)
     dest = Path(dest).resolve()
     check_dest(dest)
     ref = check_pin(dest, course)
-    say(f"publish: the edition {ref} of github.com/{course.github}, into {dest}", flush=True)
-    expected = {f"{n}.ipynb" for ns in course.assignments.values() for n in ns}
+    say(f"publish: the edition {ref} of github.com/{course.github}, into {dest}: due {', '.join(due) or 'none'},"
+        f" so the notebooks of {', '.join(shown)}", flush=True)
+    expected = {f"{n}.ipynb" for a in shown for n in course.notebooks(a)}
     missing = sorted(expected - {p.name for p in NOTEBOOKS.glob("*.ipynb")})
     if missing:
         raise PublishError(f"notebooks/ lacks {', '.join(missing)}: run `make release` first")
     if check_sync:
         start, stale = time.perf_counter(), []
-        bar = progress_bar(total=len(course.assignments), unit="assignment", file=sys.stdout, disable=not progress,
-                           desc="checking notebooks/ against a fresh release of each assignment")
-        for assignment in course.assignments:
+        bar = progress_bar(total=len(shown), unit="assignment", file=sys.stdout, disable=not progress,
+                           desc="checking notebooks/ against a fresh release of each assignment published")
+        for assignment in shown:
             if bar is not None:
                 bar.set_postfix_str(assignment)
             stale += release.out_of_sync(assignment)
@@ -232,21 +258,24 @@ def publish(dest: Path, course: Course, masters: list[Path], *, check_sync: bool
     for name in sorted(expected):
         (dest / "notebooks").mkdir(exist_ok=True)
         written.append(Path(shutil.copy2(NOTEBOOKS / name, dest / "notebooks" / name)))
-    for path in sorted(FRAMEWORK.rglob("*.py")):
-        target = dest / "framework" / path.relative_to(FRAMEWORK)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        written.append(Path(shutil.copy2(path, target)))
+    try:
+        edition.build(dest / "framework", released)
+    except GradingError as err:
+        raise PublishError(f"the framework edition with {', '.join(due) or 'nothing'} released cannot be published;"
+                           f" do not push it: {err}") from None
+    written += sorted(p for p in (dest / "framework").rglob("*") if p.is_file())
     for path in sorted(ASSETS.glob("*.png")):
         (dest / "assets").mkdir(exist_ok=True)
         written.append(Path(shutil.copy2(path, dest / "assets" / path.name)))
-    (dest / "README.md").write_text(_readme(course), encoding="utf-8")
+    (dest / "README.md").write_text(_readme(course, shown), encoding="utf-8")
     (dest / "environment.yml").write_text(_environment(), encoding="utf-8")
     shutil.copy2(ROOT / "pyproject.toml", dest / "pyproject.toml")
     if (ROOT / "LICENSE").is_file():
         shutil.copy2(ROOT / "LICENSE", dest / "LICENSE")
     written += [dest / n for n in FILES if (dest / n).is_file()]
-    say(f"  wrote {len(written)} files: the notebooks, framework/, the figures, {', '.join(FILES)}", flush=True)
-    hits = problems(dest, masters, progress=progress)
+    say(f"  wrote {len(written)} files: the notebooks, framework/ (released: {', '.join(due) or 'none'}), the figures,"
+        f" {', '.join(FILES)}", flush=True)
+    hits = problems(dest, masters, released=released, progress=progress)
     if hits:
         raise PublishError(f"the student edition in {dest} contains {len(hits)} secret(s) or grading file(s);"
                            " do not push it:\n" + "\n".join(f"  {h}" for h in hits))

@@ -16,8 +16,9 @@ import nbformat
 import pytest
 
 from grading.course import GRADING, NOTEBOOKS, load_course
+from grading.edition import SHARED, masters_of
 from grading.errors import GradingError
-from grading.leaks import HIDDEN, SOLUTION
+from grading.leaks import HIDDEN, SOLUTION, find_leaks, normalise
 from grading.publish import PublishError, problems, publish
 from grading.release import all_masters
 
@@ -58,19 +59,96 @@ def edition(tmp_path_factory):
     return dest, written
 
 
+def notebooks_of(*assignments: str) -> list[str]:
+    return sorted(f"{name}.ipynb" for a in assignments for name in COURSE.notebooks(a))
+
+
+def in_the_edition(dest: Path, code: str) -> str:
+    """What ``code`` prints when it imports the framework of the edition in ``dest``."""
+    done = subprocess.run([sys.executable, "-c", code], cwd=dest, capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(dest), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+# prints, for a few exercises of each assignment, what the framework gives: numbers, or the exercise it holds back
+CALLS = """
+import numpy as np, framework as fw
+assert fw.__file__.startswith({dest!r}), fw.__file__
+x = np.arange(6.0).reshape(2, 3)
+calls = {{"Linear": lambda: fw.Linear(3, 2, seed=0).forward(x).round(6).tolist(),
+          "one_hot": lambda: fw.one_hot(np.array([0, 2]), 3).tolist(),
+          "sigmoid": lambda: fw.sigmoid(x).round(6).tolist(),
+          "balanced_subset": lambda: fw.balanced_subset(x, np.array([0, 1]), 1, seed=0)[1].tolist()}}
+for name, call in calls.items():
+    try:
+        print(name, call())
+    except NotImplementedError as err:
+        print(name, "held back:", err)
+"""
+
+
 def test_the_edition_has_what_students_need_and_nothing_of_the_grading(edition):
     dest, _ = edition
     top = sorted(p.name for p in dest.iterdir())
     assert top == [".git", "README.md", "assets", "environment.yml", "framework", "notebooks", "pyproject.toml"]
-    assert sorted(p.name for p in (dest / "notebooks").iterdir()) == sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
+    assert sorted(p.name for p in (dest / "notebooks").iterdir()) == notebooks_of("ps1")   # nothing due: ps1 only
     assert framework_files(dest / "framework") == framework_files(GRADING.parent / "framework")  # every module
     assert not list(dest.rglob("__pycache__")) and (dest / ".git" / "config").is_file()
     readme = (dest / "README.md").read_text()
-    for name in (n for ns in COURSE.assignments.values() for n in ns):
-        assert COURSE.colab_url(name) in readme
+    assert COURSE.colab_url("ps1_layers") in readme and COURSE.colab_url("ps2_mlp") not in readme
     assert "{assignments}" not in readme and "nbgrader" not in readme
     assert '-e ".[course]"' in (dest / "environment.yml").read_text()
-    assert problems(dest, MASTERS) == []
+    assert problems(dest, MASTERS, released=set()) == []
+
+
+def test_with_nothing_due_the_framework_holds_no_solution_and_raises_for_every_exercise(edition):
+    dest, _ = edition
+    leaks = [leak for leak in find_leaks(masters_of(list(COURSE.assignments)), [dest / "framework"],
+                                         blocks=dict([SOLUTION])) if normalise(leak.line) not in SHARED]
+    assert leaks == []
+    said = in_the_edition(dest, CALLS.format(dest=str(dest)))
+    for name, assignment in (("Linear", "ps1"), ("one_hot", "ps2"), ("sigmoid", "ps3"), ("balanced_subset", "ps4")):
+        assert f"{name} held back: " in said and f"an exercise of {assignment}" in said, said
+
+
+def test_due_assignments_are_released_and_the_next_notebook_published(tmp_path):
+    import framework
+
+    dest = tmp_path / "public"
+    publish(dest, COURSE, MASTERS, due=["ps1", "ps2"], check_sync=False)
+    assert sorted(p.name for p in (dest / "notebooks").iterdir()) == notebooks_of("ps1", "ps2", "ps3")
+    readme = (dest / "README.md").read_text()
+    assert COURSE.colab_url("ps3_toy") in readme and COURSE.colab_url("ps4_experiments") not in readme
+    said = in_the_edition(dest, CALLS.format(dest=str(dest)))
+    import numpy as np
+
+    x = np.arange(6.0).reshape(2, 3)
+    assert f"Linear {framework.Linear(3, 2, seed=0).forward(x).round(6).tolist()}" in said   # as the full framework
+    assert f"one_hot {framework.one_hot(np.array([0, 2]), 3).tolist()}" in said
+    assert "sigmoid held back: sigmoid is an exercise of ps3" in said and "balanced_subset held back" in said
+    assert problems(dest, MASTERS, released={"ps1", "ps2"}) == []
+    assert problems(dest, MASTERS, released={"ps1"}), "ps2's solutions are in the framework now"
+
+
+@pytest.mark.parametrize("due, says", [(["ps2"], "the first ones of it, e.g. --due ps1"),
+                                       (["ps1", "ps3"], "the first ones of it, e.g. --due ps1,ps2"),
+                                       (["ps1", "ps9"], "ps9 is not an assignment of the course")])
+def test_due_must_be_the_first_assignments_of_the_course(tmp_path, due, says):
+    with pytest.raises(PublishError, match=says):
+        publish(tmp_path / "public", COURSE, MASTERS, due=due, check_sync=False)
+    assert not (tmp_path / "public").exists()
+
+
+def test_in_the_framework_solutions_and_regions_of_assignments_not_due_count(edition, tmp_path):
+    dest = tmp_path / "public"
+    shutil.copytree(edition[0], dest)
+    ps2 = next(line for line in find_leaks(masters_of(["ps2"]), [GRADING / "source"], blocks=dict([SOLUTION]))
+               if len(line.line) > 25).line   # a solution line of ps2's master
+    (dest / "framework" / "extra.py").write_text(f"# {ps2}\n# out = x @ self.W (Linear.forward's)\n")
+    found = problems(dest, MASTERS, released=set())
+    assert [f for f in found if ps2 in f] and [f for f in found if "out = x @ self.W" in f and "ps1" in f], found
+    assert problems(dest, MASTERS, released={"ps1", "ps2"}) == []   # both released: the framework may hold them
 
 
 def test_the_edition_installs_as_the_colab_setup_cell_installs_it(edition, tmp_path):
@@ -239,8 +317,10 @@ def test_publish_writes_into_a_new_folder_or_over_an_earlier_edition(edition, tm
 
 def test_publish_refuses_notebooks_out_of_sync_with_the_masters(tmp_path, monkeypatch):
     monkeypatch.setattr("grading.release.out_of_sync", lambda assignment: [f"{assignment}_stale.ipynb"])
-    with pytest.raises(PublishError, match=r"out of sync with the masters: ps1_stale.ipynb, .*make release"):
-        publish(tmp_path / "public", COURSE, MASTERS)
+    with pytest.raises(PublishError, match=r"out of sync with the masters: ps1_stale.ipynb differ.*make release"):
+        publish(tmp_path / "public", COURSE, MASTERS)   # nothing due: ps1's notebook alone is published
+    with pytest.raises(PublishError, match=r"out of sync with the masters: ps1_stale.ipynb, ps2_stale.ipynb differ"):
+        publish(tmp_path / "public", COURSE, MASTERS, due=["ps1"])
     assert not (tmp_path / "public").exists()
 
 
@@ -251,6 +331,10 @@ def test_publish_from_the_command_line_says_so_loudly(tmp_path):
                             cwd=GRADING.parent, timeout=300)
     assert result.returncode == 1
     assert result.stderr.startswith("PUBLISH FAILED") and "leak.md" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "grading", "publish", str(tmp_path / "new"), "--due", "ps2,ps3"],
+                            capture_output=True, text=True, cwd=GRADING.parent, timeout=300)
+    assert result.returncode == 1 and not (tmp_path / "new").exists()
+    assert result.stderr.startswith("PUBLISH FAILED: --due ps2,ps3: assignments fall due in the course's order")
 
 
 # --------------------------------------------------------------------------- the pinned edition and the setup cell
