@@ -20,12 +20,23 @@ class SandboxedExecute(Execute):
 
     _budget: OutputBudget | None = None
 
+    _assignment: str | None = None
+
     def create_kernel_manager(self):
+        """In the sandbox, the kernel imports the student edition of the framework of the
+        assignment being graded (:func:`grading.edition.for_grading`: no reference of its
+        exercises or of later ones)."""
         if self.sandbox:
             from .kernels import SandboxedKernelManager
 
             self.kernel_manager_class = SandboxedKernelManager
-        return super().create_kernel_manager()
+        km = super().create_kernel_manager()
+        if self.sandbox and self._assignment:
+            from .edition import course_order, for_grading
+
+            order = course_order()   # an assignment the course does not list gets nothing released
+            km.framework_dir = str(for_grading(self._assignment if self._assignment in order else order[0]))
+        return km
 
     def start_new_kernel_client(self):
         """The kernel's client, once the kernel is ready; then the kernel's folder is sealed
@@ -42,6 +53,7 @@ class SandboxedExecute(Execute):
         from . import judge
 
         self._budget = OutputBudget(self.cell_output_bytes, self.notebook_output_bytes)
+        self._assignment = (resources or {}).get("nbgrader", {}).get("assignment")
         master = self._master(resources)
         secret = judge.new_secret()
         seeded = judge.seed_cells(nb, secret)
