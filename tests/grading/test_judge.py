@@ -179,3 +179,20 @@ def test_autograde_scores_what_the_judge_decides(tiny_course):
     assert "for 4 numbers of float64: double(x): relative error" in test_cell["wrong"].outputs[0].evalue
     assert test_cell["blank"].outputs[0].ename == "NotImplementedError"
     assert "seed=" not in test_cell["right"].source   # the autograded notebook keeps the master's source
+
+
+def test_every_graded_cell_of_the_course_is_judged():
+    """A graded code cell without a probe would be decided in the student's kernel."""
+    from grading.course import load_course
+    from grading.release import master_paths
+
+    course = load_course()
+    masters = [path for assignment in course.assignments for path in master_paths(course, assignment)]
+    assert masters
+    for path in masters:
+        master = judge.Master(path)
+        assert master.tests, f"{path.name} has no graded code cell"
+        for grade_id, source in master.tests.items():
+            assert source.count("@hidden_probe(") == 1 and judge.exercise_of(source), (
+                f"{path.name}: the graded cell {grade_id} has no probe (or more than one): the judge cannot decide it")
+            assert "@hidden_check" not in source, f"{path.name}: {grade_id} still checks in the student's kernel"
