@@ -13,7 +13,8 @@
 # make autograde [WORKERS=2]                           nbgrader autograde, WORKERS students at a time
 # make report                                          grading/reports/$(A)/grades.csv and a summary
 # make feedback                                        HTML feedback per student, checked for hidden tests
-# make publish DEST=../course-public                   the student edition, checked for secrets
+# make publish DEST=../course-public [DUE=ps1,ps2]     the student edition (DUE: the assignments past their
+#                                                      deadline, released in framework/), checked for secrets
 
 PYTHON ?= python3
 VENV   := .venv
@@ -110,7 +111,7 @@ feedback: $(STAMP)
 
 publish: $(STAMP) release
 	$(if $(DEST),,$(error give the folder: make publish DEST=../course-public))
-	$(RUN) -m grading publish "$(DEST)"
+	$(RUN) -m grading publish "$(DEST)" $(if $(DUE),--due "$(DUE)")
 
 bench-grading: $(STAMP)
 	$(RUN) benchmarks/bench_grading.py

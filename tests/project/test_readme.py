@@ -40,3 +40,15 @@ def test_readme_data_example_runs(monkeypatch):
     with contextlib.redirect_stderr(io.StringIO()):
         exec(compile(block, str(README), "exec"), namespace)
     assert namespace["history"].val_acc[-1] > 0.95
+
+
+def test_readme_quotes_the_student_editions_message_and_markers_as_they_are():
+    """For instructors: the marker syntax and the error a stripped exercise raises, as grading.edition writes them."""
+    from grading.edition import MARKER, Region
+
+    text = " ".join(README.read_text().split())
+    said = re.search(r'`raise NotImplementedError\("([^"]+)"\)`', text).group(1)
+    assert said == Region("layers.py", "ps1", 1, 2, "", "Linear.forward").message()
+    for marker in re.findall(r"`(# (?:BEGIN|END) REFERENCE [^`]+)`", text):
+        assert MARKER.match(marker), marker
+    assert "make publish DEST=../course-public DUE=ps1" in text and "--due ps2` alone is refused" in text
