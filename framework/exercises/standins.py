@@ -16,7 +16,7 @@ import numpy as np
 from .compare import describe, expect
 from .harness import one_line
 
-__all__ = ["substitute", "ScriptedRun"]
+__all__ = ["substitute", "ScriptedRun", "Named"]
 
 
 @contextlib.contextmanager

@@ -23,4 +23,44 @@ PS2_VARIANTS: dict = {
     "ps2_never_updates": ("ps2", {
         "train_one_epoch": [("model.backward(loss.backward(), lr=lr)", "model.backward(loss.backward())")],
     }, {"test_train_one_epoch", "test_final_run"}),
+    # contract bugs that one call on a fresh object does not show (the visible checks pass; the probes catch them)
+    # every loader draws from one generator, the last one made (a class attribute): two loaders alive at once
+    # with the same seed give different orders; the notebook's runs still train well
+    "ps2_loaders_share_one_generator": ("ps2", {
+        "batch_loader": [("self.rng = np.random.default_rng(seed)", "BatchLoader.rng = np.random.default_rng(seed)")],
+    }, {"test_batch_loader"}),
+    # one branch of the stop rule: stopped_epoch set also when the run went all max_epochs epochs
+    "ps2_stopped_epoch_when_it_ran_to_the_end": ("ps2", {
+        "run_training": [("    if best_weights is not None:\n",
+                          "    if history[\"stopped_epoch\"] is None:\n        history[\"stopped_epoch\"] = len(history[\"val_loss\"])\n"
+                          "    if best_weights is not None:\n")],
+    }, {"test_run_training"}),
+    # counts the examples in a first pass over the loader: right for a list of batches or a BatchLoader, nothing
+    # left for the loop when the loader can be gone over only once (a generator)
+    "ps2_evaluate_goes_over_the_loader_twice": ("ps2", {
+        "evaluate": [("total_loss, correct, seen = 0.0, 0, 0", "total_loss, correct, seen = 0.0, 0, sum(len(x) for x, _ in loader)"),
+                     ("        seen += len(x)\n", "")],
+    }, {"test_evaluate"}),
+    # unusual but correct, full marks: another shuffle (rng.choice, so another order than the reference's) and
+    # evaluate putting back the mode the model was in
+    "ps2_choice_order_and_mode_restored": ("ps2", {
+        "batch_loader": [("order = self.rng.permutation(n) if self.shuffle else np.arange(n)",
+                          "order = self.rng.choice(n, size=n, replace=False) if self.shuffle else np.arange(n)")],
+        "evaluate": [("    model.eval()\n", "    was_training = model.training\n    model.eval()\n"),
+                     ("    return total_loss / seen, correct / seen",
+                      "    model.train(was_training)\n    return total_loss / seen, correct / seen")],
+    }, set()),
+    # unusual but correct, full marks: one-hot rows by put_along_axis, the epoch's loss by np.average with the
+    # batch sizes as weights, the best weights as the state of a deep copy of the model
+    "ps2_average_zeros_one_hot_and_deepcopy": ("ps2", {
+        "one_hot": [("return np.eye(num_classes, dtype=np.float32)[labels]",
+                     "labels = np.asarray(labels)\n    y = np.zeros(labels.shape + (num_classes,), dtype=np.float32)\n"
+                     "    np.put_along_axis(y, labels.astype(np.int64)[..., None], 1.0, axis=-1)\n    return y")],
+        "train_one_epoch": [("total_loss, correct, seen = 0.0, 0, 0", "losses, sizes, correct, seen = [], [], 0, 0"),
+                            ("total_loss += loss(logits, y) * len(x)", "losses.append(loss(logits, y))\n        sizes.append(len(x))"),
+                            ("return total_loss / seen, correct / seen",
+                             "return float(np.average(losses, weights=sizes)), correct / seen")],
+        "run_training": [("best_loss, best_weights, waited = val_loss, model.state_dict(), 0",
+                          "import copy\n            best_loss, best_weights, waited = val_loss, copy.deepcopy(model).state_dict(), 0")],
+    }, set()),
 }
