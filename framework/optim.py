@@ -2,12 +2,14 @@
 gradients, then ``optimizer.step()`` changes the weights.
 
 Same formulas and argument names as PyTorch's ``torch.optim.SGD`` and ``Adam``
-(weight decay is added to the gradient: L2 regularisation).
+(weight decay is added to the gradient: L2 regularisation). ``cosine_schedule``: a learning
+rate per epoch, for ``fit(schedule=...)``.
 """
 
 from __future__ import annotations
 
-from typing import Iterable
+import math
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -156,3 +158,15 @@ def clip_grad_norm(params: Iterable[Parameter], max_norm: float) -> float:
         for g in grads:
             g *= scale
     return total
+
+
+def cosine_schedule(lr: float, epochs: int, final_lr: float = 0.0) -> Callable[[int], float]:
+    """Learning rate of epoch e (1-based) falling from ``lr`` along half a cosine, reaching
+    ``final_lr`` after the last epoch: ``final + (lr - final) * (1 + cos(pi (e - 1) / epochs)) / 2``.
+
+    A large rate early and a small one at the end: the last epochs settle into a minimum
+    instead of bouncing around it, typically worth a few tenths of a percent of accuracy.
+    """
+    if not (lr > 0 and epochs >= 1 and 0 <= final_lr <= lr):
+        raise ValueError(f"cosine_schedule needs lr > 0, epochs >= 1, 0 <= final_lr <= lr; got {lr}, {epochs}, {final_lr}")
+    return lambda epoch: final_lr + (lr - final_lr) * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))

@@ -27,7 +27,7 @@ import numpy as np
 from .activations import sigmoid
 from .errors import NonFiniteError
 from .functional import softmax
-from .optim import Optimizer
+from .optim import Optimizer, cosine_schedule
 from .progress import progress_bar
 from .sequential import accepts_input_grad
 from .tensorboard import TensorBoardLog
@@ -86,18 +86,6 @@ class EarlyStopping:
             raise ValueError(f"EarlyStopping: patience must be an integer >= 1, got {self.patience!r}")
         if not (isinstance(self.min_delta, numbers.Real) and math.isfinite(self.min_delta) and self.min_delta >= 0):
             raise ValueError(f"EarlyStopping: min_delta must be a number >= 0, got {self.min_delta!r}")
-
-
-def cosine_schedule(lr: float, epochs: int, final_lr: float = 0.0) -> Callable[[int], float]:
-    """Learning rate of epoch e (1-based) falling from ``lr`` along half a cosine, reaching
-    ``final_lr`` after the last epoch: ``final + (lr - final) * (1 + cos(pi (e - 1) / epochs)) / 2``.
-
-    A large rate early and a small one at the end: the last epochs settle into a minimum
-    instead of bouncing around it, typically worth a few tenths of a percent of accuracy.
-    """
-    if not (lr > 0 and epochs >= 1 and 0 <= final_lr <= lr):
-        raise ValueError(f"cosine_schedule needs lr > 0, epochs >= 1, 0 <= final_lr <= lr; got {lr}, {epochs}, {final_lr}")
-    return lambda epoch: final_lr + (lr - final_lr) * 0.5 * (1 + math.cos(math.pi * (epoch - 1) / epochs))
 
 
 class Evaluation(NamedTuple):
@@ -215,11 +203,7 @@ def predict_proba(model: Any, x: np.ndarray, *, batch_size: int = 1024, threads:
     """Class probabilities: x: (N, ...) -> (N, C) by softmax of the logits, or (N,) by
     sigmoid when the model outputs one logit per row (binary). BLAS on ``threads`` threads (default 1)."""
     scores = _scores(model, x, batch_size, threads)
-    if _multiclass(scores):
-        return softmax(scores, axis=1)
-    # BEGIN REFERENCE ps3 predict_proba
-    return sigmoid(scores.reshape(len(scores)))
-    # END REFERENCE ps3
+    return softmax(scores, axis=1) if _multiclass(scores) else sigmoid(scores.reshape(len(scores)))
 
 
 def predict(model: Any, x: np.ndarray, *, batch_size: int = 1024, threads: int | None = None) -> np.ndarray:
