@@ -33,6 +33,7 @@ solves, since until that one is due it must stay out.
 from __future__ import annotations
 
 import ast
+import compileall
 import hashlib
 import os
 import re
@@ -321,6 +322,7 @@ def for_grading(assignment: str) -> Path:
     work = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=home))
     try:
         build(work / "framework", released)
+        compileall.compile_dir(work / "framework", quiet=2)   # kernels write no bytecode: 0.15 s less to start each
         for path in [work, *work.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)   # the sandboxed kernel's own user reads it
         try:
