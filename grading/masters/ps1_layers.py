@@ -40,11 +40,13 @@
 # `raise NotImplementedError()`), and keep the signatures as they are. Each exercise is followed
 # by a read-only test cell. It runs *visible checks* that you can read, each printing what it
 # checked and how large the error was next to the size it should have. When your notebook is
-# graded, the same cell also runs *hidden checks*: other shapes and seeds, a batch of one, float32
-# inputs, extreme logits. Passing the visible checks is necessary, not sufficient.
+# graded, the same cell also runs *hidden checks*: your code on other inputs (other shapes, a batch
+# of one, float32, extreme logits, two layers alive at once, repeated calls), whose results the grader
+# compares with the course's reference solution. Passing the visible checks is necessary, not sufficient.
 #
-# **Write it yourself, with NumPy.** The tests compare your code with the course's `framework`,
-# the reference implementation, so your code must not use `framework` at all: a class imported
+# **Write it yourself, with NumPy.** Your copy of the course's `framework` does not hold this
+# assignment's exercises (its `Linear`, `ReLU`, loss, `Sequential` and gradient checker raise
+# `NotImplementedError` until the assignment is due), and your code must not use `framework` at all: a class imported
 # from it or derived from one of its classes, or code that calls it (`fw.ReLU()` inside a method,
 # `fw.numerical_gradient` inside a function), gets no points for that exercise.
 #
@@ -55,9 +57,9 @@
 # %% [markdown] id="setup-md" nbgrader={"grade": false, "grade_id": "setup_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ## Setup
 #
-# The cells below import NumPy, matplotlib and the course's `framework`, and list this notebook's
-# exercises for the table at the end. Your code must not use `framework`: the tests use it as the
-# *reference* to compare your classes with, and as a gradient checker.
+# The cells below import NumPy, matplotlib and the course's `framework` (for its data sets and the
+# test cells' helpers), and list this notebook's exercises for the table at the end. Your code must not
+# use `framework`.
 #
 # Each test cell starts by importing what it uses: `np`, `fw`, and the helpers of
 # `framework.exercises`, a small module that checks and reports (nothing in it is secret). So
@@ -72,7 +74,7 @@ import time
 import matplotlib.pyplot as plt
 import numpy as np
 
-import framework as fw                       # the reference implementation, used by the tests
+import framework as fw                       # the course's library: data sets, and the tests' helpers
 from framework.datasets import load_digits   # 1797 handwritten 8x8 digits, bundled (no download)
 
 np.set_printoptions(precision=4, suppress=True)

@@ -221,45 +221,138 @@ VARIANTS = {
         "train_step": [("loss = loss_fn(model(x), y)\n    model.backward(loss_fn.backward(), lr=lr)",
                         "logits = model.forward(x)\n    loss = loss_fn.forward(logits, y)\n    model.backward(loss_fn.backward(), lr)")],
     }, set()),
+    # unusual but correct, another way: numerical_gradient through a flat view of x (in place for the
+    # contiguous arrays it is given), the input kept as a tuple, ReLU masking in backward from the cached
+    # input, the loss by np.logaddexp.reduce and the one-hot by comparison, Sequential by functools.reduce
+    "unusual_but_correct_2": ("ps1", {
+        "numerical_gradient": [("    grad = np.zeros(x.shape, dtype=np.float64)\n    for i in np.ndindex(x.shape):",
+                                "    grad = np.zeros(x.shape, dtype=np.float64)\n    flat, flat_grad = x.reshape(-1), grad.reshape(-1)\n"
+                                "    for i in range(flat.size):"),
+                               ("        old = x[i]\n        x[i] = old + h\n        f_plus = f(x)\n        x[i] = old - h\n"
+                                "        f_minus = f(x)\n        x[i] = old  # put the entry back exactly\n        grad[i] =",
+                                "        old = flat[i]\n        flat[i] = old + h\n        f_plus = f(x)\n        flat[i] = old - h\n"
+                                "        f_minus = f(x)\n        flat[i] = old\n        flat_grad[i] =")],
+        "linear": [("        self.cache = x\n        return x @ self.W + self.b", "        self.cache = (x,)\n        return np.dot(x, self.W) + self.b"),
+                   ("        x = self.cache\n", "        (x,) = self.cache\n")],
+        "relu": [("self.mask = x > 0\n        return x * self.mask", "self.x = x\n        return np.maximum(x, 0)"),
+                 ("return grad_out * self.mask", "return grad_out * (self.x > 0)")],
+        "softmax_ce": [("        shifted = logits - logits.max(axis=1, keepdims=True)\n"
+                        "        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))",
+                        "        log_probs = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)"),
+                       ("        dlogits = probs.copy()\n        dlogits[np.arange(n), y] -= 1\n        return dlogits / n",
+                        "        return (probs - (np.arange(probs.shape[1]) == y[:, None])) / n")],
+        "sequential": [("        for layer in self.layers:\n            x = layer.forward(x)\n        return x",
+                        "        import functools\n        return functools.reduce(lambda out, layer: layer(out), self.layers, x)")],
+    }, set()),
     **PS2_VARIANTS,
     **PS3_VARIANTS,
     **PS4_VARIANTS,
 }
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """Autograde the master's own solution, the blank release and VARIANTS through nbgrader."""
+# In-process cheats: the blank notebook with one cell added before its first answer (each edits the
+# blank numerical_gradient cell). Every autograded cell must score 0: the kernel has no reference of the
+# assignment it grades (framework's own raises NotImplementedError there), and what the kernel shows
+# counts only as records the judge compares with its own run of the master's solution.
+TAKE_THE_FRAMEWORK = """\
+import framework as fw, framework.exercises as checks
+from IPython import get_ipython
+
+checks.visible_check = lambda exercise, points: (lambda check: check)   # no visible check runs
+checks.require_own_class = checks.require_own_function = lambda *args, **kwargs: None
+
+
+def _the_framework_s(*args):   # after every cell, whatever the answer cells defined: the framework's own
+    get_ipython().user_ns.update(numerical_gradient=lambda f, x, h=1e-5: fw.numerical_gradient(f, x, h), Linear=fw.Linear,
+                                  ReLU=fw.ReLU, SoftmaxCrossEntropy=fw.SoftmaxCrossEntropy, Sequential=fw.Sequential)
+
+
+get_ipython().events.register("post_run_cell", _the_framework_s)
+
+
+"""
+FORGE_THE_RECORDS = """\
+import framework.exercises as checks, framework.exercises.probes as probes
+from IPython.display import display
+
+checks.visible_check = lambda exercise, points: (lambda check: check)
+
+
+def _forged(exercise, seed=0):   # records that every case passed without a value to compare
+    def run(probe):
+        cases = [{"case": "all", "records": [], "raised": None}]
+        display({probes.MIME: {"exercise": exercise, "cases": cases}, "text/plain": "passed"}, raw=True)
+    return run
+
+
+checks.hidden_probe = _forged
+
+
+"""
+CHEATS = {
+    "takes_the_framework": ("ps1", {"numerical_gradient": [("def numerical_gradient(", TAKE_THE_FRAMEWORK + "def numerical_gradient(")]}),
+    "forges_the_records": ("ps1", {"numerical_gradient": [("def numerical_gradient(", FORGE_THE_RECORDS + "def numerical_gradient(")]}),
+}
+
+
+def students_of(assignment: str) -> list[tuple[str, bool, dict]]:
+    """(student, solved, edits) of every submission graded for ``assignment``."""
+    students = [("solution", True, {}), ("blank", False, {})]
+    students += [(name, True, edits) for name, (a, edits, _) in VARIANTS.items() if a == assignment]
+    return students + [(name, False, edits) for name, (a, edits) in CHEATS.items() if a == assignment]
+
+
+def autograded(assignment: str, root) -> dict:
+    """Autograde the master's own solution, the blank release, VARIANTS and CHEATS of ``assignment``
+    through nbgrader, in a course of its own at ``root``: {(assignment, notebook, student): scores}."""
     from nbgrader.api import Gradebook
 
-    root = tmp_path_factory.mktemp("course")
+    api = nbapi.api(root, assignment)
+    shutil.copytree(GRADING / "source" / assignment, root / "source" / assignment)
+    nbapi.check(api.generate_assignment(assignment, force=True, create=True), "generate_assignment")
+    masters = [master for a, master in MASTERS if a == assignment]
+    for student, solved, edits in students_of(assignment):
+        folder = root / "submitted" / student / assignment
+        folder.mkdir(parents=True)
+        for master in masters:
+            nbformat.write(submission(master, NOTEBOOKS / master.name, edits, solved=solved), folder / master.name)
+    # the pipeline's own autograde, two students at a time
+    failed = [o for o in autograde(assignment, root, workers=2, everyone=True, progress=False) if not o.ok]
+    assert not failed, f"autograde {assignment}: " + "; ".join(f"{o.student}: {o.reason}" for o in failed)
     scores = {}
-    for assignment in ASSIGNMENTS:
-        if missing_data(assignment):
-            continue
-        api = nbapi.api(root, assignment)
-        shutil.copytree(GRADING / "source" / assignment, root / "source" / assignment)
-        nbapi.check(api.generate_assignment(assignment, force=True, create=True), "generate_assignment")
-        students = [("solution", True, {}), ("blank", False, {})]
-        students += [(name, True, edits) for name, (a, edits, _) in VARIANTS.items() if a == assignment]
-        for student, solved, edits in students:
-            folder = root / "submitted" / student / assignment
-            folder.mkdir(parents=True)
-            for _, master in (m for m in MASTERS if m[0] == assignment):
-                nbformat.write(submission(master, NOTEBOOKS / master.name, edits, solved=solved), folder / master.name)
-        # the pipeline's own autograde, two students at a time
-        failed = [o for o in autograde(assignment, root, workers=2, everyone=True, progress=False) if not o.ok]
-        assert not failed, f"autograde {assignment}: " + "; ".join(f"{o.student}: {o.reason}" for o in failed)
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE.course_id) as gb:
-        for assignment, master in MASTERS:
-            if missing_data(assignment):
-                continue
-            for student in ["solution", "blank", *(v for v, (a, _, _) in VARIANTS.items() if a == assignment)]:
+        for master in masters:
+            for student, _, _ in students_of(assignment):
                 nb = gb.find_submission_notebook(master.stem, assignment, student)
                 scores[assignment, master.stem, student] = {
                     g.name: (g.score, g.max_score, g.cell.cell_type, g.needs_manual_grade) for g in nb.grades
                 }
     return scores
+
+
+class Graded:
+    """The scores of autograded submissions, each assignment graded once, when a test first asks
+    for one of its submissions (so that `-k ps1` grades ps1 only)."""
+
+    def __init__(self, tmp_path_factory):
+        self.tmp_path_factory, self.scores, self.failed = tmp_path_factory, {}, {}
+
+    def __getitem__(self, key):
+        assignment = key[0]
+        if assignment in self.failed:
+            raise self.failed[assignment]
+        if not any(k[0] == assignment for k in self.scores):
+            try:
+                self.scores.update(autograded(assignment, self.tmp_path_factory.mktemp(f"course-{assignment}")))
+            except Exception as err:   # every test of the assignment fails with it, none grades again
+                self.failed[assignment] = err
+                raise
+        return self.scores[key]
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    return Graded(tmp_path_factory)
 
 
 @pytest.mark.parametrize("assignment, master", MASTERS, ids=IDS)
@@ -277,7 +370,7 @@ def test_autograde_gives_the_solution_full_marks_and_the_blank_zero(graded, assi
     assert {n: (blank[n][0], blank[n][3]) for n in manual} == {n: (0.0, False) for n in manual}
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("variant", VARIANTS, ids=[f"{a}-{name}" for name, (a, _, _) in VARIANTS.items()])
 def test_autograde_scores_typical_submissions_exactly(graded, variant):
     assignment, _, losing = VARIANTS[variant]
     needs_data(assignment)
@@ -286,3 +379,13 @@ def test_autograde_scores_typical_submissions_exactly(graded, variant):
     auto = {name: (score, top) for name, (score, top, kind, _) in scores.items() if kind == "code"}
     assert {n for n, (score, top) in auto.items() if score < top} == losing
     assert all(auto[n][0] == 0 for n in losing), {n: auto[n] for n in losing}
+
+
+@pytest.mark.parametrize("cheat", CHEATS, ids=[f"{a}-{name}" for name, (a, _) in CHEATS.items()])
+def test_in_process_cheats_on_a_blank_notebook_score_nothing(graded, cheat):
+    assignment, _ = CHEATS[cheat]
+    needs_data(assignment)
+    (master,) = [m for a, m in MASTERS if a == assignment]
+    scores = graded[assignment, master.stem, cheat]
+    auto = {name: score for name, (score, _, kind, _) in scores.items() if kind == "code"}
+    assert auto and auto == {name: 0.0 for name in auto}, {name: score for name, score in auto.items() if score}
