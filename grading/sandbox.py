@@ -183,8 +183,10 @@ def bwrap_args(cwd: Path, kernel_dir: Path, limits: Limits, *, data_dir: Path | 
     if framework_dir is not None and not (Path(framework_dir) / "__init__.py").is_file():
         raise GradingError(f"framework_dir {framework_dir} holds no __init__.py: it is not a framework edition")
     for path in readable:
-        source = Path(framework_dir) if framework_dir is not None and path == framework else path
-        args += ["--ro-bind", str(source), str(path)]
+        if framework_dir is None or path != framework:
+            args += ["--ro-bind", str(path), str(path)]
+    if framework_dir is not None:  # after the binds above: over the framework also where a folder above holds it
+        args += ["--ro-bind", str(framework_dir), str(framework)]
     for path in hidden_packages():
         args += ["--ro-bind", str(stand_in()), str(path)]
     args += ["--bind", str(kernel_dir), str(kernel_dir), "--proc", "/proc", "--dev", "/dev"]

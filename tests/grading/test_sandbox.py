@@ -117,6 +117,19 @@ def test_an_edition_is_seen_at_the_frameworks_path_and_pytorch_is_replaced(tmp_p
         sandbox.command(["python"], tmp_path / "work", tmp_path / "kernel", sandbox.Limits(), framework_dir=tmp_path)
 
 
+def test_an_edition_covers_a_framework_installed_inside_the_environment(tmp_path, monkeypatch):
+    """A framework installed into site-packages (not editable) lies inside a folder the kernel reads:
+    the edition is bound over it after that folder, so the full one stays out of sight."""
+    installed = Path(sys.prefix) / "lib" / "site-packages" / "framework"
+    monkeypatch.setattr(sandbox, "framework_path", lambda: installed)
+    edition = tmp_path / "framework"
+    edition.mkdir()
+    (edition / "__init__.py").write_text("")
+    cmd = sandbox.command(["python"], tmp_path / "work", tmp_path / "kernel", sandbox.Limits(), framework_dir=edition)
+    binds = [(cmd[i + 1], cmd[i + 2]) for i, flag in enumerate(cmd) if flag == "--ro-bind"]
+    assert binds.index((str(edition), str(installed))) > binds.index((sys.prefix, sys.prefix))
+
+
 # what a kernel tries to get the framework's reference by (its answers, one JSON line)
 REACH = """
 import importlib, inspect, json, os, sys
