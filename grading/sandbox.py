@@ -120,8 +120,12 @@ def read_only_paths(data_dir: Path | None = None) -> list[Path]:
 
 
 def hidden_packages() -> list[Path]:
-    """The folders of HIDDEN_PACKAGES in the Python's site-packages (those installed)."""
-    places = {Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()}
+    """The folders of HIDDEN_PACKAGES (those installed) in the Python's site-packages, and in every other
+    packages folder of the installations a kernel sees (a kernel could put one on its sys.path)."""
+    places = {Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages")}
+    for prefix in {sys.prefix, sys.base_prefix, "/usr", "/usr/local"}:
+        places.update(Path(prefix).glob("lib/python3*/*-packages"))
+    places.add(Path("/usr/lib/python3/dist-packages"))
     return sorted(place / name for place in places for name in HIDDEN_PACKAGES if (place / name).is_dir())
 
 
