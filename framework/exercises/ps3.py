@@ -1,21 +1,13 @@
-"""The checks particular to assignment 3 (binary classification on 2-D toy data):
-
-* :func:`strict_floats`: a block in which NumPy's overflow, division by zero and invalid operations
-  (and any RuntimeWarning) fail the check with a hint, instead of passing silently as ``inf`` or ``nan``;
-* :class:`LoopModel` and :class:`MarginLoss`: a stand-in model (linear logits) and a stand-in loss (not the
-  binary cross-entropy) that record what a trainer does with them, and :func:`loop_points`, points that
-  carry their own index: a trainer is checked with them alone, whatever the notebook's classifier and loss;
-* :func:`check_train_loop`: runs a trainer with them and names the first thing its loop does differently
-  from the text (the order of the examples, the batches, the learning rate, the loss and accuracy of its
-  history), all found from what the stand-ins recorded;
-* :class:`ReferenceClassifier`: the framework's ``Sequential`` seen as a binary classifier (logits of
-  shape (N,), ``predict_proba``, ``predict``): the grader's, not in a student's edition;
-* :func:`toy_accuracy`: the accuracy of a classifier's ``predict`` on labelled points, with clear failures
-  when ``predict`` does not return one label 0 or 1 per point;
-* :func:`sigmoid_backward_is_right` and :func:`sigmoid_is_stable`: whether a Sigmoid class's backward is
-  right for moderate inputs, and whether its forward is free of overflow, so that a check of something
-  else (stability, ``predict_proba``, the loss) grades only that;
-* :func:`check_toy_target`: one of the notebook's trained models reaches the target accuracy on given points.
+"""The checks particular to assignment 3 (binary classification on 2-D toy data): :func:`strict_floats`
+(NumPy's overflow, division by zero and invalid operations fail the check with a hint); the stand-ins a
+trainer is checked with alone, :class:`LoopModel` (linear logits) and :class:`MarginLoss` (not the binary
+cross-entropy), on :func:`loop_points` (points that carry their index), and :func:`check_train_loop`, which
+names the first thing a trainer's loop does differently from the text, from what they recorded;
+:class:`ReferenceClassifier` (the grader's: a student's edition leaves out its methods); :func:`toy_accuracy`
+and :func:`check_toy_target` (a trained model's accuracy, the target); :func:`sigmoid_backward_is_right` and
+:func:`sigmoid_is_stable` (so that a check of something else grades only that). For the hidden probes:
+:func:`train_toy_model` (a classifier built as the notebook's ``make_mlp`` does, trained by a given
+``train``) and :func:`accuracy_against` (a measure the grader applies to recorded predictions).
 """
 
 from __future__ import annotations
@@ -29,14 +21,17 @@ from typing import Any
 import numpy as np
 
 from ..activations import ReLU, Sigmoid, Tanh, sigmoid
+from ..datasets import make_circles, make_moons, make_spirals
 from ..layers import Linear
 from ..sequential import Sequential
+from ..threads import limit_blas_threads
 from .compare import describe, expect
 from .harness import one_line, quiet
 from .loaders import check_epoch_batches
 
-__all__ = ["LoopModel", "MarginLoss", "ReferenceClassifier", "check_toy_target", "check_train_loop", "loop_points",
-           "sigmoid_backward_is_right", "sigmoid_is_stable", "strict_floats", "toy_accuracy"]
+__all__ = ["LoopModel", "MarginLoss", "ReferenceClassifier", "accuracy_against", "check_toy_target", "check_train_loop",
+           "loop_points", "sigmoid_backward_is_right", "sigmoid_is_stable", "strict_floats", "toy_accuracy",
+           "train_toy_model"]
 
 ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
 
@@ -101,11 +96,16 @@ class ReferenceClassifier:
             activation: str = "tanh") -> ReferenceClassifier:
         """Linear(sizes[0], sizes[1]), activation, ..., Linear(sizes[-2], 1): ``sizes`` ends with 1; the
         weights of the k-th Linear (from 0) are drawn with ``seed + k``."""
-        linears = [Linear(int(a), int(b), seed=seed + k, dtype=dtype) for k, (a, b) in enumerate(itertools.pairwise(sizes))]
-        chain = linears[:1]
-        for linear in linears[1:]:
-            chain += [ACTIVATIONS[activation](), linear]
-        return cls(chain)
+        return cls(_chain(sizes, ACTIVATIONS[activation], lambda k, a, b: Linear(a, b, seed=seed + k, dtype=dtype)))
+
+
+def _chain(sizes: Sequence[int], activation: Any, linear: Any) -> list[Any]:
+    """[linear(0, sizes[0], sizes[1]), activation(), linear(1, sizes[1], sizes[2]), ...]: the k-th Linear layer
+    made by ``linear(k, fan_in, fan_out)``, an activation between two of them."""
+    layers: list[Any] = []
+    for k, (a, b) in enumerate(itertools.pairwise(sizes)):
+        layers += [activation(), linear(k, int(a), int(b))] if k else [linear(k, int(a), int(b))]
+    return layers
 
 
 def loop_points(n: int, *, seed: int = 0, dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray]:
@@ -314,7 +314,7 @@ def check_toy_target(models: Any, name: str, x: np.ndarray, y: np.ndarray, kind:
     ``kind``, classifies at least ``target`` of the points x (N, 2) as y (N,); prints and returns its
     accuracy. Raises NotImplementedError when there is no such model yet (the exercise is not done)."""
     if not isinstance(models, dict) or name not in models:
-        raise NotImplementedError(f"target_models has no {name!r} model yet: finish the training cell of section 6")
+        raise NotImplementedError(f"target_models has no {name!r} model yet: write its settings into target_settings (section 6) and run the cell after it")
     model = models[name]
     if isinstance(kind, type) and not isinstance(model, kind) and type(model).__name__ == kind.__name__:
         raise AssertionError(f"the class {kind.__name__} was defined again after training, so target_models[{name!r}] "
@@ -362,3 +362,34 @@ def sigmoid_is_stable(sigmoid_class: Any) -> bool:
         return False
     return True
 
+
+# --------------------------------------------------------------------------- for the hidden probes
+# the notebook's toy sets: name -> (generator, noise, other options), as its TOY_SETS
+TOY_SETS = {"moons": (make_moons, 0.15, {}), "circles": (make_circles, 0.1, {}),
+            "spirals": (make_spirals, 0.4, {"turns": 1.5})}
+
+
+def train_toy_model(classifier: Any, loss_class: Any, train: Any, name: str, hidden: Sequence[int],
+                    activation: Any = Tanh, lr: float = 0.3, epochs: int = 100, batch_size: int = 32,
+                    seed: int = 0) -> Any:
+    """What the notebook's ``fit_classifier`` does on the training points of the toy set ``name`` (400
+    points, seed 1): ``classifier([Linear(2, hidden[0], seed=seed), activation(), ..., Linear(hidden[-1], 1,
+    seed=seed + k)])`` trained by ``train(model, loss_class(), x, y, lr, epochs, batch_size, seed)``, on one
+    BLAS thread. Returns the model."""
+    model = classifier(_chain([2, *hidden, 1], activation, lambda k, a, b: Linear(a, b, seed=seed + k)))
+    make, noise, options = TOY_SETS[name]
+    x, y = make(400, noise=noise, seed=1, **options)
+    with limit_blas_threads():
+        train(model, loss_class(), x, y, lr, epochs, batch_size, seed)
+    return model
+
+
+def accuracy_against(y: np.ndarray) -> Any:
+    """A measure for recorded predictions: the fraction of them equal to the classes ``y`` (N,); 0 when
+    the predictions are not N numbers."""
+    truth = np.asarray(y).reshape(-1)
+
+    def accuracy(predicted: Any) -> float:
+        p = np.asarray(predicted)
+        return float(np.mean(p.reshape(-1) == truth)) if p.size == truth.size else 0.0
+    return accuracy

@@ -369,3 +369,35 @@ def test_check_toy_target(capsys):
     with pytest.raises(AssertionError, match=r"^the class BinaryClassifier was defined again after training, .*rerun the "
                                              r"training cell of section 6 \(or Restart & Run All\)$"):
         ex.check_toy_target({"moons": good}, "moons", x, y, again, "the points")
+
+
+# --------------------------------------------------------------------------- for the hidden probes
+def test_accuracy_against_measures_recorded_predictions():
+    measure = ex.accuracy_against(np.array([0, 1, 1, 0]))
+    assert measure(np.array([0, 1, 0, 0])) == 0.75
+    assert measure(np.array([[0], [1], [1], [0]])) == 1.0      # (N, 1) predictions: the same N numbers
+    assert measure(np.array([0, 1, 1])) == 0.0                  # not one prediction per point
+    assert measure(np.zeros((4, 4))) == 0.0
+
+
+def test_train_toy_model_builds_as_make_mlp_and_trains_with_the_given_train():
+    def classifier(layers):
+        return ex.ReferenceClassifier(layers)
+
+    untrained = ex.train_toy_model(classifier, fw.BinaryCrossEntropyWithLogits, trainer(), "circles",
+                                   hidden=[5, 3], activation=fw.ReLU, epochs=0, seed=4)
+    assert [type(layer).__name__ for layer in untrained.layers] == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
+    for k, (layer, (a, b)) in enumerate(zip(untrained.layers[::2], [(2, 5), (5, 3), (3, 1)])):
+        np.testing.assert_array_equal(layer.W, fw.Linear(a, b, seed=4 + k).W)   # make_mlp's seeds
+    calls = []
+
+    def spy(model, loss_fn, x, y, lr, epochs, batch_size, seed):
+        calls.append((type(loss_fn).__name__, x.shape, lr, epochs, batch_size, seed))
+        np.testing.assert_array_equal(x, fw.make_spirals(400, noise=0.4, seed=1, turns=1.5)[0])
+        return trainer()(model, loss_fn, x, y, lr, epochs, batch_size, seed)
+
+    model = ex.train_toy_model(classifier, fw.BinaryCrossEntropyWithLogits, spy, "spirals", hidden=[16, 16, 16],
+                               lr=0.3, epochs=150)
+    assert calls == [("BinaryCrossEntropyWithLogits", (400, 2), 0.3, 150, 32, 0)]
+    x, y = fw.make_spirals(2000, noise=0.4, seed=99, turns=1.5)
+    assert ex.accuracy_against(y)(model.predict(x)) > 0.95   # the notebook's setting for the spirals reaches its target
