@@ -12,6 +12,9 @@ Each kernel runs in the sandbox (:mod:`grading.sandbox`); ``autograde`` first ma
 machine can run one (a tiny trial run) and refuses to grade if it cannot, unless told
 ``sandbox=False`` (``--unsafe-no-sandbox``), which every student's record then says.
 
+Every run draws one secret; the seed of each probe (the hidden inputs) comes from it
+(:mod:`grading.judge`), and the judge decides each graded cell in the worker's own process.
+
 The outcome of every student is kept in ``reports/<assignment>/autograde.json``
 (:mod:`grading.records`) for ``report`` and ``feedback``.
 """
@@ -34,6 +37,7 @@ from framework.progress import progress_bar
 from . import records
 from .errors import GradingError
 from .records import submitted_students
+from .judge import new_secret
 from .kernels import MAX_MESSAGE_BYTES
 from .sandbox import SANDBOXED, UNSAFE, Limits, SandboxUnavailable, check_sandbox
 
@@ -60,9 +64,10 @@ _API = None
 _SETTINGS: dict = {}
 
 
-def _init(course_root: str, assignment: str, timeout: float | None, sandboxed: bool = True) -> None:
+def _init(course_root: str, assignment: str, timeout: float | None, sandboxed: bool = True, secret: str = "") -> None:
     """Worker process set-up: one nbgrader API with kernels on IPC sockets of its own, in the
-    sandbox unless ``sandboxed`` is False."""
+    sandbox unless ``sandboxed`` is False; ``secret``: this run's secret (hex), from which every
+    probe's seed is drawn (:mod:`grading.judge`)."""
     global _API
     import logging
     import warnings
@@ -84,6 +89,7 @@ def _init(course_root: str, assignment: str, timeout: float | None, sandboxed: b
         config.IgnorePattern.pattern = WARNING_LINE
         config.Application.log_level = logging.INFO
         config.SandboxedExecute.sandbox = sandboxed
+        config.SandboxedExecute.run_secret = secret
         config.SandboxedKernelManager.seconds = Limits.for_cells(config.Execute.timeout).seconds
 
     _API = nbapi.api(Path(course_root), assignment, configure)
@@ -192,7 +198,7 @@ def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: 
             break
         context = multiprocessing.get_context("spawn")
         with cf.ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=context, initializer=_init,
-                                    initargs=(str(course_root), assignment, timeout, sandboxed)) as pool:
+                                    initargs=(str(course_root), assignment, timeout, sandboxed, new_secret().hex())) as pool:
             futures = {pool.submit(_grade, s): s for s in pending}
             for future in cf.as_completed(futures):
                 student = futures[future]

@@ -4,7 +4,7 @@ In the sandboxed kernel, a test cell's hidden probe (:mod:`framework.exercises.p
 drives the student's code on inputs from a seed and records what it returns. Here, in the
 grader's own process, which never runs the student's code:
 
-1. before the notebook runs, :func:`seed_cells` draws a secret for this run and writes each
+1. before the notebook runs, :func:`seed_cells` writes, from the secret of this autograde run, each
    graded cell's own seed into its probe (``@hidden_probe("X")`` -> ``@hidden_probe("X",
    seed=...)``): a kernel learns a cell's seed only when that cell runs, when it must answer;
 2. after it ran, :func:`judge_notebook` replays each graded cell's probe, its source taken from
@@ -32,11 +32,12 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 
-from .recorded import Tampered, cases_of, checker, compare, error_name
+from .recorded import Tampered, cases_of, compare, error_name
 
 PROBE = re.compile(r"""@hidden_probe\(\s*("[^"\\\n]*"|'[^'\\\n]*')\s*\)""")
 REFERENCE_TAG = "reference"
 _lock = threading.Lock()
+_replays: dict = {}   # (master, its mtime, grade_id, seed) -> the reference's recorder
 
 
 def new_secret() -> bytes:
@@ -106,9 +107,9 @@ def _quiet_output():
 
 
 @contextlib.contextmanager
-def _judging(check):
+def _judging():
     """While a test cell is replayed: its visible checks are defined, not run, and its probe
-    records for the judge, comparing with ``check``."""
+    records for the judge."""
     import framework.exercises as exercises
     from framework.exercises.probes import judge_session
 
@@ -116,7 +117,7 @@ def _judging(check):
         visible = exercises.visible_check
         exercises.visible_check = lambda exercise, points: (lambda check: check)
         try:
-            with judge_session(check) as runs, _quiet_output():
+            with judge_session() as runs, _quiet_output():
                 yield runs
         finally:
             exercises.visible_check = visible
@@ -130,17 +131,21 @@ def exercise_of(source: str) -> str | None:
     return None if found is None else str(ast.literal_eval(found.group(1)))
 
 
-def replay(master: Master, grade_id: str, seed: int, student_cases=None):
-    """The reference's recorder of a graded cell's probe, run with ``seed``, each value compared
-    at once with the student's record at the same place (``student_cases``)."""
-    source = master.tests[grade_id]
-    seeded = PROBE.sub(lambda m: f"@hidden_probe({m.group(1)}, seed={seed})", source)
-    namespace = master.namespace()
-    with _judging(None if student_cases is None else checker(student_cases)) as runs:
-        exec(compile(seeded, f"<test cell {grade_id} of {master.path.name}>", "exec"), namespace)
-    if len(runs) != 1:
-        raise RuntimeError(f"the test cell {grade_id} of {master.path.name} ran {len(runs)} probes, not one")
-    return runs[0]
+def replay(master: Master, grade_id: str, seed: int):
+    """The reference's recorder of a graded cell's probe, run with ``seed``: its cases, values and
+    how to compare them. Kept for the next student of the same run (the same seed)."""
+    key = (str(master.path), master.path.stat().st_mtime_ns, grade_id, seed)
+    if key not in _replays:
+        seeded = PROBE.sub(lambda m: f"@hidden_probe({m.group(1)}, seed={seed})", master.tests[grade_id])
+        namespace = master.namespace()
+        with _judging() as runs:
+            exec(compile(seeded, f"<test cell {grade_id} of {master.path.name}>", "exec"), namespace)
+        if len(runs) != 1:
+            raise RuntimeError(f"the test cell {grade_id} of {master.path.name} ran {len(runs)} probes, not one")
+        if len(_replays) >= 256:
+            _replays.pop(next(iter(_replays)))
+        _replays[key] = runs[0]
+    return _replays[key]
 
 
 # --------------------------------------------------------------------------- the verdict
@@ -167,7 +172,7 @@ def reason(cell, master: Master, grade_id: str, seed: int) -> str | None:
         return f"{exercise}: the records were tampered with ({err})"
     if cases is None:
         return _no_records(cell, exercise)
-    reference = replay(master, grade_id, seed, cases)
+    reference = replay(master, grade_id, seed)
     try:
         problem = compare(cases, reference.cases)
     except Tampered as err:

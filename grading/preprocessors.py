@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nbgrader import utils
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Unicode
 
 from .outputs import CELL_BYTES, NOTEBOOK_BYTES, OutputBudget
 
@@ -17,6 +17,8 @@ class SandboxedExecute(Execute):
     sandbox = Bool(True, help="run the kernel in the sandbox").tag(config=True)
     cell_output_bytes = Integer(CELL_BYTES, help="output kept per cell, in bytes").tag(config=True)
     notebook_output_bytes = Integer(NOTEBOOK_BYTES, help="output kept per notebook, in bytes").tag(config=True)
+    run_secret = Unicode("", help="this autograde run's secret, in hex (the probes' seeds); empty: one per notebook"
+                         ).tag(config=True)
 
     _budget: OutputBudget | None = None
 
@@ -48,14 +50,15 @@ class SandboxedExecute(Execute):
         return kc
 
     def preprocess(self, nb, resources=None, km=None):
-        """Run the notebook in the sandbox with a fresh secret for its probes' seeds, then let the
-        judge (:mod:`grading.judge`, in this process) decide every graded cell that has a probe."""
+        """Run the notebook in the sandbox with this run's secret for its probes' seeds (a kernel
+        learns a cell's seed only when the cell runs), then let the judge (:mod:`grading.judge`,
+        in this process) decide every graded cell that has a probe."""
         from . import judge
 
         self._budget = OutputBudget(self.cell_output_bytes, self.notebook_output_bytes)
         self._assignment = (resources or {}).get("nbgrader", {}).get("assignment")
         master = self._master(resources)
-        secret = judge.new_secret()
+        secret = bytes.fromhex(self.run_secret) if self.run_secret else judge.new_secret()
         seeded = judge.seed_cells(nb, secret)
         try:
             nb, resources = super().preprocess(nb, resources, km)

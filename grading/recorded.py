@@ -148,8 +148,8 @@ def judged(got, expected, how) -> str | None:
     if how.get("measure") is not None:
         return _measured(got, expected, how)
     problem = difference(got, expected, how)
-    if problem and how.get("hints") is not None:
-        for alternative, message in how["hints"]():
+    if problem and how.get("hints"):
+        for alternative, message in how["hints"]:
             if difference(got, alternative, {**how, "exact_dtype": False}) is None:
                 return str(message)
     return problem
@@ -161,28 +161,12 @@ def _measured(got, expected, how) -> str | None:
         mine = float(measure(got))
     except Exception as err:
         return f"cannot be evaluated ({type(err).__name__}: {' '.join(str(err).split())[:80]})"
-    reference = float(measure(expected))
+    reference = how["expected_measure"] if "expected_measure" in how else float(measure(expected))
     if how.get("at_least") is not None and not mine >= how["at_least"]:
         return f"{mine:.4g}, should be at least {how['at_least']:.4g} (a correct solution gets {reference:.4g})"
     if how.get("within") is not None and not abs(mine - reference) <= how["within"]:
         return f"{mine:.4g}, a correct solution gets {reference:.4g} (within {how['within']:.4g})"
     return None
-
-
-def checker(student_cases):
-    """The ``check`` a judge's recorder calls for each reference value (see
-    ``framework.exercises.probes.JudgeRecorder``): the student's record at the same place judged."""
-    def check(case, index, label, expected, how):
-        if case >= len(student_cases) or index >= len(student_cases[case][1]):
-            return None   # missing: compare() says so
-        got_label, got = student_cases[case][1][index]
-        if got_label != label:
-            return None   # compare() says the records were tampered with
-        try:
-            return judged(got, expected, how)
-        except Exception as err:   # values no probe records (a forged shape): nothing to compare
-            return f"cannot be compared with the expected ({type(err).__name__})"
-    return check
 
 
 def compare(student_cases, reference_cases) -> str | None:
@@ -204,7 +188,10 @@ def compare(student_cases, reference_cases) -> str | None:
                 raise Tampered(f"a record is labelled {label[:40]!r} where the probe writes {item['label']!r}")
             if item.get("note"):
                 continue
-            problem = item["problem"] if "problem" in item else judged(value, item["value"], item["how"])
+            try:
+                problem = judged(value, item["value"], item["how"])
+            except Exception as err:   # values no probe records (a forged shape): nothing to compare
+                problem = f"cannot be compared with the expected ({type(err).__name__})"
             if problem:
                 return f"{ref['case']}: {item['label']}: {problem}"
         if len(records) > len(ref["records"]):

@@ -101,39 +101,43 @@ class Recorder:
 
 
 class JudgeRecorder(Recorder):
-    """The judge's recorder: keeps the reference's values as they are, and how to compare them;
-    with ``check``, compares each value at once (while the probe's variables, which ``hints``
-    and ``measure`` may read, still hold this case's inputs): ``check(case index, record index,
-    label, value, how)`` returns what is wrong with the student's record, or None."""
-
-    def __init__(self, exercise, check=None):
-        super().__init__(exercise)
-        self.check = check
+    """The judge's recorder: keeps a copy of each reference value, and how to compare it. The
+    ``hints`` are worked out at once (while the probe's variables hold this case's inputs), and
+    so is the ``measure`` of the reference's value; a ``measure`` must read nothing but its
+    argument and what does not change (it is applied to each student's value later)."""
 
     def value(self, label, value, **how):
         unknown = set(how) - {"tol", "exact", "exact_dtype", "hints", "measure", "within", "at_least"}
         if unknown:
             raise TypeError(f"rec.value() got unknown options {sorted(unknown)}")
-        records = self._current("value")
-        entry = {"label": str(label), "value": value, "how": how}
-        if self.check is not None:
-            entry["problem"] = self.check(len(self.cases) - 1, len(records), str(label), value, how)
-        records.append(entry)
+        if callable(how.get("hints")):
+            how["hints"] = [(_snapshot(alternative), str(message)) for alternative, message in how["hints"]()]
+        value = _snapshot(value)
+        if how.get("measure") is not None:
+            how["expected_measure"] = float(how["measure"](value))
+        self._current("value").append({"label": str(label), "value": value, "how": how})
 
     def note(self, label, value):
-        self._current("note").append({"label": str(label), "value": value, "note": True})
+        self._current("note").append({"label": str(label), "value": _snapshot(value), "note": True})
+
+
+def _snapshot(value, depth=0):
+    """A copy of a value as it is now (a layer's W changes in place later), lists item by item."""
+    if isinstance(value, (list, tuple)) and depth < 3 and not _numeric_sequence(value):
+        return [_snapshot(v, depth + 1) for v in value]
+    return np.array(value, copy=True)
 
 
 @contextlib.contextmanager
-def judge_session(check=None):
+def judge_session():
     """While the judge replays a test cell: ``hidden_probe`` records with :class:`JudgeRecorder`
-    (comparing with ``check``) into the list this yields, instead of showing the records."""
+    into the list this yields, instead of showing the records."""
     runs = []
-    _judging.runs, _judging.check = runs, check
+    _judging.runs = runs
     try:
         yield runs
     finally:
-        _judging.runs = _judging.check = None
+        _judging.runs = None
 
 
 def hidden_probe(exercise, seed=0):
@@ -142,7 +146,7 @@ def hidden_probe(exercise, seed=0):
     output of type :data:`MIME`; in the judge: to the judge)."""
     def run(probe):
         runs = getattr(_judging, "runs", None)
-        rec = Recorder(exercise) if runs is None else JudgeRecorder(exercise, _judging.check)
+        rec = Recorder(exercise) if runs is None else JudgeRecorder(exercise)
         rng = np.random.default_rng(int(seed))
         with quiet():
             try:
