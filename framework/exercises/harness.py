@@ -3,6 +3,10 @@
 traceback in a notebook leaves out the frames of this package), ``case``, ``quiet``, ``one_line``,
 and ``self_check``, the table of exercises, points and results a notebook ends with.
 
+``hidden_check`` decides in the kernel that runs the student's code; a graded cell of the course
+instead records with ``hidden_probe`` (:mod:`framework.exercises.probes`), and the grader's judge
+decides outside that kernel.
+
 A check runs with Python's own ``max``, ``sum``, ... even after a ``from numpy import *`` in the
 notebook, while the student's code keeps what it imported.
 """
