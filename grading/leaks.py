@@ -91,11 +91,12 @@ def _master_lines(master: Path, blocks: dict[str, str]) -> tuple[list[str], list
     return secret, public
 
 
-def secrets(masters: list[Path], blocks: dict[str, str] = BLOCKS) -> dict[str, tuple[str, str]]:
+def secrets(masters: list[Path], blocks: dict[str, str] = BLOCKS, public_text: str = "") -> dict[str, tuple[str, str]]:
     """normalised secret line -> (the line as in its master, the master) for ``masters``:
     the lines of ``blocks`` (``dict([HIDDEN])`` for feedback, which shows the student's own
     solutions) that are at least MIN_LENGTH long and do not occur anywhere in the public
-    text of all ``masters`` (normalised and joined), plus the delimiters of ``blocks``."""
+    text of all ``masters`` (normalised and joined) nor in ``public_text`` (text known to be
+    public, such as the framework's own code), plus the delimiters of ``blocks``."""
     found: dict[str, tuple[str, str]] = {}
     public = []
     for master in masters:
@@ -103,7 +104,7 @@ def secrets(masters: list[Path], blocks: dict[str, str] = BLOCKS) -> dict[str, t
         public += pub
         for line in secret:
             found.setdefault(normalise(line), (line, str(master)))
-    text = normalise("\n".join(public))
+    text = normalise("\n".join(public)) + "\n" + normalise(public_text)
     kept = {key: v for key, v in found.items() if len(key) >= MIN_LENGTH and key not in text}
     for begin, end in blocks.items():
         for delimiter in (begin, end):
@@ -264,9 +265,10 @@ def is_text(data: bytes) -> bool:
     return b"\0" not in data[:SNIFF]
 
 
-def find_leaks(masters: list[Path], places: list[Path], blocks: dict[str, str] = BLOCKS) -> list[Leak]:
-    """Every secret line of ``masters`` (of ``blocks``) found in a file under ``places``."""
-    wanted = secrets(masters, blocks)
+def find_leaks(masters: list[Path], places: list[Path], blocks: dict[str, str] = BLOCKS,
+               public_text: str = "") -> list[Leak]:
+    """Every secret line of ``masters`` (of ``blocks``, not in ``public_text``) found in a file under ``places``."""
+    wanted = secrets(masters, blocks, public_text)
     leaks = []
     for place in places:
         if not place.exists():

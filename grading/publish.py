@@ -94,6 +94,14 @@ def _grading_file(name: str, data: bytes) -> bool:
             or data.startswith(SQLITE_MAGIC))
 
 
+def library_text() -> str:
+    """The framework's own code outside ``framework/exercises`` (the assignments' checks): a
+    hidden-test line that this code has too (``except ValueError:``, ``return layers``) is plain
+    Python, not a test. A line the assignments' checks share with a hidden test still counts."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in sorted((ROOT / "framework").rglob("*.py"))
+                     if "exercises" not in path.relative_to(ROOT / "framework").parts)
+
+
 def problems(dest: Path, masters: list[Path], *, released: set[str] | None = None,
              progress: bool = False) -> list[str]:
     """Secrets and grading files in ``dest`` (its .git excepted).
@@ -102,8 +110,8 @@ def problems(dest: Path, masters: list[Path], *, released: set[str] | None = Non
     top of ``dest``; a gradebook, an nbgrader config or any database (``*.db``, ``*.sqlite``,
     ``*.sqlite3``, or SQLite content) anywhere, inside archives too. The framework holds the
     reference implementation of the assignments ``released`` (the due ones), so it shares lines
-    with their masters' solutions (``for layer in self.layers:``); in it hidden-test lines count,
-    and, given ``released``, what :func:`grading.edition.problems` finds: a solution line of a
+    with their masters' solutions (``for layer in self.layers:``); in it hidden-test lines count
+    (but those the library's own code outside its checks has too: :func:`library_text`), and, given ``released``, what :func:`grading.edition.problems` finds: a solution line of a
     master not released, a line of a reference region not released. Everywhere else, solution
     lines count too. ``progress``: a bar over the files searched.
     """
@@ -123,8 +131,10 @@ def problems(dest: Path, masters: list[Path], *, released: set[str] | None = Non
                        disable=not progress)
     leaks = []
     for place, size in zip(places, sizes):
-        hidden_only = place.name == "framework"
-        leaks += find_leaks(masters, [place], **({"blocks": dict([HIDDEN])} if hidden_only else {}))
+        if place.name == "framework":   # hidden-test lines only, and plain code the library has anyway is public
+            leaks += find_leaks(masters, [place], blocks=dict([HIDDEN]), public_text=library_text())
+        else:
+            leaks += find_leaks(masters, [place])
         if bar is not None:
             bar.update(size)
     if bar is not None:

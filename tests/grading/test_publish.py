@@ -249,6 +249,21 @@ def test_in_the_framework_only_hidden_test_lines_count(edition, tmp_path):
     assert problems(dest, MASTERS) == []
 
 
+def test_in_the_framework_a_hidden_line_its_own_code_has_is_plain_python(edition, tmp_path):
+    from grading.leaks import secrets
+    from grading.publish import library_text
+
+    everything = secrets(MASTERS, dict([HIDDEN]))
+    plain = [line for key, (line, _) in everything.items() if key not in secrets(MASTERS, dict([HIDDEN]), library_text())]
+    assert plain, "no hidden-test line is also plain code of the library (then this test tests nothing)"
+    dest = tmp_path / "public"
+    shutil.copytree(edition[0], dest)
+    (dest / "framework" / "app" / "extra.py").write_text(f"{plain[0]}\n")
+    assert problems(dest, MASTERS) == []
+    (dest / "framework" / "exercises" / "extra.py").write_text(f"{a_line_of(HIDDEN)}\n")   # a real hidden line still counts
+    assert problems(dest, MASTERS)
+
+
 @pytest.mark.parametrize("where", ["docs/source/index.rst", "examples/release/notes.md", "notebooks/feedback/read.txt",
                                    "docs/reports/2024.md", "assets/grading/scale.txt"])
 def test_grading_folder_names_count_only_at_the_top_of_the_edition(edition, tmp_path, where):
