@@ -376,7 +376,7 @@ def probe_image_dataset(rec, rng):
             indices = [np.array([n - 1]), rng.integers(0, n, size=5), np.arange(n)[::-1]]
             with substitute(ImageDataset.__getitem__, flatten_and_scale=scale, one_hot=encode):
                 data = ImageDataset(images, labels, num_classes=c)
-                rec.value("len(data)", len(data), exact=True)
+                rec.value("len(data)", np.atleast_1d(len(data)), exact=True)
                 for i in sorted({0, n - 1, -1}):
                     x, y = data[i]
                     rec.value(f"x of data[{i}]", x, tol=1e-6, exact_dtype=True)
@@ -512,13 +512,13 @@ def probe_batch_loader(rec, rng):
         with rec.case(f"for {n} example(s) in batches of {batch_size}, without shuffle"):
             data = ProbeDataset(n)
             loader = BatchLoader(data, batch_size=batch_size)
-            rec.value("len(loader), the number of batches", len(loader), exact=True)
+            rec.value("len(loader), the number of batches", np.atleast_1d(len(loader)), exact=True)
             for e in (1, 2):   # each `for` loop is an epoch
                 batches = epoch(loader)
                 rec.value(f"epoch {e}: the batch sizes", [len(b) for b in batches], exact=True, hints=sizes_hints(n, batch_size))
                 rec.value(f"epoch {e}: the examples in the order they came (0, 1, 2, ...)", order(batches), exact=True)
-            rec.value("calls of dataset[idx] in the 2 epochs (one per batch, idx an index array)", data.calls, exact=True)
-    same = lambda what: lambda: [(True, what)]
+            rec.value("calls of dataset[idx] in the 2 epochs (one per batch, idx an index array)", np.atleast_1d(data.calls), exact=True)
+    same = lambda what: lambda: [([True], what)]
     for n, batch_size in [(10, 4), (100, 16), (37, 37), (int(rng.integers(50, 300)), int(rng.integers(3, 40)))]:
         with rec.case(f"for {n} examples in batches of {batch_size}, shuffled"):
             seed = int(rng.integers(0, 2**31))
@@ -534,21 +534,21 @@ def probe_batch_loader(rec, rng):
                 rec.value(f"epoch {e}: the examples it visited, sorted (each exactly once)", np.sort(orders[-1]), exact=True)
                 twin_order = order(epoch(twin))   # the other loader's epoch e, between this one's epochs
                 rec.value(f"epoch {e}: does a second loader made with the same seed give the same order?",
-                          np.array_equal(twin_order, orders[-1]), exact=True, hints=lambda: [(False, (
+                          np.atleast_1d(np.array_equal(twin_order, orders[-1])), exact=True, hints=lambda: [([False], (
                               "two loaders made with the same seed gave different orders: draw every order from the "
                               "loader's own self.rng, made in __init__ from its seed (not from np.random, nor from a "
                               "generator shared by all loaders)"))])
-            rec.value("is epoch 1 in order 0, 1, 2, ...?", np.array_equal(orders[0], np.arange(n)), exact=True,
+            rec.value("is epoch 1 in order 0, 1, 2, ...?", np.atleast_1d(np.array_equal(orders[0], np.arange(n))), exact=True,
                       hints=same("with shuffle=True the examples came in order 0, 1, 2, ...: shuffle them"))
-            rec.value("is epoch 2 in the order of epoch 1?", np.array_equal(orders[1], orders[0]), exact=True,
+            rec.value("is epoch 2 in the order of epoch 1?", np.atleast_1d(np.array_equal(orders[1], orders[0])), exact=True,
                       hints=same("with shuffle=True epochs 1 and 2 came in the same order: draw a new order at the start "
                                  "of every epoch (in __iter__), from self.rng"))
-            rec.value("is epoch 3 in the order of epoch 2?", np.array_equal(orders[2], orders[1]), exact=True,
+            rec.value("is epoch 3 in the order of epoch 2?", np.atleast_1d(np.array_equal(orders[2], orders[1])), exact=True,
                       hints=same("with shuffle=True epochs 2 and 3 came in the same order: draw a new order for every epoch"))
-            rec.value("does a loader made with another seed give epoch 1's order?", np.array_equal(order(epoch(other)), orders[0]),
+            rec.value("does a loader made with another seed give epoch 1's order?", np.atleast_1d(np.array_equal(order(epoch(other)), orders[0])),
                       exact=True, hints=same("loaders made with different seeds gave the same order: draw the orders from "
                                              "self.rng, made from the seed"))
-            rec.value("calls of dataset[idx] in the 3 epochs (one per batch)", data.calls, exact=True)
+            rec.value("calls of dataset[idx] in the 3 epochs (one per batch)", np.atleast_1d(data.calls), exact=True)
 ### END HIDDEN TESTS
 
 
@@ -690,13 +690,13 @@ def probe_train_one_epoch(rec, rng):
             start = copy.deepcopy(model)
             train_loss, train_acc = train_one_epoch(model, fw.SoftmaxCrossEntropy(), (b for b in batches), lr)   # a loader used once
             tol = tolerance(x, float64=1e-9)
-            rec.value("the loss of the epoch", train_loss, tol=tol, hints=lambda start=start, batches=batches, lr=lr: [
-                (0.0, "the loss is 0, as if the epoch saw no batch: go over the loader once, with one `for` loop (a loader "
+            rec.value("the loss of the epoch", np.atleast_1d(train_loss), tol=tol, hints=lambda start=start, batches=batches, lr=lr: [
+                ([0.0], "the loss is 0, as if the epoch saw no batch: go over the loader once, with one `for` loop (a loader "
                       "may be usable only once)")] + ([
-                (np.mean(batch_losses(start, batches, lr)), "the loss of the epoch is the plain mean of the batches' losses: "
+                ([np.mean(batch_losses(start, batches, lr))], "the loss of the epoch is the plain mean of the batches' losses: "
                                                             "weight each batch's loss by its number of examples")]
                       if len(set(sizes)) > 1 else []))
-            rec.value("the accuracy of the epoch", train_acc, tol=1e-12)
+            rec.value("the accuracy of the epoch", np.atleast_1d(train_acc), tol=1e-12)
             rec.value("the mode of each forward pass (True: training)", modes.modes, exact=True, hints=lambda k=len(sizes): [
                 ([False] * k, "the model ran in evaluation mode: switch it to training mode first (model.train()), so "
                               "that layers such as Dropout train as they should"),
@@ -789,15 +789,15 @@ def probe_evaluate(rec, rng):
             tol = tolerance(x, float64=1e-9)
 
             def mistakes(start=start, batches=batches, sizes=sizes):
-                found = [(0.0, "the loss is 0, as if evaluate saw no batch: go over the loader once, with one `for` loop "
+                found = [([0.0], "the loss is 0, as if evaluate saw no batch: go over the loader once, with one `for` loop "
                                "(a loader may be usable only once)")]
-                found += [(plain_mean(start, batches), "the loss is the plain mean of the batches' losses: weight each "
+                found += [([plain_mean(start, batches)], "the loss is the plain mean of the batches' losses: weight each "
                                                        "batch's loss by its number of examples")] if len(set(sizes)) > 1 else []
-                return found + [(plain_mean(start, batches, training=True), "the model ran in training mode, with Dropout "
+                return found + [([plain_mean(start, batches, training=True)], "the model ran in training mode, with Dropout "
                                                                             "on: switch it to evaluation mode first (model.eval())")]
 
-            rec.value("the mean loss", mean_loss, tol=tol, hints=mistakes)
-            rec.value("the accuracy", accuracy, tol=1e-12)
+            rec.value("the mean loss", np.atleast_1d(mean_loss), tol=tol, hints=mistakes)
+            rec.value("the accuracy", np.atleast_1d(accuracy), tol=1e-12)
             rec.value("the mode of each forward pass (False: evaluation)", modes.modes, exact=True, hints=lambda k=len(sizes): [
                 ([True] * k, "the model ran in training mode, with Dropout on: switch it to evaluation mode first "
                              "(model.eval())")])
@@ -949,7 +949,7 @@ def probe_run_training(rec, rng):
                                     ("training must stop after `patience` epochs in a row without improving, not one "
                                      "earlier", dict(patience=max(patience - 1, 1)))):
                 settings = {"min_delta": min_delta, "patience": patience, **kwargs}
-                found.append((rule(val_losses, **settings)[item], message))
+                found.append(([rule(val_losses, **settings)[item]], message))
             return found
         return hints
 
@@ -974,7 +974,7 @@ def probe_run_training(rec, rng):
             with substitute(run_training, train_one_epoch=script.train_one_epoch, evaluate=script.evaluate):
                 history = run_training(model, loss, train_loader, val_loader, max_epochs=len(val_losses), **options)
             settings = (val_losses, options["min_delta"], options["patience"])
-            rec.value("the number of epochs trained", len([kind for kind, _ in script.calls if kind == "train"]), exact=True,
+            rec.value("the number of epochs trained", np.atleast_1d(len([kind for kind, _ in script.calls if kind == "train"])), exact=True,
                       hints=mistakes(*settings, 0))
             rec.value("the calls in order, (0, e) for train_one_epoch and (1, e) for evaluate of epoch e (evaluate once "
                       "after each epoch)", np.array([(kind == "evaluate", e) for kind, e in script.calls], dtype=np.int64).reshape(-1, 2),
@@ -988,15 +988,15 @@ def probe_run_training(rec, rng):
                                                                        "epoch 1 with lr itself")])
             for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
                 rec.value(f"history[{key!r}]", [float(v) for v in history[key]], tol=1e-12)
-            rec.value("history['best_epoch']", history["best_epoch"], exact=True, hints=mistakes(*settings, 1))
+            rec.value("history['best_epoch']", np.atleast_1d(history["best_epoch"]), exact=True, hints=mistakes(*settings, 1))
             stopped = history["stopped_epoch"]
-            rec.value("history['stopped_epoch'] (-1 for None: it ran max_epochs epochs)", -1 if stopped is None else stopped,
+            rec.value("history['stopped_epoch'] (-1 for None: it ran max_epochs epochs)", np.atleast_1d(-1 if stopped is None else stopped),
                       exact=True, hints=lambda hints=mistakes(*settings, 2), settings=settings: hints() + (
-                          [(len(settings[0]), "history['stopped_epoch'] must be None when training ran all max_epochs "
+                          [([len(settings[0])], "history['stopped_epoch'] must be None when training ran all max_epochs "
                                              "epochs without stopping")] if rule(*settings)[2] == -1 else []))
             restored = ScriptedRun.weights_epoch(model)
-            rec.value("the epoch whose weights the model ends with (-1: no single epoch's)", -1 if restored is None else restored,
-                      exact=True, hints=lambda last=len(script.lrs): [(last, (
+            rec.value("the epoch whose weights the model ends with (-1: no single epoch's)", np.atleast_1d(-1 if restored is None else restored),
+                      exact=True, hints=lambda last=len(script.lrs): [([last], (
                           "the model ends with the weights of the last epoch trained: keep a copy of the best epoch's "
                           "weights (model.state_dict()) when an epoch improves, and load them (model.load_state_dict) "
                           "at the end"))])
@@ -1273,20 +1273,20 @@ def visible_count_parameters():
 def probe_count_parameters(rec, rng):
     def mistakes(sizes):
         pairs = list(zip(sizes[:-1], sizes[1:]))
-        return lambda: [(sum(a * b for a, b in pairs), "the biases are not counted: each Linear(n_in, n_out) also has n_out "
+        return lambda: [([sum(a * b for a, b in pairs)], "the biases are not counted: each Linear(n_in, n_out) also has n_out "
                                                        "biases"),
-                        (sum(a * b + a for a, b in pairs), "each Linear(n_in, n_out) has n_out biases, one per output, "
+                        ([sum(a * b + a for a, b in pairs)], "each Linear(n_in, n_out) has n_out biases, one per output, "
                                                            "not n_in")]
 
     cases = [[1, 1], [5, 1], [3, 7, 2], [64, 256, 128, 10]] + [[int(s) for s in rng.integers(1, 50, size=k)] for k in (2, 4, 6)]
     for sizes in cases:
         with rec.case(f"for the widths {sizes}"):
             count = count_parameters(list(sizes))
-            rec.value("count_parameters(sizes)", count, exact=True, hints=mistakes(sizes))
-            rec.value("is it an int?", isinstance(count, (int, np.integer)) and not isinstance(count, bool), exact=True)
+            rec.value("count_parameters(sizes)", np.atleast_1d(count), exact=True, hints=mistakes(sizes))
+            rec.value("is it an int?", np.atleast_1d(isinstance(count, (int, np.integer)) and not isinstance(count, bool)), exact=True)
     for name, sizes in (("mnist_mlp_parameters", [784, 128, 64, 10]), ("rgb64_mlp_parameters", [64 * 64 * 3, 128, 64, 10])):
         with rec.case(f"for {name}, the network {'-'.join(map(str, sizes))}"):
-            rec.value(name, globals().get(name), exact=True, hints=mistakes(sizes))
+            rec.value(name, np.atleast_1d(globals().get(name)), exact=True, hints=mistakes(sizes))
 ### END HIDDEN TESTS
 
 
