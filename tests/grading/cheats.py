@@ -813,7 +813,7 @@ def candidates():
                     roots += re.findall(r"'(/[^']*framework)'", text)
         except OSError:
             pass
-    end = time.time() + 12
+    end = time.time() + 8
     for top in ["/", os.path.expanduser("~")]:
         for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = [d for d in dirnames if d not in ("proc", "sys", "dev", "node_modules", ".git")]
@@ -998,6 +998,20 @@ RELABELLED = {gid: "import framework as _fw\n" + "".join(
     f"{n} = type({n!r}, (_fw.{n},), {{'__module__': '__main__'}})\n" if n[0].isupper() else f"{n} = _fw.{n}\n"
     for n in names) for gid, names in REFERENCE_NAMES.items()}
 
+POOL_RELU = r'''
+import framework as _fw
+class ReLU(Layer):
+    """max(0, x) as the framework's max-pool over the pairs (0, x) (not an exercise of any assignment): a tie
+    goes to the first maximum, the 0, so the gradient at x = 0 is 0, as the notebook asks."""
+    def forward(self, x):
+        x = np.asarray(x)
+        self.pool = _fw.MaxPool2d((1, 2))
+        return np.ascontiguousarray(self.pool.forward(np.stack([np.zeros_like(x), x], axis=-1)[:, None])[:, 0, :, 0])
+    def backward(self, grad_out, lr=None):
+        grad_out = np.asarray(grad_out)
+        return np.ascontiguousarray(self.pool.backward(grad_out[:, None, :, None])[:, 0, :, 1])
+'''
+
 LINEAR_TESTS = ("Linear.forward", "Linear.backward", "Linear fused update")
 SCE_TESTS = ("SoftmaxCrossEntropy.forward", "SoftmaxCrossEntropy.backward", "SoftmaxCrossEntropy stability")
 
@@ -1147,6 +1161,9 @@ CHEATS = [
     Cheat("delegate-without-ownership", "delegate to the reference",
           "require_own_class and require_own_function made no-ops (the visible checks then run the probe), and each"
           " exercise a subclass of the framework's, relabelled __main__", start=NO_OWNERSHIP, answers=RELABELLED),
+    Cheat("framework-leftovers", "delegate to the reference",
+          "ReLU as the framework's MaxPool2d over the pairs (0, x) (pooling is no exercise, so the edition keeps it);"
+          " the ownership checks off", start=NO_OWNERSHIP, answers={"relu": POOL_RELU}),
     Cheat("closing-run-sklearn", "delegate to a library",
           "layers that compute nothing, and a Sequential whose first forward puts in the weights of a 64-32-10 network"
           " trained by scikit-learn's MLPClassifier (in the last answer cell); the visible checks off",
