@@ -148,6 +148,9 @@ def outputs(course: Path, student: str) -> str:
 def test_each_cheat_gets_exactly_its_honest_points(graded, cheat):
     row = graded["rows"].get(cheat.student)
     assert row is not None, f"no row for {cheat.student} in the report: {graded['steps']['report'].stderr[-2000:]}"
+    assert cheat.stops or row["status"] != "failed to run", (
+        f"{cheat.name}: the grader could not grade the notebook ({row['detail']}): what a submission does in its kernel"
+        " must cost it the cells it touches, not stop its grading")
     ran = cheat.stops in row["detail"] if cheat.stops else f"CHEAT-RAN {cheat.name}" in outputs(graded["course"], cheat.student)
     assert ran, f"{cheat.name} never ran (status {row['status']!r}, {row['detail']!r}): that it got nothing shows nothing"
     if cheat.stops:   # the whole notebook stopped: the report says why, and no cell has a score
