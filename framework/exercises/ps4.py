@@ -8,6 +8,9 @@
 * ``ScriptedEpochs``, ``ScriptedStops`` and ``check_stopping_run``: ``train_with_early_stopping`` run with
   stand-ins for ``train_epoch`` and ``evaluate`` that return scripted losses and for ``should_stop`` that
   says stop after a scripted epoch, so the loop is checked without the rule;
+* ``Calls``, ``digit_like``, ``error_of``, ``argument_of``, ``same_data``: what the grader's probes use (a
+  stand-in that passes calls on and keeps them, made-up images like MNIST's, the error a call raises, what a
+  call was given, whether two arrays hold the same data);
 * ``stop_epoch``: the rule itself, for the figures and the grader (a reference of the assignment: the
   student edition of the framework does not have it until assignment 4 is due).
 """
@@ -27,8 +30,9 @@ from .compare import describe, expect
 from .harness import one_line
 from .standins import Named, ScriptedRun, check_epoch_calls, check_history_lists, numbers_text, substitute
 
-__all__ = ["ScriptedEpochs", "ScriptedStops", "TimingStandIns", "check_balanced_subset", "check_stopping_run",
-           "check_timed_training", "stop_epoch"]
+__all__ = ["Calls", "ListedNumbers", "ScriptedEpochs", "ScriptedStops", "TimingStandIns", "argument_of", "check_balanced_subset",
+           "check_stopping_run", "check_timed_training", "digit_like", "error_of", "only_number", "same_data",
+           "scripted_stopping_run", "stop_epoch"]
 
 
 # --------------------------------------------------------------------------- balanced subsets
@@ -97,12 +101,13 @@ class TimingStandIns:
         return self.accuracy
 
 
-def _argument(given: tuple[tuple, dict], position: int, name: str, missing: object) -> object:
+def argument_of(given: tuple[tuple, dict], position: int, name: str, missing: object = np.nan) -> object:
+    """What a call given ``(args, kwargs)`` was given as the parameter ``name`` at ``position``, or ``missing``."""
     args, kwargs = given
     return kwargs[name] if name in kwargs else args[position] if position < len(args) else missing
 
 
-def _same_data(got: object, wanted: np.ndarray) -> bool:
+def same_data(got: object, wanted: np.ndarray) -> bool:
     """``got`` is the array ``wanted``, or holds the same values in the same shape (a copy, another dtype, a list)."""
     if got is wanted:
         return True
@@ -131,22 +136,22 @@ def check_timed_training(timed_training: types.FunctionType, prepare_seconds: fl
     expect(stand_ins.calls == order, "timed_training must call prepare, then train_sgd, then test_accuracy, once each; "
                                      f"it called {', '.join(stand_ins.calls) or 'none of them'}")
     missing = object()
-    expect(_same_data(_argument(stand_ins.given["prepare"], 0, "images", missing), images),
+    expect(same_data(argument_of(stand_ins.given["prepare"], 0, "images", missing), images),
            "prepare must be given the images timed_training was given")
     train = stand_ins.given["train_sgd"]
-    expect(_argument(train, 0, "model", missing) is model, "train_sgd must be given the model timed_training was given")
-    expect(_argument(train, 1, "x", missing) is stand_ins.prepared, "train_sgd must be given the x that prepare returned")
-    expect(_same_data(_argument(train, 2, "y", missing), labels),
+    expect(argument_of(train, 0, "model", missing) is model, "train_sgd must be given the model timed_training was given")
+    expect(argument_of(train, 1, "x", missing) is stand_ins.prepared, "train_sgd must be given the x that prepare returned")
+    expect(same_data(argument_of(train, 2, "y", missing), labels),
            "train_sgd must be given as y the labels timed_training was given (the same values, one per image)")
     for position, name, wanted in ((3, "lr", lr), (4, "epochs", epochs), (5, "seed", seed)):
-        got = _argument(train, position, name, missing)
+        got = argument_of(train, position, name, missing)
         expect(got is not missing and got == wanted,
                f"train_sgd must be given {name}={wanted!r}, as timed_training was; got "
                f"{'nothing (its default)' if got is missing else repr(got)}")
     evaluate = stand_ins.given["test_accuracy"]
     for position, name, wanted in ((0, "model", model), (1, "x", test_x), (2, "y", test_y)):
-        got = _argument(evaluate, position, name, missing)
-        expect(got is model if name == "model" else _same_data(got, wanted),
+        got = argument_of(evaluate, position, name, missing)
+        expect(got is model if name == "model" else same_data(got, wanted),
                f"test_accuracy must be given the model and test_x, test_y that timed_training was given ({name})")
     expect(isinstance(result, tuple) and len(result) == 2,
            f"timed_training must return (seconds, accuracy), got {describe(result)}")
@@ -186,6 +191,77 @@ def _extra_time(extra: float, measured: dict[str, float], slack: float) -> str:
         close = set(ranked[:2])
         return "the preparation or the evaluation" if close == set(parts) else "more than the training"
     return ranked[0]
+
+
+# --------------------------------------------------------------------------- for the grader's probes
+class Calls:
+    """Stands in for a function of the notebook: passes every call on to ``function`` and keeps, in ``calls``,
+    each call's ``(args, kwargs, result)``; with ``answer``, returns ``answer(*args, **kwargs)`` instead of
+    ``function``'s result (which is still computed and kept). ``argument_of(k, position, name)``: what call k
+    was given as that parameter, or ``missing``."""
+
+    def __init__(self, function: Any, answer: Any = None) -> None:
+        self.function, self.answer = function, answer
+        self.calls: list[tuple[tuple, dict, Any]] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        result = self.function(*args, **kwargs)
+        self.calls.append((args, kwargs, result))
+        return result if self.answer is None else self.answer(*args, **kwargs)
+
+    def argument_of(self, k: int, position: int, name: str, missing: Any = np.nan) -> Any:
+        args, kwargs, _ = self.calls[k]
+        return argument_of((args, kwargs), position, name, missing)
+
+    @property
+    def results(self) -> list[Any]:
+        return [result for _, _, result in self.calls]
+
+
+class ListedNumbers:
+    """A probe's recorder (``rec``) that records a single number (bool, int, float) as a list of one, so that it
+    has the same shape, (1,), in the student's kernel and in the judge. ``measure`` functions get the list."""
+
+    def __init__(self, rec: Any) -> None:
+        self.rec = rec
+
+    def case(self, description: str) -> Any:
+        return self.rec.case(description)
+
+    def value(self, label: str, value: Any, **how: Any) -> None:
+        self.rec.value(label, [value] if isinstance(value, (bool, int, float, np.generic)) else value, **how)
+
+
+def only_number(value: Any) -> float:
+    """The one number of a record of one number (a list of one, or an array of one entry), as a float."""
+    return float(np.ravel(np.asarray(value, dtype=np.float64))[0])
+
+
+def digit_like(rng: np.random.Generator, *counts: int, num_classes: int = 10) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Made-up images like MNIST's, one set per entry of ``counts``: ``(images, labels)``, images ``(n, 28, 28)``
+    uint8 (a stroke pattern of each class plus noise, so that a network learns something), labels ``(n,)`` uint8,
+    every class at least ``n // (2 * num_classes)`` times. All sets share the classes' patterns."""
+    patterns = rng.random((num_classes, 28, 28)) < 0.25
+    sets = []
+    for n in counts:
+        least = n // (2 * num_classes)
+        labels = np.concatenate([np.repeat(np.arange(num_classes), least),
+                                 rng.integers(0, num_classes, n - least * num_classes)])
+        labels = rng.permutation(labels).astype(np.uint8)
+        ink = np.where(patterns[labels], rng.integers(150, 256, (n, 28, 28)), rng.integers(0, 60, (n, 28, 28)))
+        sets.append((ink.astype(np.uint8), labels))
+    return sets
+
+
+def error_of(call: Any) -> BaseException | None:
+    """The exception ``call()`` raises (not NotImplementedError, which goes on), or None."""
+    try:
+        call()
+    except NotImplementedError:
+        raise
+    except Exception as err:
+        return err
+    return None
 
 
 # --------------------------------------------------------------------------- early stopping
@@ -233,21 +309,33 @@ class ScriptedStops:
         return len(self.given) == self.stop_after
 
 
+def scripted_stopping_run(train_with_early_stopping: types.FunctionType, val_losses: Sequence[float], max_epochs: int,
+                          stop_after: int | None = None, min_delta: float = 1e-4, *, lr: float = 0.01
+                          ) -> types.SimpleNamespace:
+    """Runs the notebook's ``train_with_early_stopping`` on a new 2-2 network with :class:`ScriptedEpochs` in place
+    of ``train_epoch`` and ``evaluate`` and :class:`ScriptedStops` in place of its ``should_stop`` (stop after
+    epoch ``stop_after``, or never). Returns what happened: ``script``, ``stops``, ``history`` (what it returned),
+    ``model``, and the ``loader``, ``x_val``, ``y_val`` it was given (named stand-ins)."""
+    run = types.SimpleNamespace(script=ScriptedEpochs(val_losses), stops=ScriptedStops(stop_after),
+                                model=Sequential(Linear(2, 2, seed=0, dtype=np.float64)), loader=Named("train_loader"),
+                                x_val=Named("x_val"), y_val=Named("y_val"), history=None)
+    with substitute(train_with_early_stopping, train_epoch=run.script.train_epoch, evaluate=run.script.evaluate_on,
+                    should_stop=run.stops):
+        run.history = train_with_early_stopping(run.model, run.loader, run.x_val, run.y_val, lr=lr,
+                                                max_epochs=max_epochs, min_delta=min_delta)
+    return run
+
+
 def check_stopping_run(train_with_early_stopping: types.FunctionType, val_losses: Sequence[float], max_epochs: int,
                        stop_after: int | None = None, min_delta: float = 1e-4, *, lr: float = 0.01,
                        show: bool = True) -> None:
-    """Runs the notebook's ``train_with_early_stopping`` with :class:`ScriptedEpochs` in place of ``train_epoch``
-    and ``evaluate`` and :class:`ScriptedStops` in place of its ``should_stop`` (stop after epoch ``stop_after``,
-    or never), and checks: the calls and what they are given (``should_stop`` once after each evaluation, with
-    the validation losses so far and ``min_delta``), the history (the four lists, ``stop_epoch``,
-    ``stopped_early``) and the final weights (the last epoch's). ``val_losses`` needs ``max_epochs`` entries."""
-    script, stops = ScriptedEpochs(val_losses), ScriptedStops(stop_after)
-    model = Sequential(Linear(2, 2, seed=0, dtype=np.float64))
-    loader, x_val, y_val = Named("train_loader"), Named("x_val"), Named("y_val")
-    with substitute(train_with_early_stopping, train_epoch=script.train_epoch, evaluate=script.evaluate_on,
-                    should_stop=stops):
-        history = train_with_early_stopping(model, loader, x_val, y_val, lr=lr, max_epochs=max_epochs,
-                                            min_delta=min_delta)
+    """Runs :func:`scripted_stopping_run` and checks: the calls and what they are given (``should_stop`` once
+    after each evaluation, with the validation losses so far and ``min_delta``), the history (the four lists,
+    ``stop_epoch``, ``stopped_early``) and the final weights (the last epoch's). ``val_losses`` needs
+    ``max_epochs`` entries."""
+    run = scripted_stopping_run(train_with_early_stopping, val_losses, max_epochs, stop_after, min_delta, lr=lr)
+    script, stops, history, model = run.script, run.stops, run.history, run.model
+    loader, x_val, y_val = run.loader, run.x_val, run.y_val
     early = stop_after is not None and stop_after <= max_epochs
     epochs = stop_after if early else max_epochs
     setting = (f"should_stop saying stop after epoch {stop_after}" if stop_after is not None

@@ -26,9 +26,9 @@
 # | section | you write | points |
 # |---|---|---|
 # | 1 | `balanced_subset`: a training set with the same number of examples of every digit | 6 |
-# | 2 | `timed_training`, the experiment over four sizes, `fit_line`; written answer A | 6 + 4 + 3, A: 3 |
+# | 2 | `timed_training`, `size_experiment` (the experiment over four sizes), `fit_line`; written answer A | 6 + 4 + 3, A: 3 |
 # | 3 | `should_stop`, `train_with_early_stopping`, the early-stopped run | 4 + 6 + 3 |
-# | 4 | three learning rates; written answer B | 3, B: 3 |
+# | 4 | `lr_experiment`: three learning rates; written answer B | 3, B: 3 |
 # | 5 | `count_weights`: how many weights and biases the network has | 4 |
 # | 6 | three questions about what networks compute (C, D, E), written | 2 + 2 + 2 |
 #
@@ -46,9 +46,12 @@
 #
 # **How it is graded.** As before: write your code where it says `# YOUR CODE HERE` (remove the
 # `raise NotImplementedError()`) and keep the signatures. Each exercise is followed by a read-only test
-# cell with *visible checks*; when your notebook is graded, the same cell also runs *hidden checks*
-# (other sizes, seeds and classes, stand-ins that take a known time, scripted sequences of validation
-# losses, other networks). Passing the visible checks is necessary, not sufficient. The written answers
+# cell with *visible checks*; when your notebook is graded, the same cell also runs *hidden checks*: your
+# functions on other inputs (other sizes, seeds, classes and dtypes, stand-ins that take a known time,
+# scripted sequences of validation losses, small runs of your experiments on made-up images), whose results
+# the grader compares with the course's reference solution. Passing the visible checks is necessary, not
+# sufficient. Your copy of the course's `framework` does not hold this assignment's exercises (its own
+# balanced subsets and early stopping raise `NotImplementedError` until the assignment is due). The written answers
 # (A to E) are read and graded by hand.
 #
 # **Time.** Every experiment is small on purpose: one step of SGD on a batch of 10 takes about 0.3 ms on
@@ -65,25 +68,24 @@
 # ## Setup
 #
 # The cells below import NumPy, matplotlib and the course's `framework`, and list this notebook's
-# exercises for the table at the end. The tests use the framework as the *reference* to compare your
-# functions with.
+# exercises for the table at the end.
 #
 # Each test cell starts by importing what it uses: `np`, `fw`, and the helpers of
 # `framework.exercises`, a small module that checks and reports (nothing in it is secret). So nothing
 # your cells define can change how a test cell checks. One consequence: do not give your own functions
-# or variables the names of those helpers (such as `expect`, `case` or `substitute`), since the next
+# or variables the names of those helpers (such as `expect`, `case`, `substitute` or `Calls`), since the next
 # test cell binds those names again.
 #
 # Timing needs a quiet machine. The framework's training and evaluation run NumPy's matrix products on
 # one thread, so that a run repeats exactly and its times do not depend on how many cores the machine has.
 
-# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% id="setup" tags=["reference"] nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
 import time
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-import framework as fw                                    # the reference implementation, used by the tests
+import framework as fw                                    # the course's library: layers, training, data
 from framework import Linear, ReLU, Sequential, SoftmaxCrossEntropy   # the layers of assignment 1, ready-made
 from framework.datasets import dataset_files, read_idx    # the original data files, and a reader
 
@@ -148,7 +150,7 @@ print("examples of each digit 0..9 in the test set:", np.bincount(test_labels, m
 #
 # The labels stay integers: `SoftmaxCrossEntropy` takes them as they are, without one-hot rows.
 
-# %% id="helpers" nbgrader={"grade": false, "grade_id": "helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% id="helpers" tags=["reference"] nbgrader={"grade": false, "grade_id": "helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def prepare(images):
     """(N, 28, 28) uint8 -> x: (N, 784) float32 in [0, 1], one row per image (assignment 2's flatten_and_scale)."""
     return images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
@@ -191,6 +193,7 @@ def test_accuracy(model, x, y):
     return float(np.mean(fw.predict(model, x) == y))
 
 
+# %% id="prepared" nbgrader={"grade": false, "grade_id": "prepared", "locked": true, "schema_version": 3, "solution": false, "task": false}
 test_x, test_y = prepare(test_images), test_labels.astype(np.int64)   # the test set, ready for the network
 val_x, val_y = prepare(val_images), val_labels.astype(np.int64)       # the validation set
 print("test_x:", test_x.shape, test_x.dtype, " val_x:", val_x.shape, val_x.dtype)
@@ -277,51 +280,67 @@ def visible_balanced_subset():
     else:
         raise AssertionError("per_class=5 is impossible for class 2 (4 examples): raise a ValueError that says so")
 ### BEGIN HIDDEN TESTS
-@hidden_check("balanced_subset")
-def hidden_balanced_subset():
-    require_own_function(balanced_subset, "balanced_subset")
-    rng = np.random.default_rng(4001)
-    for n, classes, per_class, dtype in [(30, 2, 1, np.int64), (200, 4, 20, np.uint8), (1000, 10, 37, np.int32),
-                                         (60, 3, 20, np.uint8)]:
-        labels = np.concatenate([np.arange(classes), rng.integers(0, classes, size=n - classes)])
-        labels = rng.permutation(labels).astype(dtype)
-        counts = np.bincount(labels, minlength=classes)
-        per_class = min(per_class, int(counts.min()))
-        with case(f"for {n} labels of {classes} classes and per_class={per_class}"):
-            idx = check_balanced_subset(balanced_subset, labels, per_class, seed=5, num_classes=classes)
-            expect(np.array_equal(idx, balanced_subset(labels, per_class, seed=5, num_classes=classes)),
-                   "two calls with the same seed gave different indices: draw from np.random.default_rng(seed)")
-    with case("for 100 examples of each of 10 classes, sorted by class, per_class=10"):
-        labels = np.repeat(np.arange(10), 100)
-        subsets = [check_balanced_subset(balanced_subset, labels, 10, seed=s) for s in range(12)]
-        expect(not np.array_equal(np.sort(subsets[0]), np.sort(subsets[1])),
-               "seeds 0 and 1 gave the same subset: draw from np.random.default_rng(seed)")
+@hidden_probe("balanced_subset")
+def probe_balanced_subset(rec, rng):
+    rec = ListedNumbers(rec)   # a number recorded as a list of one: the same shape in the kernel and the judge
+    def record_subset(labels, per_class, seed, classes, **options):
+        """Calls balanced_subset once and records what its indices hold (not the indices: any random draw is right)."""
+        before = labels.copy()
+        result = balanced_subset(labels, per_class, seed=seed, **options)
+        idx = np.asarray(result)
+        rec.value("returns a NumPy array", isinstance(result, np.ndarray), exact=True)
+        rec.value("the number of indices (num_classes * per_class)", len(idx), exact=True)
+        rec.value("the indices are integers", idx.dtype.kind in "iu", exact=True)
+        rec.value("the labels given are unchanged", np.array_equal(labels, before) and labels.dtype == before.dtype,
+                  exact=True)
+        rec.value("every index is an index into the labels", bool(np.all((idx >= 0) & (idx < len(labels)))), exact=True)
+        rec.value("how many examples of each class the indices hold (per_class of each)",
+                  np.bincount(labels[idx].astype(np.int64), minlength=classes), exact=True)
+        rec.value("the number of different indices (no example twice: draw without replacement)",
+                  len(np.unique(idx)), exact=True)
+        return idx
+
+    # odd counts, a class with exactly per_class examples (all of them taken), per_class=1, several dtypes
+    for n, classes, per_class, dtype, exactly in [(30, 2, 1, np.int64, False), (200, 4, 20, np.uint8, False),
+                                                  (1000, 10, 37, np.int32, False), (63, 3, 21, np.uint8, True),
+                                                  (101, 7, 13, np.int8, False), (57, 5, 11, np.int16, False)]:
+        with rec.case(f"for {n} labels ({np.dtype(dtype).name}) of {classes} classes and per_class={per_class}"
+                      + (", each class exactly per_class times" if exactly else "")):
+            rest = n - classes * per_class
+            labels = np.concatenate([np.repeat(np.arange(classes), per_class), rng.integers(0, classes, rest)])
+            labels = rng.permutation(labels).astype(dtype)
+            seed = int(rng.integers(0, 2 ** 31))
+            options = {} if classes == 10 else {"num_classes": classes}   # 10 classes: num_classes left at its default
+            idx = record_subset(labels, per_class, seed, classes, **options)
+            balanced_subset(labels, per_class, seed=seed + 1, **options)          # another call in between
+            again = np.asarray(balanced_subset(labels, per_class, seed=seed, **options))
+            rec.value("the same indices again with the same seed, after a call with another seed (all drawn from "
+                      "np.random.default_rng(seed), nothing kept between calls)", np.array_equal(idx, again), exact=True)
+    with rec.case("for 100 examples of each of 10 classes, sorted by class, per_class=10, with 12 seeds"):
+        labels = np.repeat(np.arange(10), 100).astype(np.uint8)
+        seeds = [int(s) for s in rng.choice(2 ** 31, size=12, replace=False)]
+        subsets = [np.asarray(balanced_subset(labels, 10, seed=s)) for s in seeds]
         firsts = np.concatenate([np.arange(c * 100, c * 100 + 10) for c in range(10)])
-        expect(not any(np.array_equal(np.sort(s), firsts) for s in subsets),
-               "the subset is the first per_class examples of each class: draw them at random")
-        chosen = np.unique(np.concatenate(subsets))
-        expect(len(chosen) > 500, f"12 subsets of 10 per class drew only {len(chosen)} different examples of the 1000: "
-                                  "draw at random among all the examples of each class")
-        sorted_by_class = [bool(np.all(np.diff(labels[s]) >= 0)) for s in subsets]
-        expect(not any(sorted_by_class), "the indices come class after class (all the zeros first): mix them, "
-                                         "in a random order (rng.permutation)")
-    with case("for a class with too few examples"):
-        labels = np.array([0, 1, 1, 1, 0, 2, 1, 1, 2, 0, 2, 2], dtype=np.uint8)   # class 0: 3, class 1: 5, class 2: 4
-        for per_class, short in ((4, 0), (6, 0)):
-            try:
-                balanced_subset(labels, per_class, seed=0, num_classes=3)
-            except ValueError as err:
-                expect(str(short) in str(err), f"per_class={per_class}: the ValueError should name class {short} "
-                                               f"(3 examples), got {one_line(err)!r}")
-            else:
-                raise AssertionError(f"per_class={per_class} with 3 examples of class 0 must raise a ValueError")
-        labels = np.array([0, 0, 1, 1, 2, 2], dtype=np.uint8)
-        try:
-            balanced_subset(labels, 2, seed=0, num_classes=4)
-        except ValueError as err:
-            expect("3" in str(err), f"class 3 has no examples at all: the ValueError should name it, got {one_line(err)!r}")
-        else:
-            raise AssertionError("num_classes=4 and no example of class 3: balanced_subset must raise a ValueError")
+        rec.value("some seed gives the first per_class examples of each class (they must be drawn at random)",
+                  any(np.array_equal(np.sort(s), firsts) for s in subsets), exact=True)
+        rec.value("two seeds give the same subset (draw from np.random.default_rng(seed))",
+                  np.array_equal(np.sort(subsets[0]), np.sort(subsets[1])), exact=True)
+        rec.value("the different examples 12 seeds drew, of the 1,000 (at random among all the examples of each class)",
+                  len(np.unique(np.concatenate(subsets))), measure=only_number, at_least=500)
+        rec.value("some seed gives the indices class after class (mix them: rng.permutation)",
+                  any(bool(np.all(np.diff(labels[s].astype(np.int64)) >= 0)) for s in subsets), exact=True)
+    with rec.case("for a class with too few examples"):
+        labels = rng.permutation(np.array([0, 1, 1, 1, 0, 2, 1, 1, 2, 0, 2, 2])).astype(np.uint8)   # 3, 5 and 4 of 0, 1, 2
+        for per_class in (4, 6):
+            err = error_of(lambda: balanced_subset(labels, per_class, seed=0, num_classes=3))
+            rec.value(f"per_class={per_class} raises a ValueError (class 0 has 3 examples)", isinstance(err, ValueError),
+                      exact=True)
+            rec.value(f"per_class={per_class}: the ValueError names class 0 and its 3 examples",
+                      isinstance(err, ValueError) and "0" in str(err) and "3" in str(err), exact=True)
+        err = error_of(lambda: balanced_subset(np.array([0, 0, 1, 1, 2, 2], dtype=np.uint8), 2, seed=0, num_classes=4))
+        rec.value("num_classes=4 and no example of class 3: raises a ValueError", isinstance(err, ValueError), exact=True)
+        rec.value("num_classes=4 and no example of class 3: the ValueError names class 3",
+                  isinstance(err, ValueError) and "3" in str(err), exact=True)
 ### END HIDDEN TESTS
 
 
@@ -392,57 +411,111 @@ def visible_timed_training():
     print(f"  one epoch on 100 images: {1e3 * seconds:.1f} ms of training in a call of {1e3 * whole:.1f} ms, "
           f"test accuracy {accuracy:.3f}")
 ### BEGIN HIDDEN TESTS
-@hidden_check("timed_training")
-def hidden_timed_training():
+@hidden_probe("timed_training")
+def probe_timed_training(rec, rng):
+    rec = ListedNumbers(rec)   # a number recorded as a list of one: the same shape in the kernel and the judge
+    order = {"prepare": 0, "train_sgd": 1, "test_accuracy": 2}
     for prepare_s, train_s, evaluate_s, lr, epochs, seed in [(0.15, 0.05, 0.0, 0.1, 2, 3), (0.0, 0.1, 0.15, 0.003, 7, 11),
                                                              (0.05, 0.25, 0.05, 0.02, 1, 0)]:
-        with case(f"when preparing takes {prepare_s} s, training {train_s} s and evaluating {evaluate_s} s"):
-            options = dict(lr=lr, epochs=epochs, seed=seed, show=False)
-            check_timed_training(timed_training, prepare_s, train_s, evaluate_s, **options)
-    with case("for a real run of 2 epochs on 200 images with lr=0.05 and seed=4"):
-        model = fw.Sequential(fw.Linear(784, 128, seed=3), fw.ReLU(), fw.Linear(128, 64, seed=4), fw.ReLU(), fw.Linear(64, 10, seed=5))
-        reference = copy.deepcopy(model)
-        x = pool_images[1000:1200].reshape(200, -1).astype(np.float32) / np.float32(255)
-        loader = fw.DataLoader(fw.ArrayDataset(x, pool_labels[1000:1200]), batch_size=10, shuffle=True, seed=4)
-        fw.fit(reference, fw.SoftmaxCrossEntropy(), 0.05, loader, epochs=2, progress=False)
-        seconds, accuracy = timed_training(model, pool_images[1000:1200], pool_labels[1000:1200], test_x, test_y,
-                                           lr=0.05, epochs=2, seed=4)
-        check_matches("W of the first layer after training", model.layers[0].W, reference.layers[0].W, 1e-6)
-        expected = float(np.mean(fw.predict(reference, test_x) == test_y))
-        expect(abs(accuracy - expected) < 1e-12, f"the test accuracy is {accuracy!r}, expected {expected}")
+        with rec.case(f"with stand-ins for prepare, train_sgd and test_accuracy that take {prepare_s} s, {train_s} s "
+                      f"and {evaluate_s} s, lr={lr}, epochs={epochs}, seed={seed}"):
+            stand_ins = TimingStandIns(prepare_s, train_s, evaluate_s, accuracy=round(float(rng.uniform(0.2, 0.9)), 4))
+            model = fw.Sequential(fw.ReLU())
+            images, labels = rng.integers(0, 256, (3, 28, 28)).astype(np.uint8), rng.integers(0, 10, 3).astype(np.uint8)
+            tx, ty = rng.random((2, 784)).astype(np.float32), rng.integers(0, 10, 2).astype(np.uint8)
+            with substitute(timed_training, prepare=stand_ins.prepare, train_sgd=stand_ins.train_sgd,
+                            test_accuracy=stand_ins.test_accuracy):
+                result = timed_training(model, images, labels, tx, ty, lr=lr, epochs=epochs, seed=seed)
+            rec.value("the calls, in order (0: prepare, 1: train_sgd, 2: test_accuracy, each once)",
+                      np.array([order[c] for c in stand_ins.calls], dtype=np.int64), exact=True)
+            given = stand_ins.given
+            rec.value("prepare was given the images", same_data(argument_of(given["prepare"], 0, "images"), images),
+                      exact=True)
+            rec.value("train_sgd was given the model, the x prepare returned and the labels",
+                      [argument_of(given["train_sgd"], 0, "model") is model,
+                       argument_of(given["train_sgd"], 1, "x") is stand_ins.prepared,
+                       same_data(argument_of(given["train_sgd"], 2, "y"), labels)], exact=True)
+            rec.value("lr, epochs and seed given to train_sgd (nan: not given, so its default)",
+                      [float(argument_of(given["train_sgd"], k, name)) for k, name in ((3, "lr"), (4, "epochs"), (5, "seed"))],
+                      tol=1e-12)
+            rec.value("test_accuracy was given the model, test_x and test_y",
+                      [argument_of(given["test_accuracy"], 0, "model") is model,
+                       same_data(argument_of(given["test_accuracy"], 1, "x"), tx),
+                       same_data(argument_of(given["test_accuracy"], 2, "y"), ty)], exact=True)
+            rec.value("returns a pair (seconds, accuracy)", isinstance(result, tuple) and len(result) == 2, exact=True)
+            seconds, accuracy = result
+            rec.value("the accuracy returned (what test_accuracy returned)", float(accuracy), tol=1e-12)
+            rec.value("the seconds are a float (time.perf_counter() after minus before)",
+                      isinstance(seconds, (float, np.floating)), exact=True)
+            rec.value(f"the seconds returned minus the {train_s} s that train_sgd took (preparing took {prepare_s} s "
+                      f"and evaluating {evaluate_s} s: time the training alone)",
+                      float(seconds) - stand_ins.measured["train_sgd"], measure=only_number, within=0.06)
+    with rec.case("for a real run of 2 epochs on 60 made-up images with lr=0.05 and seed=4"):
+        (images, labels), (t_images, t_labels) = digit_like(rng, 60, 40)
+        tx, ty = t_images.reshape(40, -1).astype(np.float32) / np.float32(255), t_labels.astype(np.int64)
+        first = int(rng.integers(0, 1000))
+        model = fw.Sequential(fw.Linear(784, 16, seed=first), fw.ReLU(), fw.Linear(16, 10, seed=first + 1))
+        seconds, accuracy = timed_training(model, images, labels, tx, ty, lr=0.05, epochs=2, seed=4)
+        rec.value("W of the first layer after training", model.layers[0].W, tol=1e-5)
+        rec.value("W of the last layer after training", model.layers[2].W, tol=1e-5)
+        rec.value("the test accuracy returned", float(accuracy), tol=1e-9)
+        rec.value("the seconds returned are positive", float(seconds) > 0, exact=True)
 ### END HIDDEN TESTS
 
 
 # %% [markdown] id="experiment-md" nbgrader={"grade": false, "grade_id": "experiment_md", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # ### The experiment
 #
-# Write the experiment: for each size in `SIZES`, in this order,
+# Write the experiment as a function, `size_experiment(images, labels, test_x, test_y, sizes, epochs)`:
+# for each size in `sizes`, in this order,
 #
-# 1. draw the training set: `idx = balanced_subset(pool_labels, size // 10, seed=0)` (indices into the pool),
-#    and keep `idx` in the list `subsets`;
+# 1. draw the training set: `idx = balanced_subset(labels, size // 10, seed=0)` (indices into `images`);
 # 2. make a new network, `make_network(seed=0)` (every size starts from the same initial weights);
-# 3. train it with `timed_training` on `pool_images[idx], pool_labels[idx]`, with `lr=0.01`,
-#    `epochs=EPOCHS` and `seed=0`, and append the seconds to `train_seconds` and the test accuracy to
-#    `test_accuracies`; print a line per size.
+# 3. train it with `timed_training` on `images[idx], labels[idx]`, with `lr=0.01`, `epochs=epochs` and
+#    `seed=0`; keep `idx`, the seconds and the test accuracy, and print a line per size.
 #
-# The four trainings take about a second and a half together.
+# It returns the three lists. The cell after it runs the experiment on the pool with `SIZES` and `EPOCHS`:
+# the four trainings take about a second and a half together. (The grader runs your function on other,
+# smaller sets of made-up images.)
 
 # %% id="size-experiment" nbgrader={"grade": false, "grade_id": "size_experiment", "locked": false, "schema_version": 3, "solution": true, "task": false}
 SIZES = [500, 1000, 1500, 2000]   # training set sizes: 50, 100, 150 and 200 images of each digit
 EPOCHS = 10                       # epochs of training for every size
-subsets, train_seconds, test_accuracies = [], [], []   # one entry per size, in the order of SIZES
 
-### BEGIN SOLUTION
-for size in SIZES:
-    idx = balanced_subset(pool_labels, size // 10, seed=0)
-    model = make_network(seed=0)
-    seconds, accuracy = timed_training(model, pool_images[idx], pool_labels[idx], test_x, test_y, lr=0.01,
-                                       epochs=EPOCHS, seed=0)
-    subsets.append(idx)
-    train_seconds.append(seconds)
-    test_accuracies.append(accuracy)
-    print(f"{size:5d} training images: {seconds:.2f} s of training ({EPOCHS} epochs), test accuracy {accuracy:.3f}")
-### END SOLUTION
+
+def size_experiment(images, labels, test_x, test_y, sizes, epochs):
+    """Trains a new network on a balanced training set of each size; measures its training time and test accuracy.
+
+    Inputs:
+    - images: (N, 28, 28) uint8 images to draw the training sets from; labels: (N,) their labels, digits 0..9
+    - test_x: (M, 784) float32 test images, prepared; test_y: (M,) their labels
+    - sizes: the sizes of the training sets, multiples of 10; epochs: the number of epochs of every training
+
+    For each size, in order: idx = balanced_subset(labels, size // 10, seed=0); model = make_network(seed=0);
+    timed_training(model, images[idx], labels[idx], test_x, test_y, lr=0.01, epochs=epochs, seed=0).
+
+    Returns (subsets, seconds, accuracies): three lists with one entry per size, in the order of sizes: the
+    indices idx of the training set, the seconds of its training and the test accuracy, as timed_training
+    returned them
+    """
+    ### BEGIN SOLUTION
+    subsets, times, accuracies = [], [], []
+    for size in sizes:
+        idx = balanced_subset(labels, size // 10, seed=0)
+        model = make_network(seed=0)
+        seconds, accuracy = timed_training(model, images[idx], labels[idx], test_x, test_y, lr=0.01, epochs=epochs,
+                                           seed=0)
+        subsets.append(idx)
+        times.append(seconds)
+        accuracies.append(accuracy)
+        print(f"{size:5d} training images: {seconds:.2f} s of training ({epochs} epochs), test accuracy {accuracy:.3f}")
+    return subsets, times, accuracies
+    ### END SOLUTION
+
+
+# %% id="size-run" nbgrader={"grade": false, "grade_id": "size_run", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# the experiment on the pool: one entry per size in each list, in the order of SIZES
+subsets, train_seconds, test_accuracies = size_experiment(pool_images, pool_labels, test_x, test_y, SIZES, EPOCHS)
 
 # %% id="test-size-experiment" nbgrader={"grade": true, "grade_id": "test_size_experiment", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 import copy, numpy as np, framework as fw   # bound again in every test cell, whatever the cells above defined
@@ -451,9 +524,11 @@ from framework.exercises import *           # the checks' helpers, and Python's 
 
 @visible_check("Size experiment", 4)
 def visible_size_experiment():
-    if not (len(subsets) == len(train_seconds) == len(test_accuracies) == 4):
-        raise NotImplementedError("the experiment has not run: subsets, train_seconds and test_accuracies need one "
-                                  "entry per size")
+    if "test_accuracies" not in globals():
+        raise NotImplementedError("the experiment has not run: the cell that calls size_experiment did not finish")
+    expect(len(subsets) == len(train_seconds) == len(test_accuracies) == 4,
+           f"size_experiment returned lists of {len(subsets)}, {len(train_seconds)} and {len(test_accuracies)} entries: "
+           "one per size, 4 each")
     for size, idx in zip((500, 1000, 1500, 2000), subsets):
         with case(f"for the training set of {size} images"):
             check_balanced_subset(lambda labels, per_class, seed, num_classes: idx, pool_labels, size // 10, seed=0)
@@ -467,23 +542,45 @@ def visible_size_experiment():
                                   "a correct run reaches about 0.89 (at least 0.85)")
     print(f"  times {', '.join(f'{s:.2f}' for s in seconds)} s; test accuracies {', '.join(f'{a:.3f}' for a in accuracies)}")
 ### BEGIN HIDDEN TESTS
-@hidden_check("Size experiment")
-def hidden_size_experiment():
-    seconds, accuracies = np.asarray(train_seconds, dtype=float), np.asarray(test_accuracies, dtype=float)
-    expect(accuracies[0] >= 0.72 and accuracies[1] >= 0.8, f"the test accuracies {accuracies.tolist()} are too low for "
-                                                            "500 and 1,000 training images (a correct run: about 0.79, 0.88)")
-    expect(accuracies[3] > accuracies[0], "the network trained on 2,000 images is not better than the one trained on 500")
-    expect(seconds[3] > 1.2 * seconds[0], f"2,000 images took {seconds[3]:.3f} s and 500 took {seconds[0]:.3f} s: "
-                                          "four times the data should take about four times as long")
-    for k, (size, idx) in enumerate(zip((500, 1000, 1500, 2000), subsets)):   # every size: a new network, 10 epochs
-        x = pool_images[idx].reshape(size, -1).astype(np.float32) / np.float32(255)
-        model = fw.Sequential(fw.Linear(784, 128, seed=0), fw.ReLU(), fw.Linear(128, 64, seed=1), fw.ReLU(), fw.Linear(64, 10, seed=2))
-        loader = fw.DataLoader(fw.ArrayDataset(x, pool_labels[idx]), batch_size=10, shuffle=True, seed=0)
-        fw.fit(model, fw.SoftmaxCrossEntropy(), 0.01, loader, epochs=10, progress=False)
-        expected = float(np.mean(fw.predict(model, test_x) == test_y))
-        expect(abs(accuracies[k] - expected) < 1e-9,
-               f"the network trained on {size:,} images reaches a test accuracy of {accuracies[k]:.4f}; a new network "
-               f"(make_network(seed=0)) trained on that set as described (lr=0.01, 10 epochs, seed=0) reaches {expected:.4f}")
+@hidden_probe("Size experiment")
+def probe_size_experiment(rec, rng):
+    rec = ListedNumbers(rec)   # a number recorded as a list of one: the same shape in the kernel and the judge
+    with rec.case("size_experiment on 300 made-up images, for the sizes 40 and 80 with 2 epochs"):
+        (images, labels), (t_images, t_labels) = digit_like(rng, 300, 50)
+        tx, ty = t_images.reshape(50, -1).astype(np.float32) / np.float32(255), t_labels.astype(np.int64)
+        sizes = [40, 80]
+        # the training sets the networks get: drawn here, so that the weights can be compared whatever way of
+        # drawing at random balanced_subset has; what it drew itself is recorded too
+        drawn = {size // 10: rng.permutation(np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:size // 10]
+                                                             for c in range(10)])) for size in sizes}
+
+        def training_set(*args, **kwargs):
+            per_class = argument_of((args, kwargs), 1, "per_class", None)
+            return drawn[per_class] if per_class in drawn else subsets_drawn.results[-1]
+
+        subsets_drawn, networks = Calls(balanced_subset, answer=training_set), Calls(make_network)
+        with substitute(size_experiment, balanced_subset=subsets_drawn, make_network=networks):
+            subsets, seconds, accuracies = size_experiment(images, labels, tx, ty, sizes, 2)
+        calls = range(len(subsets_drawn.calls))
+        rec.value("per_class and seed given to balanced_subset, call after call (one call per size)",
+                  np.array([[float(subsets_drawn.argument_of(k, 1, "per_class")), float(subsets_drawn.argument_of(k, 2, "seed"))]
+                            for k in calls]).reshape(-1, 2), exact=True)
+        rec.value("how many of each class your balanced_subset drew, for each size",
+                  [np.bincount(labels[np.asarray(r)].astype(np.int64), minlength=10) for r in subsets_drawn.results],
+                  exact=True)
+        rec.value("the number of different indices your balanced_subset drew, for each size (none twice)",
+                  [len(np.unique(np.asarray(r))) for r in subsets_drawn.results], exact=True)
+        rec.value("the seeds given to make_network, call after call (a new network for each size)",
+                  [float(networks.argument_of(k, 0, "seed", 0)) for k in range(len(networks.calls))], exact=True,
+                  hints=lambda: [([0.0], "one network trained on all the sizes: make a new one, make_network(seed=0), "
+                                         "for each size")])
+        rec.value("the subsets returned (the indices of each training set, in the order of the sizes)",
+                  [np.asarray(s) for s in subsets], exact=True)
+        rec.value("the test accuracies returned", [float(a) for a in accuracies], tol=1e-9)
+        rec.value("the seconds returned are positive, one per size", [float(s) > 0 for s in seconds], exact=True)
+        for k, size in enumerate(sizes):
+            rec.value(f"W of the last layer of the network trained on the {size} images", networks.results[k].layers[-1].W,
+                      tol=1e-5)
 ### END HIDDEN TESTS
 
 
@@ -532,26 +629,46 @@ def visible_fit_line():
     check_close("through 4 points that are not on one line, (a, b) as np.polyfit(x, y, 1)",
                 np.array(fit_line(x, y), dtype=float), np.polyfit(x, y, 1))
 ### BEGIN HIDDEN TESTS
-@hidden_check("fit_line")
-def hidden_fit_line():
-    require_own_function(fit_line, "fit_line")
-    rng = np.random.default_rng(4002)
-    for n, scale, offset in [(2, 1.0, 0.0), (5, 1000.0, 0.0), (9, 1.0, 1e4), (40, 0.01, -3.0)]:
-        x = offset + scale * rng.standard_normal(n)
-        y = rng.uniform(-2, 2) * x + rng.uniform(-5, 5) + rng.standard_normal(n)
-        with case(f"for {n} points with x around {offset:g}, spread {scale:g}"):
+@hidden_probe("fit_line")
+def probe_fit_line(rec, rng):
+    rec = ListedNumbers(rec)   # a number recorded as a list of one: the same shape in the kernel and the judge
+    def hints(x, y):
+        """Typical wrong lines through (x, y), for the judge's message."""
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        a, b = np.polyfit(x, y, 1)
+        return [([b, a], "(b, a) returned: return the slope a first, then the intercept b"),
+                (list(np.polyfit(y, x, 1)), "x and y swapped: the line gives y from x"),
+                ([np.sum(x * y) / np.sum(x * x), 0.0], "a line through the origin: the intercept b is missing")]
+
+    for n, scale, offset, dtype in [(2, 1.0, 0.0, np.float64), (5, 1000.0, 0.0, np.float64), (9, 1.0, 1e4, np.float64),
+                                    (40, 0.01, -3.0, np.float64), (12, 3.0, 1.0, np.float32)]:
+        with rec.case(f"for {n} points ({np.dtype(dtype).name}) with x around {offset:g}, spread {scale:g}"):
+            x = (offset + scale * rng.standard_normal(n)).astype(dtype)
+            y = (rng.uniform(-2, 2) * x + rng.uniform(-5, 5) + rng.standard_normal(n)).astype(dtype)
+            before = (x.copy(), y.copy())
             result = fit_line(x, y)
-            expect(isinstance(result, tuple) and len(result) == 2 and all(isinstance(v, (float, np.floating)) for v in result),
-                   f"fit_line must return two floats (a, b), got {one_line(repr(result))[:80]}")
-            check_matches("(a, b)", np.array(result, dtype=float), np.polyfit(x, y, 1), 1e-6)
-    with case("for integer points given as lists"):
-        result = fit_line([0, 1, 2, 3], [1, 1, 2, 2])
-        check_matches("(a, b)", np.array(result, dtype=float), [0.4, 0.9], 1e-9)
+            rec.value("returns two floats (a, b)", isinstance(result, tuple) and len(result) == 2
+                      and all(isinstance(v, (float, np.floating)) for v in result), exact=True)
+            rec.value("(a, b)", [float(v) for v in result], tol=1e-6 if dtype == np.float64 else 1e-4,
+                      hints=lambda: hints(x, y))
+            rec.value("x and y unchanged", np.array_equal(x, before[0]) and np.array_equal(y, before[1]), exact=True)
+    with rec.case("for integer points given as lists"):
+        x, y = [0, 1, 2, 3], [int(v) for v in rng.integers(-5, 6, 4)]
+        result = fit_line(x, y)
+        rec.value("(a, b)", [float(v) for v in result], tol=1e-9, hints=lambda: hints(x, y))
+        rec.value("returns two floats", all(isinstance(v, (float, np.floating)) for v in result), exact=True)
+    with rec.case("for the times of an experiment, twice (the first result unchanged by the second call)"):
+        x = [500, 1000, 1500, 2000]
+        y1, y2 = [float(v) for v in rng.uniform(0.1, 2.0, 4)], [float(v) for v in rng.uniform(0.1, 2.0, 4)]
+        first = [float(v) for v in fit_line(x, y1)]
+        second = [float(v) for v in fit_line(x, y2)]
+        rec.value("(a, b) of the first times", first, tol=1e-9, hints=lambda: hints(x, y1))
+        rec.value("(a, b) of the second times", second, tol=1e-9, hints=lambda: hints(x, y2))
 ### END HIDDEN TESTS
 
 
 # %% id="size-plot" nbgrader={"grade": false, "grade_id": "size_plot", "locked": true, "schema_version": 3, "solution": false, "task": false}
-if len(test_accuracies) != len(SIZES):
+if len(globals().get("test_accuracies", ())) != len(SIZES):
     raise NotImplementedError("run the experiment above first")
 slope, intercept = fit_line(SIZES, train_seconds)
 full = slope * 60_000 + intercept
@@ -670,33 +787,44 @@ def visible_should_stop():
         expect(result == expected, f"should_stop({losses}) is {result}, expected {expected}: {why}")
         print(f"  should_stop({losses}) = {expected}: {why}")
 ### BEGIN HIDDEN TESTS
-@hidden_check("should_stop")
-def hidden_should_stop():
-    require_own_function(should_stop, "should_stop")
-    cases = [([3.0], {}, False, "after the first epoch there is nothing to compare with"),
-             ([1.0, 0.2, 0.9, 0.8], {}, False, "the last loss decreased by 0.1: compare the last two losses, not the best"),
-             ([0.3, 0.9, 0.9], {}, True, "the last two losses are equal: no change stops training"),
-             ([0.5, 0.4375], dict(min_delta=0.0625), False, "a decrease of exactly min_delta is enough to go on"),
-             ([0.5, 0.4375 + 2 ** -20], dict(min_delta=0.0625), True, "the decrease is a little less than min_delta"),
-             ([0.75, 0.75], dict(min_delta=0.0), False, "with min_delta=0, no change (a decrease of 0) is not less than 0: go on"),
-             ([0.75, 0.75 + 2 ** -30], dict(min_delta=0.0), True, "with min_delta=0 a rise, however small, stops"),
-             ([2.0, 1.0, 1.5], dict(min_delta=0.0), True, "the loss rose"),
-             ([1.0, 0.9, 0.8, 0.7], dict(min_delta=0.2), True, "a decrease of 0.1 is less than min_delta=0.2: use min_delta"),
-             ([0.25, 0.125], dict(min_delta=0.125), False, "a decrease of exactly min_delta is enough to go on"),
-             ([0.4, 0.39991], {}, True, "a decrease of 0.00009 is less than the default min_delta=1e-4"),
-             ([0.4, 0.3998], {}, False, "a decrease of 0.0002 is more than the default min_delta=1e-4")]
-    for losses, options, expected, why in cases:
+@hidden_probe("should_stop")
+def probe_should_stop(rec, rng):
+    rec = ListedNumbers(rec)   # a number recorded as a list of one: the same shape in the kernel and the judge
+    cases = [([3.0], {}, "after the first epoch there is nothing to compare with"),
+             ([1.0, 0.2, 0.9, 0.8], {}, "the last loss decreased by 0.1: compare the last two losses, not the last with the best"),
+             ([0.3, 0.9, 0.9], {}, "the last two losses are equal: no change stops training"),
+             ([0.5, 0.4375], dict(min_delta=0.0625), "a decrease of exactly min_delta is enough to go on"),
+             ([0.5, 0.4375 + 2 ** -20], dict(min_delta=0.0625), "the decrease is a little less than min_delta"),
+             ([0.75, 0.75], dict(min_delta=0.0), "with min_delta=0, no change (a decrease of 0) is not less than 0: go on"),
+             ([0.75, 0.75 + 2 ** -30], dict(min_delta=0.0), "with min_delta=0 a rise, however small, stops"),
+             ([2.0, 1.0, 1.5], dict(min_delta=0.0), "the loss rose"),
+             ([1.0, 0.9, 0.8, 0.7], dict(min_delta=0.2), "a decrease of 0.1 is less than min_delta=0.2: use min_delta"),
+             ([0.25, 0.125], dict(min_delta=0.125), "a decrease of exactly min_delta is enough to go on"),
+             ([0.4, 0.39991], {}, "a decrease of 0.00009 is less than the default min_delta=1e-4"),
+             ([0.4, 0.3998], {}, "a decrease of 0.0002 is more than the default min_delta=1e-4"),
+             ([0.5, 0.5 - 2 ** -10, 0.5 - 2 ** -9], {}, "two decreases of about 0.001: go on")]
+    for losses, options, why in cases:
         for kind in ("list", "float32 array"):
-            values = list(losses) if kind == "list" else np.array(losses, dtype=np.float32)
-            before = copy.deepcopy(values)
-            with case(f"for the validation losses {losses} ({kind})" + (f" and min_delta={options['min_delta']}" if options else "")):
-                if kind != "list" and len(losses) > 1 and abs(float(np.float32(losses[-2]) - np.float32(losses[-1])) - (losses[-2] - losses[-1])) > 1e-12:
-                    continue   # the float32 rounding changes the difference: only the list is checked
+            if kind != "list" and any(float(np.float32(v)) != v for v in losses):
+                continue   # float32 would round these losses: the list alone
+            with rec.case(f"for the validation losses {losses} ({kind})"
+                          + (f" and min_delta={options['min_delta']}" if options else "")):
+                values = list(losses) if kind == "list" else np.array(losses, dtype=np.float32)
+                before = copy.deepcopy(values)
                 result = should_stop(values, **options)
-                expect(isinstance(result, (bool, np.bool_)), f"should_stop must return a bool, got {describe(result)}")
-                expect(result == expected, f"should_stop is {result}, expected {expected}: {why}")
-                expect(np.array_equal(np.asarray(values), np.asarray(before)) and len(values) == len(before),
-                       "should_stop changed the list of losses it was given")
+                rec.value(f"whether to stop ({why})", bool(result), exact=True)
+                rec.value("returns a bool", isinstance(result, (bool, np.bool_)), exact=True)
+                rec.value("the losses given are unchanged", len(values) == len(before)
+                          and np.array_equal(np.asarray(values), np.asarray(before)), exact=True)
+    # two runs asked in turn after each epoch, min_delta given by position; every loss and difference is exact in
+    # binary, so some decreases are exactly min_delta (go on) and some equal losses come up (stop)
+    unit = 2.0 ** -10
+    for min_delta in (2 * unit, 0.0):
+        with rec.case(f"for two runs of 8 epochs asked in turn after each epoch, min_delta={min_delta:g} given by position"):
+            runs = [list(1.0 + unit * np.cumsum(rng.choice([-3, -2, -2, -1, 0, 0, 1], size=8))) for _ in range(2)]
+            decisions = [[bool(should_stop(run[:e], min_delta)) for run in runs] for e in range(1, 9)]
+            rec.value("whether to stop after each epoch, of both runs (the last two losses compared with min_delta)",
+                      np.array(decisions), exact=True)
 ### END HIDDEN TESTS
 
 
@@ -752,30 +880,79 @@ def visible_train_with_early_stopping():
     # 2. should_stop never says stop: all max_epochs=4 epochs run
     check_stopping_run(train_with_early_stopping, [1.0, 0.8, 0.7, 0.65, 0.6], max_epochs=4)
 ### BEGIN HIDDEN TESTS
-@hidden_check("train_with_early_stopping")
-def hidden_train_with_early_stopping():
+@hidden_probe("train_with_early_stopping")
+def probe_train_with_early_stopping(rec, rng):
+    rec = ListedNumbers(rec)   # a number recorded as a list of one: the same shape in the kernel and the judge
+    def record_scripted(run, val_losses, max_epochs, stop_after):
+        """What train_with_early_stopping did with scripted epochs and a scripted should_stop."""
+        epochs = stop_after if stop_after is not None and stop_after <= max_epochs else max_epochs
+        script, stops, history = run.script, run.stops, run.history
+        calls = np.array([[1 if kind == "train" else 2, e] for kind, e in script.calls], dtype=np.int64).reshape(-1, 2)
+        short = np.array([[kind, e] for e in range(1, epochs) for kind in (1, 2)], dtype=np.int64).reshape(-1, 2)
+        rec.value("the calls, in order (1: train_epoch, 2: evaluate, with the epoch)", calls, exact=True,
+                  hints=lambda: [(short, "one epoch short: the epochs are 1 to max_epochs (range(1, max_epochs + 1)), "
+                                         "or training stopped one epoch before should_stop said so")])
+        wanted = {"train_one_epoch": (None, run.loader), "evaluate": (run.x_val, run.y_val)}   # (loss, loader): no loss
+        rec.value("train_epoch and evaluate were given the model, train_loader, x_val and y_val",
+                  all(g[1] is run.model and all(a is b for a, b in zip(g[2:], wanted[g[0]])) for g in script.given),
+                  exact=True)
+        rec.value("the learning rate of each epoch", [float(v) for v in script.lrs], tol=1e-12)
+        rec.value("the validation losses given to should_stop, one ask after the other (the losses so far each time)",
+                  [np.array(losses) for losses, _ in stops.given], exact=True)
+        rec.value("min_delta given to should_stop each time", [float(d) for _, d in stops.given], exact=True)
+        for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
+            rec.value(f"history[{key!r}]", [float(v) for v in history[key]], exact=True)
+        rec.value("history['stop_epoch']", history["stop_epoch"], exact=True)
+        rec.value("history['stop_epoch'] is an int", isinstance(history["stop_epoch"], (int, np.integer))
+                  and not isinstance(history["stop_epoch"], (bool, np.bool_)), exact=True)
+        rec.value("history['stopped_early']", bool(history["stopped_early"]), exact=True,
+                  hints=lambda: [([False], "should_stop said stop after the last epoch allowed: that still counts as stopped "
+                                         "by should_stop (stopped_early is True)")] if epochs == max_epochs else [])
+        rec.value("history['stopped_early'] is a bool", isinstance(history["stopped_early"], (bool, np.bool_)), exact=True)
+        best = int(np.argmin(val_losses[:epochs])) + 1
+        rec.value("the epoch whose weights the model ends with (0: no single epoch's)",
+                  script.weights_epoch(run.model) or 0, exact=True,
+                  hints=lambda: [([best], "the weights of the lowest validation loss were restored: this rule keeps the "
+                                        "weights of the last epoch trained")] if best != epochs else [])
+
     scripts = [([2.0, 2.1, 1.0, 0.5], 4, 2, 1e-4), ([1.0, 0.99, 0.98, 0.97, 0.96, 0.95], 6, None, 1e-4),
                ([1.0, 0.99, 0.98, 0.97, 0.96, 0.95], 6, 2, 0.05), ([0.6, 0.5, 0.5, 0.4], 4, None, 0.0),
                ([0.5], 1, None, 1e-4), ([0.5], 1, 1, 1e-4), ([0.8, 0.7, 0.6, 0.65, 0.5, 0.4], 4, 4, 1e-4),
-               ([1.0, 0.5, 0.25, 0.2, 0.1], 3, 3, 0.1), ([0.9, 0.8, 0.7, 0.69995], 4, 4, 1e-4)]
+               ([1.0, 0.5, 0.25, 0.2, 0.1], 3, 3, 0.1), ([1.0, 0.4, 0.7, 0.9, 0.3], 5, 4, 1e-4),
+               ([0.9, 0.8, 0.7, 0.69995], 4, None, 1e-4)]
+    scripts.append(([round(float(v), 4) for v in rng.uniform(0.1, 2.0, 7)], 7, int(rng.integers(1, 8)), 1e-4))
     for val_losses, max_epochs, stop_after, min_delta in scripts:
-        with case(f"for the validation losses {', '.join(map(str, val_losses))} with max_epochs={max_epochs}, "
-                  f"min_delta={min_delta} and should_stop saying stop after epoch {stop_after}"):
-            check_stopping_run(train_with_early_stopping, val_losses, max_epochs, stop_after, min_delta, lr=0.03,
-                               show=False)
-    with case("for a real run of at most 6 epochs"):
-        rng = np.random.default_rng(4003)
-        centers = rng.standard_normal((3, 8)) * 1.5
-        labels = rng.integers(0, 3, size=160)
-        x = (centers[labels] + rng.standard_normal((160, 8))).astype(np.float32)
-        model = fw.Sequential(fw.Linear(8, 6, seed=1), fw.ReLU(), fw.Linear(6, 3, seed=2))
-        reference = copy.deepcopy(model)
-        history = train_with_early_stopping(model, fw.DataLoader(fw.ArrayDataset(x[:120], labels[:120]), batch_size=10,
-                                            shuffle=True, seed=0), x[120:], labels[120:], lr=0.05, max_epochs=6)
-        expected = fw.fit(reference, fw.SoftmaxCrossEntropy(), 0.05, fw.DataLoader(fw.ArrayDataset(x[:120], labels[:120]),
-                          batch_size=10, shuffle=True, seed=0), (x[120:], labels[120:]), epochs=history["stop_epoch"], progress=False)
-        check_matches("history['val_loss']", np.asarray(history["val_loss"], dtype=float), expected.val_loss, 1e-6)
-        check_matches("W of the first layer at the end", model.layers[0].W, reference.layers[0].W, 1e-6)
+        with rec.case(f"with scripted epochs (validation losses {', '.join(map(str, val_losses))}), max_epochs={max_epochs}, "
+                      f"min_delta={min_delta} and should_stop saying stop "
+                      + (f"after epoch {stop_after}" if stop_after else "never")):
+            lr = float(rng.choice([0.03, 0.2, 0.5]))
+            run = scripted_stopping_run(train_with_early_stopping, val_losses, max_epochs, stop_after, min_delta, lr=lr)
+            record_scripted(run, val_losses, max_epochs, stop_after)
+    with rec.case("two scripted runs, one after the other (nothing shared between them)"):
+        first = scripted_stopping_run(train_with_early_stopping, [1.0, 0.8, 0.9], 3, 3)
+        second = scripted_stopping_run(train_with_early_stopping, [0.7, 0.6, 0.5, 0.4], 4, None)
+        rec.value("the first run's history['val_loss'] after the second run", [float(v) for v in first.history["val_loss"]],
+                  exact=True)
+        rec.value("the first run's history['train_loss'] after the second run",
+                  [float(v) for v in first.history["train_loss"]], exact=True)
+        rec.value("the second run's history['val_loss']", [float(v) for v in second.history["val_loss"]], exact=True)
+        rec.value("the first run's model keeps its own weights (of epoch 3)", first.script.weights_epoch(first.model) or 0,
+                  exact=True)
+    # real runs with the notebook's train_epoch, evaluate and your should_stop: one ends at max_epochs, one earlier
+    for kind, max_epochs, lr in (("well separated classes", 3, 0.05), ("labels at random", 25, 0.5)):
+        with rec.case(f"for a real run of at most {max_epochs} epochs on 3 classes of 8 features, {kind}, lr={lr}"):
+            centers = rng.standard_normal((3, 8)) * (3.0 if kind.startswith("well") else 0.0)
+            labels = rng.integers(0, 3, size=160)
+            x = (centers[labels] + rng.standard_normal((160, 8))).astype(np.float32)
+            first = int(rng.integers(0, 1000))
+            model = fw.Sequential(fw.Linear(8, 16, seed=first), fw.ReLU(), fw.Linear(16, 3, seed=first + 1))
+            loader = fw.DataLoader(fw.ArrayDataset(x[:120], labels[:120]), batch_size=10, shuffle=True, seed=first)
+            history = train_with_early_stopping(model, loader, x[120:], labels[120:], lr=lr, max_epochs=max_epochs)
+            rec.value("history['stop_epoch']", history["stop_epoch"], exact=True)
+            rec.value("history['stopped_early']", bool(history["stopped_early"]), exact=True)
+            rec.value("history['val_loss']", [float(v) for v in history["val_loss"]], tol=1e-6)
+            rec.value("history['train_loss']", [float(v) for v in history["train_loss"]], tol=1e-6)
+            rec.value("W of the first layer at the end", model.layers[0].W, tol=1e-5)
 ### END HIDDEN TESTS
 
 
@@ -826,17 +1003,28 @@ def visible_early_stopped_run():
     expect(accuracy >= 0.85, f"es_model reaches a test accuracy of {accuracy:.3f}; a correct run reaches about 0.87")
     print(f"  stopped after epoch {epochs} ({'by the rule' if said[-1] else 'max_epochs'}), test accuracy {accuracy:.3f}")
 ### BEGIN HIDDEN TESTS
-@hidden_check("Early-stopped run")
-def hidden_early_stopped_run():
-    model = fw.Sequential(fw.Linear(784, 128, seed=0), fw.ReLU(), fw.Linear(128, 64, seed=1), fw.ReLU(), fw.Linear(64, 10, seed=2))
-    x = pool_images[es_idx].reshape(2000, -1).astype(np.float32) / np.float32(255)
-    loader = fw.DataLoader(fw.ArrayDataset(x, pool_labels[es_idx]), batch_size=10, shuffle=True, seed=0)
-    reference = fw.fit(model, fw.SoftmaxCrossEntropy(), 0.01, loader, (val_x, val_y), epochs=30, progress=False,
-                       early_stopping=fw.EarlyStopping(patience=1, min_delta=1e-4, restore_best=False))
-    expect(es_history["stop_epoch"] == reference.epochs, f"the run stopped after epoch {es_history['stop_epoch']}; "
-                                                         f"the run described stops after epoch {reference.epochs}")
-    check_matches("the validation losses", np.asarray(es_history["val_loss"], dtype=float), reference.val_loss, 1e-6)
-    check_matches("W of the first layer of es_model", es_model.layers[0].W, model.layers[0].W, 1e-6)
+@hidden_probe("Early-stopped run")
+def probe_early_stopped_run(rec, rng):
+    rec = ListedNumbers(rec)   # a number recorded as a list of one: the same shape in the kernel and the judge
+    with rec.case("balanced_subset as the run draws its training set, 6 of each digit with seed=1, from 95 labels"):
+        labels = rng.permutation(np.concatenate([np.repeat(np.arange(10), 8), rng.integers(0, 10, 15)])).astype(np.uint8)
+        idx = np.asarray(balanced_subset(labels, 6, seed=1))
+        rec.value("the number of indices", len(idx), exact=True)
+        rec.value("how many of each digit the training set holds", np.bincount(labels[idx].astype(np.int64), minlength=10),
+                  exact=True)
+        rec.value("the number of different images in the training set (none twice)", len(np.unique(idx)), exact=True)
+    with rec.case("a run like the early-stopped run, small: a new 784-128-64-10 network, 40 made-up images whose labels "
+                  "are shuffled, lr=0.1, at most 30 epochs"):
+        (images, labels), (v_images, v_labels) = digit_like(rng, 40, 30)
+        x, y = prepare(images), rng.permutation(labels).astype(np.int64)
+        x_val, y_val = prepare(v_images), v_labels.astype(np.int64)
+        seeds = [int(s) for s in rng.integers(0, 1000, 2)]
+        model = make_network(seed=seeds[0])
+        history = train_with_early_stopping(model, make_loader(x, y, seed=seeds[1]), x_val, y_val, lr=0.1, max_epochs=30)
+        rec.value("history['stop_epoch']", history["stop_epoch"], exact=True)
+        rec.value("history['stopped_early']", bool(history["stopped_early"]), exact=True)
+        rec.value("history['val_loss']", [float(v) for v in history["val_loss"]], tol=1e-6)
+        rec.value("W of the last layer of the model at the end", model.layers[-1].W, tol=1e-5)
 ### END HIDDEN TESTS
 
 
@@ -845,31 +1033,56 @@ def hidden_early_stopped_run():
 #
 # The learning rate is the setting that matters most for plain SGD. Compare three, **0.001, 0.01 and
 # 0.1**, on the training set of the early-stopped run (`es_x, es_y`), each for `LR_EPOCHS` = 15 epochs
-# without early stopping (so the curves can be compared epoch by epoch). For each rate, in this order:
-# a new network `make_network(seed=0)`, a new loader `make_loader(es_x, es_y, seed=0)`, and 15 epochs of
-# `train_epoch` then `evaluate(model, val_x, val_y)`, recorded in a history dict with the four lists
-# `"train_loss"`, `"train_acc"`, `"val_loss"`, `"val_acc"`, stored as `lr_histories[lr]`. Together the
-# three runs take about 3 seconds.
+# without early stopping (so the curves can be compared epoch by epoch).
+#
+# `lr_experiment(x, y, x_val, y_val, learning_rates, epochs)` does it for any data and rates. For each rate,
+# in this order: a new network `make_network(seed=0)`, a new loader `make_loader(x, y, seed=0)`, and
+# `epochs` epochs of `train_epoch` then `evaluate(model, x_val, y_val)`, recorded in a history dict with the
+# four lists `"train_loss"`, `"train_acc"`, `"val_loss"`, `"val_acc"`. It returns a dict: rate -> history.
+# The cell after it runs it on `es_x, es_y`; together the three runs take about 3 seconds.
 
 # %% id="lr-experiment" nbgrader={"grade": false, "grade_id": "lr_experiment", "locked": false, "schema_version": 3, "solution": true, "task": false}
 LEARNING_RATES = [0.001, 0.01, 0.1]
 LR_EPOCHS = 15
-lr_histories = {}   # learning rate -> {"train_loss": [...], "train_acc": [...], "val_loss": [...], "val_acc": [...]}
 
-### BEGIN SOLUTION
-for lr in LEARNING_RATES:
-    model, loader = make_network(seed=0), make_loader(es_x, es_y, seed=0)
-    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
-    for epoch in range(LR_EPOCHS):
-        train_loss, train_acc = train_epoch(model, loader, lr)
-        val_loss, val_acc = evaluate(model, val_x, val_y)
-        for key, value in (("train_loss", train_loss), ("train_acc", train_acc), ("val_loss", val_loss), ("val_acc", val_acc)):
-            history[key].append(value)
-    lr_histories[lr] = history
-    print(f"lr={lr}: after {LR_EPOCHS} epochs, training loss {history['train_loss'][-1]:.4f}, validation loss "
-          f"{history['val_loss'][-1]:.4f} (lowest {min(history['val_loss']):.4f} at epoch "
-          f"{int(np.argmin(history['val_loss'])) + 1}), validation accuracy {history['val_acc'][-1]:.3f}")
-### END SOLUTION
+
+def lr_experiment(x, y, x_val, y_val, learning_rates, epochs):
+    """Trains a new network with each learning rate for the same number of epochs and records its learning curves.
+
+    Inputs:
+    - x: (N, 784) float32 training images, prepared; y: (N,) their labels
+    - x_val: (M, 784) validation images, prepared; y_val: (M,) their labels
+    - learning_rates: the rates to compare; epochs: the number of epochs of every run (no early stopping)
+
+    For each rate, in order: model = make_network(seed=0), loader = make_loader(x, y, seed=0), then epochs times
+    train_epoch(model, loader, lr) followed by evaluate(model, x_val, y_val).
+
+    Returns histories, a dict: learning rate -> {"train_loss": [...], "train_acc": [...], "val_loss": [...],
+    "val_acc": [...]}, four lists of one number per epoch, as train_epoch and evaluate returned them
+    """
+    ### BEGIN SOLUTION
+    histories = {}
+    for lr in learning_rates:
+        model, loader = make_network(seed=0), make_loader(x, y, seed=0)
+        history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+        for epoch in range(epochs):
+            train_loss, train_acc = train_epoch(model, loader, lr)
+            val_loss, val_acc = evaluate(model, x_val, y_val)
+            for key, value in (("train_loss", train_loss), ("train_acc", train_acc), ("val_loss", val_loss), ("val_acc", val_acc)):
+                history[key].append(value)
+        histories[lr] = history
+        print(f"lr={lr}: after {epochs} epochs, training loss {history['train_loss'][-1]:.4f}, validation loss "
+              f"{history['val_loss'][-1]:.4f} (lowest {min(history['val_loss']):.4f} at epoch "
+              f"{int(np.argmin(history['val_loss'])) + 1}), validation accuracy {history['val_acc'][-1]:.3f}")
+    return histories
+    ### END SOLUTION
+
+
+# %% id="lr-run" nbgrader={"grade": false, "grade_id": "lr_run", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# the three rates on the training set of the early-stopped run: learning rate -> its history
+if "es_x" not in globals():
+    raise NotImplementedError("the early-stopped run above has not run: its training set es_x, es_y is the one used here")
+lr_histories = lr_experiment(es_x, es_y, val_x, val_y, LEARNING_RATES, LR_EPOCHS)
 
 # %% id="test-lr-experiment" nbgrader={"grade": true, "grade_id": "test_lr_experiment", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 import copy, numpy as np, framework as fw   # bound again in every test cell, whatever the cells above defined
@@ -878,8 +1091,10 @@ from framework.exercises import *           # the checks' helpers, and Python's 
 
 @visible_check("Learning rates", 3)
 def visible_learning_rates():
-    if sorted(lr_histories) != [0.001, 0.01, 0.1]:
-        raise NotImplementedError("the learning-rate experiment has not run: lr_histories needs the rates 0.001, 0.01, 0.1")
+    if "lr_histories" not in globals():
+        raise NotImplementedError("the learning-rate experiment has not run: the cell that calls lr_experiment did not finish")
+    expect(sorted(lr_histories) == [0.001, 0.01, 0.1],
+           f"lr_experiment must return a dict with the rates 0.001, 0.01, 0.1 as keys, got {one_line(list(lr_histories))[:60]}")
     for lr, history in lr_histories.items():
         for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
             values = history.get(key)
@@ -889,27 +1104,40 @@ def visible_learning_rates():
     expect(final[0.1] > final[0.001], f"the final validation accuracies are {final}: 0.1 should beat 0.001 after 15 epochs")
     print("  final validation accuracy: " + ", ".join(f"lr={lr}: {a:.3f}" for lr, a in final.items()))
 ### BEGIN HIDDEN TESTS
-@hidden_check("Learning rates")
-def hidden_learning_rates():
-    model = fw.Sequential(fw.Linear(784, 128, seed=0), fw.ReLU(), fw.Linear(128, 64, seed=1), fw.ReLU(), fw.Linear(64, 10, seed=2))
-    loader = fw.DataLoader(fw.ArrayDataset(es_x, es_y), batch_size=10, shuffle=True, seed=0)
-    reference = fw.fit(model, fw.SoftmaxCrossEntropy(), 0.01, loader, (val_x, val_y), epochs=15, progress=False)
-    for key in ("train_loss", "val_loss", "val_acc"):
-        check_matches(f"lr_histories[0.01][{key!r}]", np.asarray(lr_histories[0.01][key], dtype=float),
-                      getattr(reference, key), 1e-6)
-    for lr in (0.001, 0.1):   # the first two epochs of the other rates, each from a new network and a new loader
-        model = fw.Sequential(fw.Linear(784, 128, seed=0), fw.ReLU(), fw.Linear(128, 64, seed=1), fw.ReLU(), fw.Linear(64, 10, seed=2))
-        loader = fw.DataLoader(fw.ArrayDataset(es_x, es_y), batch_size=10, shuffle=True, seed=0)
-        reference = fw.fit(model, fw.SoftmaxCrossEntropy(), lr, loader, (val_x, val_y), epochs=2, progress=False)
-        check_matches(f"lr_histories[{lr}]['val_loss'][:2] (a new network and a new loader for every rate)",
-                      np.asarray(lr_histories[lr]["val_loss"][:2], dtype=float), reference.val_loss, 1e-6)
-    expect(lr_histories[0.001]["val_loss"][-1] > lr_histories[0.01]["val_loss"][-1],
-           "with lr=0.001 the validation loss after 15 epochs should still be above that of lr=0.01")
+@hidden_probe("Learning rates")
+def probe_learning_rates(rec, rng):
+    rec = ListedNumbers(rec)   # a number recorded as a list of one: the same shape in the kernel and the judge
+    rates = [0.05, 0.005, 0.2]
+    with rec.case(f"lr_experiment on 50 made-up images, with the rates {', '.join(map(str, rates))} for 2 epochs"):
+        (images, labels), (v_images, v_labels) = digit_like(rng, 50, 30)
+        x, y = images.reshape(50, -1).astype(np.float32) / np.float32(255), labels.astype(np.int64)
+        x_val, y_val = v_images.reshape(30, -1).astype(np.float32) / np.float32(255), v_labels.astype(np.int64)
+        networks, loaders = Calls(make_network), Calls(make_loader)
+        with substitute(lr_experiment, make_network=networks, make_loader=loaders):
+            histories = lr_experiment(x, y, x_val, y_val, rates, 2)
+        rec.value("the seeds given to make_network, call after call (a new network for each rate)",
+                  [float(networks.argument_of(k, 0, "seed", 0)) for k in range(len(networks.calls))], exact=True,
+                  hints=lambda: [([0.0], "one network trained with all the rates: make a new one, make_network(seed=0), "
+                                         "for each rate")])
+        rec.value("the seeds given to make_loader, call after call (a new loader for each rate)",
+                  [float(loaders.argument_of(k, 2, "seed", 0)) for k in range(len(loaders.calls))], exact=True,
+                  hints=lambda: [([0.0], "one loader for all the rates: its order of batches goes on from one run to the "
+                                         "next; make a new one, make_loader(x, y, seed=0), for each rate")])
+        rec.value("the loaders were made of x and y", [same_data(loaders.argument_of(k, 0, "x", None), x)
+                                                       and same_data(loaders.argument_of(k, 1, "y", None), y)
+                                                       for k in range(len(loaders.calls))], exact=True)
+        rec.value("the rates, the keys of the dict returned, in order", [float(k) for k in histories], tol=1e-12)
+        for lr in rates:
+            for key in ("train_loss", "train_acc", "val_loss", "val_acc"):
+                rec.value(f"histories[{lr}][{key!r}]", [float(v) for v in histories[lr][key]], tol=1e-7)
+        for k, lr in enumerate(rates):
+            rec.value(f"W of the last layer of the network trained with lr={lr}", networks.results[k].layers[-1].W,
+                      tol=1e-5)
 ### END HIDDEN TESTS
 
 
 # %% id="lr-plot" nbgrader={"grade": false, "grade_id": "lr_plot", "locked": true, "schema_version": 3, "solution": false, "task": false}
-if sorted(lr_histories) != LEARNING_RATES:
+if sorted(globals().get("lr_histories", ())) != LEARNING_RATES:
     raise NotImplementedError("run the learning-rate experiment above first")
 fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
 epochs = np.arange(1, LR_EPOCHS + 1)
@@ -1031,24 +1259,43 @@ def visible_count_weights():
            f"gives {weights:,} and {biases:,}: they must agree")
     print(f"  784-128-64-10: {weights:,} weights and {biases:,} biases, {weights + biases:,} parameters in all")
 ### BEGIN HIDDEN TESTS
-@hidden_check("count_weights")
-def hidden_count_weights():
-    require_own_function(count_weights, "count_weights")
-    rng = np.random.default_rng(4004)
-    for sizes in ([1, 1], [5, 1], [3, 7, 2], [64, 256, 128, 10], list(rng.integers(1, 40, size=5))):
+@hidden_probe("count_weights")
+def probe_count_weights(rec, rng):
+    rec = ListedNumbers(rec)   # a number recorded as a list of one: the same shape in the kernel and the judge
+    def network(sizes, dropout=False):
+        """Linear layers of the widths sizes, with ReLU (and Dropout) between them."""
         layers = []
         for a, b in zip(sizes[:-1], sizes[1:]):
-            layers += [fw.Linear(int(a), int(b)), fw.ReLU()]
-        model = fw.Sequential(*layers[:-1])
-        with case(f"for the widths {[int(s) for s in sizes]}"):
-            expected = (sum(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:])), sum(int(b) for b in sizes[1:]))
-            result = count_weights(model)
-            expect(isinstance(result, tuple) and tuple(result) == expected, f"expected {expected}, got {one_line(repr(result))}")
-    with case("for a network with Dropout"):
-        model = fw.Sequential(fw.Linear(10, 20), fw.ReLU(), fw.Dropout(0.5), fw.Linear(20, 4))
-        expect(tuple(count_weights(model)) == (280, 24), f"expected (280, 24), got {count_weights(model)}")
-    expect((weights_by_hand, biases_by_hand) == (109_184, 202),
-           f"by hand: {weights_by_hand!r} weights and {biases_by_hand!r} biases; 784-128-64-10 has other numbers")
+            layers += [fw.Linear(int(a), int(b), seed=0), fw.ReLU()] + ([fw.Dropout(0.5, seed=0)] if dropout else [])
+        return fw.Sequential(*layers[:-2 if dropout else -1])
+
+    def hints(sizes):
+        weights = sum(int(a) * int(b) for a, b in zip(sizes[:-1], sizes[1:]))
+        biases = sum(int(b) for b in sizes[1:])
+        return [([biases, weights], "the two counts swapped: the weights first, then the biases"),
+                ([weights, 0], "the biases are not counted"),
+                ([weights + biases, 0], "the biases counted with the weights: count them separately")]
+
+    for sizes in ([1, 1], [5, 1], [3, 7, 2], [64, 256, 128, 10], [int(v) for v in rng.integers(1, 40, size=5)]):
+        with rec.case(f"for Linear layers of the widths {sizes}, with ReLU between them"):
+            result = count_weights(network(sizes))
+            rec.value("returns two ints (weights, biases)", isinstance(result, tuple) and len(result) == 2
+                      and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in result), exact=True)
+            rec.value("(weights, biases)", [int(v) for v in result], exact=True, hints=lambda: hints(sizes))
+    with rec.case("for Linear layers with ReLU and Dropout between them"):
+        sizes = [int(v) for v in rng.integers(2, 30, size=4)]
+        rec.value("(weights, biases)", [int(v) for v in count_weights(network(sizes, dropout=True))], exact=True,
+                  hints=lambda: hints(sizes))
+    with rec.case("for two networks counted in turn, then the first again (nothing kept between calls)"):
+        one, two = [int(v) for v in rng.integers(2, 30, size=3)], [int(v) for v in rng.integers(2, 30, size=4)]
+        first, second = network(one), network(two)
+        counts = [count_weights(first), count_weights(second), count_weights(first)]
+        rec.value("the three counts", np.array([[int(v) for v in c] for c in counts]), exact=True)
+    with rec.case("by hand, for 784-128-64-10"):
+        rec.value("weights_by_hand and biases_by_hand", [int(weights_by_hand), int(biases_by_hand)], exact=True,
+                  hints=lambda: hints([784, 128, 64, 10]))
+        rec.value("weights_by_hand and biases_by_hand are ints", all(isinstance(v, (int, np.integer))
+                                                                   for v in (weights_by_hand, biases_by_hand)), exact=True)
 ### END HIDDEN TESTS
 
 

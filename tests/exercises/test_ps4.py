@@ -346,3 +346,76 @@ def test_scripted_epochs_have_this_assignment_s_signatures():
     assert script.weights_epoch(model) == 1
     assert script.evaluate_on(model, "x", "y") == (0.5, script.val_acc[0])
     assert script.calls == [("evaluate", 0), ("train", 1), ("evaluate", 1)]
+
+
+# --------------------------------------------------------------------------- what the grader's probes use
+def test_calls_pass_each_call_on_and_keep_it():
+    calls = ex.Calls(lambda a, b=2, *, c=3: a + b + c)
+    assert calls(1) == 6 and calls(1, 5, c=0) == 6 and calls(0, b=1) == 4
+    assert calls.results == [6, 6, 4]
+    assert calls.argument_of(1, 1, "b") == 5 and calls.argument_of(2, 1, "b") == 1
+    assert np.isnan(calls.argument_of(0, 1, "b")) and calls.argument_of(0, 1, "b", 2) == 2   # not given: its default
+    answered = ex.Calls(lambda k: k * 10, answer=lambda k: -k)
+    assert answered(3) == -3 and answered.results == [30]   # the function still ran; the answer is what the caller got
+
+
+def test_listed_numbers_records_a_number_as_a_list_of_one():
+    class Rec:
+        def __init__(self):
+            self.values = []
+
+        def value(self, label, value, **how):
+            self.values.append((label, value, how))
+
+    rec = Rec()
+    listed = ex.ListedNumbers(rec)
+    for value in (True, 3, 2.5, np.float32(1.5), np.bool_(False)):
+        listed.value("x", value, exact=True)
+    arrays = [np.zeros(3), [np.zeros(2), np.ones(4)], [1.0, 2.0]]
+    for value in arrays:
+        listed.value("y", value)
+    assert [v for _, v, _ in rec.values[:5]] == [[True], [3], [2.5], [np.float32(1.5)], [np.bool_(False)]]
+    assert all(got is value for (_, got, _), value in zip(rec.values[5:], arrays))   # anything else as it is
+    assert rec.values[0][2] == {"exact": True}
+    assert ex.only_number([0.25]) == 0.25 and ex.only_number(np.array([7])) == 7.0 and ex.only_number(3) == 3.0
+
+
+def test_digit_like_images_have_every_class_and_share_their_patterns():
+    rng = np.random.default_rng(0)
+    (a, la), (b, lb) = ex.digit_like(rng, 200, 60)
+    assert a.shape == (200, 28, 28) and a.dtype == np.uint8 and b.shape == (60, 28, 28)
+    assert la.dtype == np.uint8 and np.bincount(la, minlength=10).min() >= 10 and np.bincount(lb, minlength=10).min() >= 3
+    # the same class looks alike across the two sets: each test image is nearest to the mean of its own class
+    means = np.stack([a[la == c].reshape(-1, 784).mean(axis=0) for c in range(10)])
+    nearest = np.argmin(((b.reshape(60, 1, 784) - means) ** 2).sum(axis=2), axis=1)
+    assert np.mean(nearest == lb) > 0.9
+    again = ex.digit_like(np.random.default_rng(0), 200, 60)
+    assert np.array_equal(again[0][0], a) and np.array_equal(again[1][1], lb)   # the same seed, the same images
+
+
+def test_error_of_gives_the_exception_but_not_not_implemented():
+    assert isinstance(ex.error_of(lambda: int("x")), ValueError)
+    assert ex.error_of(lambda: 1) is None
+    with pytest.raises(NotImplementedError):
+        ex.error_of(lambda: (_ for _ in ()).throw(NotImplementedError()))
+
+
+def test_same_data_and_argument_of():
+    wanted = np.arange(6).reshape(2, 3)
+    assert ex.same_data(wanted, wanted) and ex.same_data(wanted.astype(np.float32), wanted)
+    assert ex.same_data(wanted.tolist(), wanted) and not ex.same_data(wanted.T, wanted)
+    assert not ex.same_data("text", wanted) and not ex.same_data(wanted + 1, wanted)
+    given = ((1, 2), {"seed": 5})
+    assert ex.argument_of(given, 1, "lr") == 2 and ex.argument_of(given, 4, "seed") == 5
+    assert np.isnan(ex.argument_of(given, 3, "epochs")) and ex.argument_of(given, 3, "epochs", None) is None
+
+
+def test_a_scripted_stopping_run_returns_what_happened():
+    ns = notebook(STOPPING)
+    run = ex.scripted_stopping_run(ns["train_with_early_stopping"], [1.0, 0.5, 0.7, 0.2], 4, 3, 0.25, lr=0.5)
+    assert run.history["stop_epoch"] == 3 and run.history["stopped_early"] is True
+    assert run.script.calls == [(kind, e) for e in (1, 2, 3) for kind in ("train", "evaluate")]
+    assert run.script.lrs == [0.5] * 3 and run.script.weights_epoch(run.model) == 3
+    assert run.stops.given == [([1.0], 0.25), ([1.0, 0.5], 0.25), ([1.0, 0.5, 0.7], 0.25)]
+    assert all(g[1] is run.model for g in run.script.given)
+    assert ns["should_stop"] is not run.stops   # put back
