@@ -849,8 +849,10 @@ if found is None:   # no source of the reference: byte code of it, executed as a
         for code in from_pycache(root):
             module = types.ModuleType("notframework_pyc")
             module.__package__ = "framework"
-            text = repr([c.co_consts for c in [code] + [k for k in code.co_consts if hasattr(k, "co_consts")]])
-            if "is an exercise of" in text:   # byte code of the edition: nothing to gain
+            def strings(c):
+                return [k for k in c.co_consts if isinstance(k, str)] + [t for k in c.co_consts if hasattr(k, "co_consts")
+                                                                         for t in strings(k)]
+            if any("is an exercise of" in t for t in strings(code)):   # byte code of the edition: nothing to gain
                 print("CHEAT-FOUND byte code of the edition in", root, flush=True)
                 continue
             try:
