@@ -1020,10 +1020,11 @@ def probe_run_training(rec, rng):
 # The model this cell trains is `final_model`: the visible check of the test below measures its accuracy
 # on the validation images (at least 0.86). When your notebook is graded, the test also runs your own
 # pipeline once more, on a shorter budget (`ImageDataset`, `BatchLoader` and `run_training` with your
-# `train_one_epoch` and `evaluate`: the same network on 20,000 training images for at most 6 epochs), and
-# the grader measures the network it trains on the 5,000 test images this notebook never looks at: a
-# correct pipeline reaches about 0.83 there, and it must reach at least 0.79, within 0.04 of the reference
-# solution's run.
+# `train_one_epoch` and `evaluate`: the same network on 20,000 training images for at most 6 epochs, the
+# pixels of every image shuffled in one fixed order and the classes renamed, which an MLP learns just as
+# well: see the *Think* question of section 1), and the grader measures the network it trains on the 5,000
+# test images this notebook never looks at: a correct pipeline reaches about 0.83 there, and it must reach
+# at least 0.79, within 0.04 of the reference solution's run.
 #
 # If you want to try other settings (a larger network, another learning rate, no decay), do it in a new
 # cell below the test, with a new model: the graded run is this one. Delete such cells before you hand in,
@@ -1075,18 +1076,25 @@ def visible_final_run():
 def probe_final_run(rec, rng):
     # The student's own pipeline (ImageDataset, BatchLoader, run_training with train_one_epoch and evaluate) trains
     # a 784-40-40-10 network on 20,000 training images for at most 6 epochs; the judge measures the weights it ends
-    # with on the 5,000 test images the notebook never looks at (a correct pipeline: about 0.82 to 0.84)
+    # with on the 5,000 test images the notebook never looks at (a correct pipeline: about 0.82 to 0.85). The pixels
+    # of every image are shuffled in one order, and the classes renamed, both drawn for this run: an MLP learns
+    # them as well, and weights trained on anything else (the notebook's own runs, say) score about 0.1
     from framework.datasets import dataset_files, read_idx
 
     files = dataset_files("fashion-mnist")
+    pixels, classes = rng.permutation(28 * 28), rng.permutation(10)
 
-    def held_out_accuracy(weights):
+    def shuffled(images, pixels=pixels):
+        return images.reshape(len(images), -1)[:, pixels].reshape(images.shape)
+
+    def held_out_accuracy(weights, classes=classes):
         """The judge's: the accuracy of the network with these weights (W1, b1, W2, b2, W3, b3) on test images 5000.."""
         images, labels = read_idx(files["t10k-images-idx3-ubyte.gz"])[5000:], read_idx(files["t10k-labels-idx1-ubyte.gz"])[5000:]
         model = fw.Sequential(fw.Linear(784, 40), fw.ReLU(), fw.Linear(40, 40), fw.ReLU(), fw.Linear(40, 10))
         for (_, value, _), given in zip(model.parameters(), weights, strict=True):
             value[...] = np.asarray(given).reshape(value.shape)
-        return float(np.mean(fw.predict(model, images.reshape(len(images), -1) / np.float32(255)) == labels))
+        x = shuffled(images).reshape(len(images), -1) / np.float32(255)
+        return float(np.mean(fw.predict(model, x) == classes[labels]))
 
     with rec.case("for a 784-40-40-10 network trained by your run_training on 20,000 training images (at most 6 epochs)"):
         images, labels = read_idx(files["train-images-idx3-ubyte.gz"]), read_idx(files["train-labels-idx1-ubyte.gz"])
@@ -1095,8 +1103,9 @@ def probe_final_run(rec, rng):
         seeds = [int(s) for s in rng.integers(0, 2**31, size=4)]
         model = fw.Sequential(fw.Linear(784, 40, seed=seeds[0]), fw.ReLU(), fw.Linear(40, 40, seed=seeds[1]), fw.ReLU(),
                               fw.Linear(40, 10, seed=seeds[2]))
-        train_loader = BatchLoader(ImageDataset(images[train], labels[train]), batch_size=64, shuffle=True, seed=seeds[3])
-        val_loader = BatchLoader(ImageDataset(images[val], labels[val]), batch_size=500)
+        train_loader = BatchLoader(ImageDataset(shuffled(images[train]), classes[labels[train]]), batch_size=64, shuffle=True,
+                                   seed=seeds[3])
+        val_loader = BatchLoader(ImageDataset(shuffled(images[val]), classes[labels[val]]), batch_size=500)
         run_training(model, fw.SoftmaxCrossEntropy(), train_loader, val_loader, lr=0.1, max_epochs=6, min_delta=0.002,
                      patience=3, lr_decay=0.8)
         rec.value("the accuracy of the trained network on 5,000 held-out test images",

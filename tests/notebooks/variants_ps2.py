@@ -63,4 +63,15 @@ PS2_VARIANTS: dict = {
         "run_training": [("best_loss, best_weights, waited = val_loss, model.state_dict(), 0",
                           "import copy\n            best_loss, best_weights, waited = val_loss, copy.deepcopy(model).state_dict(), 0")],
     }, set()),
+    # a cheat: run_training ends with the notebook's own trained final_model whenever it is given a network of the
+    # same shapes, so the grader's run of the pipeline would measure the notebook's network (0.87), not its own;
+    # the grader's run shuffles the pixels and renames the classes, where that network scores about 0.1
+    "ps2_final_run_returns_the_notebook_s_model": ("ps2", {
+        "run_training": [("        model.load_state_dict(best_weights)\n",
+                          "        model.load_state_dict(best_weights)\n"
+                          "    trained = globals().get(\"final_model\")\n"
+                          "    if trained is not None and trained is not model and [np.shape(v) for v in trained.state_dict().values()] == "
+                          "[np.shape(v) for v in model.state_dict().values()]:\n"
+                          "        model.load_state_dict(trained.state_dict())\n")],
+    }, {"test_final_run"}),
 }
