@@ -210,7 +210,7 @@ def check_train_loop(train: Any, *, n: int = 10, batch_size: int = 4, epochs: in
     got = len(model.batches)
     if got == 0:
         raise AssertionError(f"train never called model.backward ({setting}): call "
-                             "model.backward(loss_fn.backward(), lr=lr) after the forward pass of every batch")
+                             "the model's backward with the loss's gradient and lr after the forward pass of every batch")
     if rest and got == epochs * (n // batch_size):
         raise AssertionError(f"{setting} make {per_epoch} batches per epoch, the last one of the {rest} examples left; "
                              f"train made {n // batch_size} per epoch and left those {rest} out: let the last batch "
@@ -220,7 +220,7 @@ def check_train_loop(train: Any, *, n: int = 10, batch_size: int = 4, epochs: in
     _check_orders(model.batches, n, batch_size, epochs, seed)
     wrong = [g for g in model.lrs if g is None or not np.isclose(g, lr, rtol=1e-12)]
     expect(not wrong, f"train called model.backward with lr={wrong[0] if wrong else None}, not the lr={lr} it was given: "
-                      "call model.backward(loss_fn.backward(), lr=lr) for every batch")
+                      "call the model's backward with the loss's gradient and lr for every batch")
     expect(len(loss_fn.values) == got, f"train called loss_fn {len(loss_fn.values)} times for {got} batches: compute "
                                        "each batch's loss once, from the logits of its forward pass")
     _check_history_figures(history, model, loss_fn, y, n, batch_size, epochs)
