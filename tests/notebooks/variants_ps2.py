@@ -51,7 +51,8 @@ PS2_VARIANTS: dict = {
                       "    model.train(was_training)\n    return total_loss / seen, correct / seen")],
     }, set()),
     # unusual but correct, full marks: one-hot rows by put_along_axis, the epoch's loss by np.average with the
-    # batch sizes as weights, the best weights as the state of a deep copy of the model
+    # batch sizes as weights, the improvement as a difference (rounded otherwise than the rule's own comparison),
+    # the best weights as the state of a deep copy of the model
     "ps2_average_zeros_one_hot_and_deepcopy": ("ps2", {
         "one_hot": [("return np.eye(num_classes, dtype=np.float32)[labels]",
                      "labels = np.asarray(labels)\n    y = np.zeros(labels.shape + (num_classes,), dtype=np.float32)\n"
@@ -60,7 +61,8 @@ PS2_VARIANTS: dict = {
                             ("total_loss += loss(logits, y) * len(x)", "losses.append(loss(logits, y))\n        sizes.append(len(x))"),
                             ("return total_loss / seen, correct / seen",
                              "return float(np.average(losses, weights=sizes)), correct / seen")],
-        "run_training": [("best_loss, best_weights, waited = val_loss, model.state_dict(), 0",
+        "run_training": [("if val_loss < best_loss - min_delta:", "if best_loss - val_loss > min_delta:"),
+                         ("best_loss, best_weights, waited = val_loss, model.state_dict(), 0",
                           "import copy\n            best_loss, best_weights, waited = val_loss, copy.deepcopy(model).state_dict(), 0")],
     }, set()),
     # a cheat: run_training ends with the notebook's own trained final_model whenever it is given a network of the
