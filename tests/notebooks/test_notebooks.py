@@ -182,6 +182,11 @@ VARIANTS = {
     "dW_accumulates": ("ps1", {
         "linear": [("self.dW = x.T @ grad_out", "self.dW = (0 if self.dW is None else self.dW) + x.T @ grad_out")],
     }, {"test_linear_backward", "test_linear_fused", "test_closing_run"}),
+    # the step h it is given ignored (always 1e-5, the default): the visible checks use h = 1e-5 only
+    "numerical_gradient_ignores_h": ("ps1", {
+        "numerical_gradient": [("x[i] = old + h", "x[i] = old + 1e-5"), ("x[i] = old - h", "x[i] = old - 1e-5"),
+                               ("grad[i] = (f_plus - f_minus) / (2 * h)", "grad[i] = (f_plus - f_minus) / 2e-5")],
+    }, {"test_numerical_gradient"}),
     # ReLU's gradient at exactly 0 let through (x >= 0), against the notebook's convention
     "relu_kink_passes_gradient": ("ps1", {
         "relu": [("self.mask = x > 0", "self.mask = x >= 0")],
