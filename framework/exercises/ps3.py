@@ -72,22 +72,22 @@ class ReferenceClassifier:
         return self.forward(x)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        # BEGIN REFERENCE ps3
+        # BEGIN REFERENCE ps3 BinaryClassifier.forward
         return np.reshape(self.net.forward(x), (-1,))
         # END REFERENCE ps3
 
     def backward(self, dlogits: np.ndarray, lr: float | None = None) -> np.ndarray:
-        # BEGIN REFERENCE ps3
+        # BEGIN REFERENCE ps3 BinaryClassifier.backward
         return self.net.backward(np.reshape(dlogits, (-1, 1)), lr)
         # END REFERENCE ps3
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        # BEGIN REFERENCE ps3
+        # BEGIN REFERENCE ps3 BinaryClassifier.predict_proba
         return sigmoid(self.forward(x))
         # END REFERENCE ps3
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        # BEGIN REFERENCE ps3
+        # BEGIN REFERENCE ps3 BinaryClassifier.predict
         return np.greater_equal(self.predict_proba(x), 0.5).astype(np.int64)
         # END REFERENCE ps3
 

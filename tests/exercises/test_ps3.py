@@ -401,3 +401,14 @@ def test_train_toy_model_builds_as_make_mlp_and_trains_with_the_given_train():
     assert calls == [("BinaryCrossEntropyWithLogits", (400, 2), 0.3, 150, 32, 0)]
     x, y = fw.make_spirals(2000, noise=0.4, seed=99, turns=1.5)
     assert ex.accuracy_against(y)(model.predict(x)) > 0.95   # the notebook's setting for the spirals reaches its target
+
+
+def test_the_probes_toy_sets_are_the_notebooks():
+    """train_toy_model trains on the notebook's training points: its table of the toy sets must be the master's."""
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[2] / "grading" / "masters" / "ps3_toy.py").read_text()
+    block = source[source.index("TOY_SETS = {"):]
+    namespace = {"fw": fw}
+    exec(block[:block.index("}\n") + 2], namespace)   # noqa: S102 (the master's own table)
+    assert namespace["TOY_SETS"] == ex.ps3.TOY_SETS
