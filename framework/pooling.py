@@ -93,19 +93,23 @@ class MaxPool2d(Pool2d):
     def forward(self, x: np.ndarray) -> np.ndarray:
         """x: (N, C, H, W) -> out: (N, C, H_out, W_out). Caches x (for its shape and layout), the windows and out."""
         x = self._checked_input(x)
+        # BEGIN REFERENCE ps1 ReLU.forward
         windows = self._stacked(x)  # (kH*kW, N, C, H_out, W_out)
         out = windows.max(axis=0)
         self._cache = (x, windows, out)
         return out
+        # END REFERENCE ps1
 
     def backward(self, grad_out: np.ndarray, lr: float | None = None) -> np.ndarray:
         """dx[n, c, i*sH + p, j*sW + q] += grad_out[n, c, i, j] for the first maximum (p, q) of window (i, j).
 
         grad_out: (N, C, H_out, W_out) -> dx: (N, C, H, W). No parameters, so lr is unused.
         """
+        # BEGIN REFERENCE ps1 ReLU.backward
         x, windows, out = self._cached()
         self._check_backward(grad_out, x.shape)
         return self._scatter(x, first_maximum(windows, out) * in_layout_of(out, grad_out))
+        # END REFERENCE ps1
 
 
 class AvgPool2d(Pool2d):

@@ -90,12 +90,14 @@ def pool_forward(x: np.ndarray, kernel: Pair, stride: Pair, reduce) -> np.ndarra
 def maxpool2d_backward(grad_out: np.ndarray, x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:
     """Each window sends its gradient to ONE element, its first maximum in row-major order
     (np.argmax); windows that overlap add up. grad_out: (N, C, H_out, W_out) -> dx: (N, C, H, W)."""
+    # BEGIN REFERENCE ps1 ReLU.backward
     (kH, kW), (sH, sW) = kernel, stride
     dx = np.zeros_like(x, dtype=grad_out.dtype)
     for n, c, i, j in np.ndindex(*grad_out.shape):
         p, q = np.unravel_index(np.argmax(x[n, c, i * sH : i * sH + kH, j * sW : j * sW + kW]), kernel)
         dx[n, c, i * sH + p, j * sW + q] += grad_out[n, c, i, j]
     return dx
+    # END REFERENCE ps1
 
 
 def avgpool2d_forward(x: np.ndarray, kernel: Pair, stride: Pair) -> np.ndarray:

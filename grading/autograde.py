@@ -189,6 +189,12 @@ def autograde(assignment: str, course_root: Path, *, workers: int = 2, timeout: 
         except SandboxUnavailable as err:
             raise PipelineError(f"{err}; nothing graded. Install bubblewrap (`make sandbox`), or pass"
                                 " --unsafe-no-sandbox to run every submission as you, with your files") from None
+        from .edition import EditionError, for_kernel
+
+        try:   # the student edition the kernels import, built (and checked) once, before any student
+            for_kernel(assignment)
+        except EditionError as err:
+            raise PipelineError(f"{err}\nnothing graded: the framework's edition for {assignment} is the grader's to fix") from None
     outcomes: dict[str, Outcome] = {}
     mode = SANDBOXED if sandboxed else UNSAFE
     bar = progress_bar(total=len(todo), unit="student", desc=f"autograde {assignment}", disable=not progress or not todo)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 
 import numpy as np
@@ -48,7 +49,7 @@ def decode(record, depth=0):
         raise Tampered("a record's dtype, shape or data is not one a probe writes")
     if not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= MAX_ITEMS for n in shape):
         raise Tampered("a record's shape is not a list of sizes")
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    count = math.prod(shape)   # Python's integers: a product of large sizes does not wrap round
     if count > MAX_ITEMS:
         raise Tampered("a record holds too many numbers")
     try:
@@ -68,7 +69,17 @@ class Unsupported:
 
 
 def cases_of(payload, exercise):
-    """The cases of a kernel's records of ``exercise``: [(description, [(label, value)], raised)]."""
+    """The cases of a kernel's records of ``exercise``: [(description, [(label, value)], raised)];
+    anything else (whatever goes wrong reading it) is :class:`Tampered`."""
+    try:
+        return _cases_of(payload, exercise)
+    except Tampered:
+        raise
+    except Exception as err:   # a shape NumPy refuses, a label too large to print, ...: still the kernel's doing
+        raise Tampered(f"the records cannot be read ({type(err).__name__})") from None
+
+
+def _cases_of(payload, exercise):
     if not isinstance(payload, dict) or payload.get("exercise") != exercise or not isinstance(payload.get("cases"), list):
         raise Tampered(f"the records are not those of {exercise}")
     cases = []

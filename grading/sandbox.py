@@ -57,8 +57,13 @@ SANDBOXED = "bubblewrap"
 PASSED_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
               "NBGRADER_EXECUTION", "PYTHONHASHSEED")
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-# packages a kernel cannot import: PyTorch's automatic differentiation is a reference for every backward pass
-HIDDEN_PACKAGES = ("torch", "torchvision", "torchaudio", "functorch", "torchgen")
+# packages a kernel cannot import: references of the exercises. PyTorch's (and JAX's, TensorFlow's, autograd's)
+# automatic differentiation is one for every backward pass; SciPy has softmax, log_softmax and numerical
+# derivatives; scikit-learn has ReLU with its derivative, and trains networks. scikit-learn's digits file
+# stays readable where the framework's loader looks for it (DIGITS).
+HIDDEN_PACKAGES = ("torch", "torchvision", "torchaudio", "functorch", "torchgen", "jax", "jaxlib", "tensorflow",
+                   "autograd", "scipy", "sklearn")
+DIGITS = Path("datasets") / "data" / "digits.csv.gz"
 ETC = ("/etc/ld.so.cache", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/fonts",
        "/etc/alternatives", "/etc/matplotlibrc")
 
@@ -132,18 +137,32 @@ def hidden_packages() -> list[Path]:
 _STUB: list[Path] = []  # the stand-in package, made once per process
 
 
-def stand_in() -> Path:
+def stand_in(package: Path | None = None) -> Path:
     """A folder holding only an ``__init__.py`` that raises ModuleNotFoundError: what a kernel finds in
-    place of each hidden package (readable by the kernel's own user, writable by nobody but the grader)."""
+    place of each hidden package (readable by the kernel's own user, writable by nobody but the grader).
+    For scikit-learn (``package``: its folder) the stand-in also holds a copy of its digits file, which the
+    framework's ``load_digits`` reads without importing scikit-learn."""
     if not _STUB:
         folder = Path(tempfile.mkdtemp(prefix="hidden-package-"))
         atexit.register(shutil.rmtree, folder, True)
-        (folder / "__init__.py").write_text(
-            'raise ModuleNotFoundError(f"{__name__} is not available while a notebook is graded: the course\'s"\n'
-            '                          " exercises are written with NumPy alone")\n', encoding="utf-8")
-        (folder / "__init__.py").chmod(0o644)
-        folder.chmod(0o755)
-        _STUB.append(folder)
+        plain, digits = folder / "plain", folder / "sklearn"
+        for made in (plain, digits):
+            made.mkdir()
+            (made / "__init__.py").write_text(
+                'raise ModuleNotFoundError(f"{__name__} is not available while a notebook is graded: the course\'s"\n'
+                '                          " exercises are written with NumPy alone")\n', encoding="utf-8")
+        _STUB.append(plain)
+        _STUB.append(digits)
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+    if package is not None and package.name == "sklearn" and (package / DIGITS).is_file():
+        copy = _STUB[1] / DIGITS
+        if not copy.is_file():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(package / DIGITS, copy)
+            for path in [_STUB[1], *_STUB[1].rglob("*")]:
+                path.chmod(0o755 if path.is_dir() else 0o644)
+        return _STUB[1]
     return _STUB[0]
 
 
@@ -192,7 +211,7 @@ def bwrap_args(cwd: Path, kernel_dir: Path, limits: Limits, *, data_dir: Path | 
     if framework_dir is not None:  # after the binds above: over the framework also where a folder above holds it
         args += ["--ro-bind", str(framework_dir), str(framework)]
     for path in hidden_packages():
-        args += ["--ro-bind", str(stand_in()), str(path)]
+        args += ["--ro-bind", str(stand_in(path)), str(path)]
     args += ["--bind", str(kernel_dir), str(kernel_dir), "--proc", "/proc", "--dev", "/dev"]
     args += ["--perms", "1777", "--size", str(limits.scratch), "--tmpfs", str(cwd)]
     for path in own_files:  # the student's files nbgrader copied there, read-only (writes go to the tmpfs)

@@ -46,7 +46,7 @@ def encode(value, depth=0):
     if isinstance(value, (list, tuple)) and depth < 3 and not _numeric_sequence(value):
         return {"list": [encode(v, depth + 1) for v in value]}
     try:
-        array = np.ascontiguousarray(np.asarray(value))
+        array = np.asarray(value)   # tobytes() writes C order whatever the layout; a number stays of shape ()
     except Exception:
         return {"unsupported": type(value).__name__}
     if array.dtype.kind not in KINDS:

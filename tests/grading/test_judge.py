@@ -59,10 +59,12 @@ def master_notebook():
 def test_records_are_read_as_numbers_only():
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
     assert np.array_equal(recorded.decode(probes.encode(x)), x)
+    assert recorded.decode(probes.encode(2.5)).shape == ()                     # a number stays a number
+    assert np.array_equal(recorded.decode(probes.encode(x.T)), x.T)          # any memory layout
     assert isinstance(recorded.decode(probes.encode(object())), recorded.Unsupported)
     pickled = {"dtype": "|O", "shape": [1], "data": base64.b64encode(b"c__builtin__\neval\n.").decode()}
     for forged in (pickled, {"dtype": "<f8", "shape": [3], "data": "AAAA"}, {"dtype": "<f8", "shape": [-1], "data": ""},
-                   {"dtype": "<f8", "shape": [10**7, 10**7], "data": ""}, {"list": [{"list": [{"list": [{"list": [{"list": []}]}]}]}]}):
+                   {"dtype": "<f8", "shape": [10**7, 10**7], "data": ""}, {"dtype": "<f8", "shape": [65536] * 4, "data": ""}, {"list": [{"list": [{"list": [{"list": [{"list": []}]}]}]}]}):
         with pytest.raises(recorded.Tampered):
             recorded.decode(forged)
 
@@ -111,6 +113,13 @@ def test_the_judge_finds_the_first_difference(student, expected, tmp_path, monke
     cell.outputs = kernel_outputs(student, secret, monkeypatch)
     why = judge.reason(cell, master, "test_double", judge.cell_seed(secret, "test_double"))
     assert why == expected if expected is None else expected in why
+
+
+def test_records_no_numpy_array_can_hold_fail_their_cell_only():
+    payload = {"exercise": "double", "cases": [{"case": "c", "records": [
+        {"label": "l", "value": {"dtype": "<f8", "shape": [65536] * 4, "data": ""}}]}]}   # 2**64 numbers: wraps to 0
+    with pytest.raises(recorded.Tampered):
+        recorded.cases_of(payload, "double")
 
 
 def test_records_made_for_another_seed_or_shown_twice_earn_nothing(tmp_path, monkeypatch):
@@ -166,11 +175,11 @@ def tiny_course(tmp_path_factory):
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         scores = {s: gb.find_submission_notebook("tiny", "tiny", s).score for s in submissions}
     graded = {s: nbformat.read(root / "autograded" / s / "tiny" / "tiny.ipynb", as_version=4) for s in submissions}
-    return scores, graded
+    return scores, graded, root
 
 
 def test_autograde_scores_what_the_judge_decides(tiny_course):
-    scores, graded = tiny_course
+    scores, graded, _ = tiny_course
     assert scores == {"right": 2, "blank": 0, "wrong": 0, "forger": 0, "skipper": 0}
     test_cell = {s: [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_double"][0]
                  for s, nb in graded.items()}
@@ -196,3 +205,15 @@ def test_every_graded_cell_of_the_course_is_judged():
             assert source.count("@hidden_probe(") == 1 and judge.exercise_of(source), (
                 f"{path.name}: the graded cell {grade_id} has no probe (or more than one): the judge cannot decide it")
             assert "@hidden_check" not in source, f"{path.name}: {grade_id} still checks in the student's kernel"
+
+
+def test_autograde_refuses_to_grade_when_the_edition_cannot_be_built(tiny_course, monkeypatch):
+    from grading import edition
+    from grading.autograde import PipelineError
+
+    def broken(assignment):
+        raise edition.EditionError("framework/exercises/x.py: contains a solution line")
+
+    monkeypatch.setattr(edition, "for_kernel", broken)
+    with pytest.raises(PipelineError, match="(?s)contains a solution line.*nothing graded"):
+        autograde("tiny", tiny_course[2], workers=1, everyone=True, progress=False)

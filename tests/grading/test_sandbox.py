@@ -110,8 +110,8 @@ def test_an_edition_is_seen_at_the_frameworks_path_and_pytorch_is_replaced(tmp_p
     binds = [(cmd[i + 1], cmd[i + 2]) for i, flag in enumerate(cmd) if flag == "--ro-bind"]
     assert (str(edition), str(ROOT / "framework")) in binds
     assert not [src for src, dest in binds if src == str(ROOT / "framework")], "the full framework is still bound"
-    for package in sandbox.hidden_packages():   # torch, where installed: a stand-in that refuses to import
-        assert (str(sandbox.stand_in()), str(package)) in binds
+    for package in sandbox.hidden_packages():   # torch, scipy, sklearn, where installed: a stand-in that refuses to import
+        assert (str(sandbox.stand_in(package)), str(package)) in binds
     assert (sandbox.stand_in() / "__init__.py").read_text().startswith("raise ModuleNotFoundError")
     with pytest.raises(sandbox.GradingError, match="holds no __init__.py"):
         sandbox.command(["python"], tmp_path / "work", tmp_path / "kernel", sandbox.Limits(), framework_dir=tmp_path)
@@ -157,6 +157,10 @@ def from_the_repository():
     return [again.__file__, again.Linear(3, 2, seed=0).forward(x).tolist()]
 attempt("repository", from_the_repository)
 attempt("torch", lambda: importlib.import_module("torch").ones(2).tolist())
+attempt("scipy", lambda: importlib.import_module("scipy.special").softmax(x, axis=1).tolist())
+attempt("sklearn", lambda: importlib.import_module("sklearn.neural_network._base").ACTIVATIONS["relu"](x.copy()).tolist())
+attempt("maxpool", lambda: fw.MaxPool2d((1, 2))(np.stack([np.zeros_like(x), x], -1)[:, None]).tolist())
+attempt("digits", lambda: fw.load_digits().x_train.shape)
 needles, holders = ("out = x @ self.W", "(f_plus - f_minus) / (2 * eps)"), []
 for top in sorted({str(ROOT), sys.prefix, sys.base_prefix}):
     for folder, _, files in os.walk(top):
@@ -197,6 +201,10 @@ def test_a_ps1_kernel_reaches_no_reference_of_ps1_by_any_path(tmp_path):
     assert found["source"] is False, found
     assert found["repository"].startswith(stripped), found   # the repository's path holds the edition too
     assert found["torch"].startswith("ModuleNotFoundError: torch is not available"), found
+    for library in ("scipy", "sklearn"):   # softmax, ReLU and its derivative, networks
+        assert found[library].startswith(f"ModuleNotFoundError: {library} is not available"), found
+    assert found["maxpool"].startswith("NotImplementedError"), found   # max over (0, x) is ReLU
+    assert found["digits"] == [1438, 64], found                     # scikit-learn's digits file is still read
     assert found["files"] == [], found                           # no file the kernel can read holds the lines
 
 
@@ -209,6 +217,7 @@ def test_a_ps2_kernel_gets_a_working_linear_and_no_reference_of_ps2(tmp_path):
     assert found["fw.__dict__"] == framework.numerical_gradient(lambda a: float((a ** 2).sum()), x.copy()).tolist()
     assert found["fw.one_hot"].startswith("NotImplementedError: one_hot is an exercise of ps2"), found
     assert found["source"] is True and found["torch"].startswith("ModuleNotFoundError"), found
+    assert isinstance(found["maxpool"], list), found   # pooling is there once ps1 is released
 
 
 def test_a_missing_program_is_named(tmp_path, monkeypatch):
