@@ -51,7 +51,7 @@ POINTS = {"numerical_gradient": 5, "Linear.forward": 4, "Linear.backward": 8, "L
           "SoftmaxCrossEntropy stability": 4, "Sequential": 6, "train_step": 2, "Closing run": 3}
 # honest classmates, graded before ("a...") and after ("z...") the attackers ("m-..."): their edits and lost checks
 HONEST = {"aa-solved": ({}, set()),
-          "ab-dw-transposed": (PS1_BUGS["dW_transposed"], {"Linear.backward", "Closing run"}),
+          "ab-dw-transposed": (PS1_BUGS["dW_transposed"], {"Linear.backward", "Linear fused update", "Closing run"}),
           "zy-softmax-no-shift": (PS1_BUGS["softmax_no_shift"], {"SoftmaxCrossEntropy stability"}),
           "zz-solved": ({}, set())}
 RUNS_IN_A_KERNEL = [a for a in ATTACKS if not a.download]
