@@ -68,7 +68,7 @@
 # functions or variables the names of those helpers (such as `expect`, `case` or `rel_error`), since
 # the next test cell binds those names again.
 
-# %% id="setup" tags=["reference"] nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["reference"]
 import time
 
 import matplotlib.pyplot as plt
@@ -144,7 +144,7 @@ plt.show()
 # > **Think.** `ReLU` has no parameters, so nothing of it is ever updated. Why must its backward
 # > still return `dx`? And who uses the `dx` returned by the *first* layer?
 
-# %% id="layer-base" tags=["reference"] nbgrader={"grade": false, "grade_id": "layer_base", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% id="layer-base" nbgrader={"grade": false, "grade_id": "layer_base", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["reference"]
 class Layer:
     """The interface of every layer in this notebook.
 
@@ -1232,8 +1232,9 @@ def probe_sequential(rec, rng):
             rec.value("the learning rates each layer's backward got (-1 for none)",
                       [layer.lrs for layer in layers if isinstance(layer, Fixed)], exact=True)
     with rec.case("for two chains alive at once, both run forward before either runs backward"):
-        first, second = Sequential(*chain([(4, 3), "tanh", (3, 2)])), Sequential(*chain([(4, 5), "tanh", (5, 2)]))
+        layers1, layers2 = chain([(4, 3), "tanh", (3, 2)]), chain([(4, 5), "tanh", (5, 2)])
         x1, x2, g1, g2 = (rng.standard_normal(shape) for shape in [(2, 4), (3, 4), (2, 2), (3, 2)])
+        first, second = Sequential(*layers1), Sequential(*layers2)
         rec.value("the first chain's forward", first.forward(x1))
         rec.value("the second chain's forward", second.forward(x2))
         rec.value("the first chain's backward", first.backward(g1, 0.5))
