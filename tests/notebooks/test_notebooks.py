@@ -146,6 +146,27 @@ def test_student_notebook_fails_only_by_not_implemented(assignment, master):
     assert not stderr, f"graded cells writing to stderr (nbgrader scores them 0): {stderr}"
 
 
+@pytest.mark.parametrize("assignment, master", MASTERS, ids=IDS)
+def test_a_solved_notebook_runs_whole_in_the_edition_its_kernel_imports(assignment, master):
+    """The kernel grading an assignment imports a framework without the reference of that assignment's
+    exercises (grading.edition): no cell of a solved notebook, visible check or demo, may use one."""
+    from nbclient import NotebookClient
+
+    from grading.edition import for_grading
+
+    needs_data(assignment)
+    edition = for_grading(assignment)
+    nb = submission(master, NOTEBOOKS / master.name)
+    nb.cells.append(nbformat.v4.new_code_cell("import framework; print(framework.__file__)"))
+    client = NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.execute(env={**os.environ, "PYTHONPATH": str(edition.parent)})
+    assert nb.cells[-1].outputs[0].text.strip() == str(edition / "__init__.py")
+    errors = {meta(c).get("grade_id", i): f"{o.ename}: {o.evalue}"[:300] for i, c in enumerate(nb.cells)
+              if c.cell_type == "code" for o in c.outputs if o.output_type == "error"}
+    assert not errors, f"cells of the solved {master.name} that fail in the {assignment} edition: {errors}"
+
+
 # Submissions with their exact expected outcome: the cells that must lose all their points
 # (every other autograded cell keeps full marks). Each is built from the master's solution
 # with text edits per answer cell (grading/fixtures.py).
