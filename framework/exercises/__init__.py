@@ -24,11 +24,11 @@ table of exercises, points and results.
 
 The parts: ``harness`` (running a check, reporting, the self-check), ``compare`` (numbers and
 arrays), ``gradients`` (the gradient checker), ``ownership`` (an exercise must not use the
-framework), ``probes`` (the hidden probes: record, never check), ``standins`` and ``loaders`` (stand-ins and probes shared by the training loops of
+framework), ``probes`` (the hidden probes: record, never check), ``trained`` (what a probe records of a trained chain of layers, and how the grader measures it), ``standins`` and ``loaders`` (stand-ins and probes shared by the training loops of
 assignments 2 to 4), and ``ps2``, ``ps3``, ``ps4``: the checks particular to one assignment.
 """
 
-from . import compare, gradients, harness, loaders, ownership, probes, ps2, ps3, ps4, standins
+from . import compare, gradients, harness, loaders, ownership, probes, ps2, ps3, ps4, standins, trained
 from .compare import *
 from .gradients import *
 from .harness import *
@@ -40,6 +40,7 @@ from .ps2 import *
 from .ps3 import *
 from .ps4 import *
 from .standins import *
+from .trained import *
 
 __all__ = [*harness.__all__, *compare.__all__, *gradients.__all__, *ownership.__all__, *probes.__all__, *standins.__all__,
-           *loaders.__all__, *ps2.__all__, *ps3.__all__, *ps4.__all__]
+           *loaders.__all__, *ps2.__all__, *ps3.__all__, *ps4.__all__, *trained.__all__]

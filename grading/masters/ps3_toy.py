@@ -1110,12 +1110,13 @@ def visible_target_moons():
 @hidden_probe("Target: moons")
 def probe_target_moons(rec, rng):
     # your target_settings['moons'] trained again here by your train (the seeds of fit_classifier: the same model),
-    # its predictions on 2000 new points of the same distribution measured by the grader
+    # its weights measured by the grader on 2000 new points of the same distribution
     seed = int(rng.integers(2**31))
     x_new, y_new = fw.make_moons(2000, noise=0.15, seed=seed)
     with rec.case("the model of target_settings['moons'], trained by your train, on 2000 new points"):
         model = train_toy_model(BinaryClassifier, BCEWithLogits, train, 'moons', **target_settings['moons'])
-        rec.value("its accuracy", model.predict(x_new), measure=accuracy_against(y_new), at_least=0.95)
+        rec.value("the accuracy of its weights, rebuilt and measured by the grader", chain_weights(model),
+                  measure=chain_accuracy(x_new, y_new), at_least=0.95)
 ### END HIDDEN TESTS
 
 
@@ -1132,12 +1133,13 @@ def visible_target_circles():
 @hidden_probe("Target: circles")
 def probe_target_circles(rec, rng):
     # your target_settings['circles'] trained again here by your train (the seeds of fit_classifier: the same model),
-    # its predictions on 2000 new points of the same distribution measured by the grader
+    # its weights measured by the grader on 2000 new points of the same distribution
     seed = int(rng.integers(2**31))
     x_new, y_new = fw.make_circles(2000, noise=0.1, seed=seed)
     with rec.case("the model of target_settings['circles'], trained by your train, on 2000 new points"):
         model = train_toy_model(BinaryClassifier, BCEWithLogits, train, 'circles', **target_settings['circles'])
-        rec.value("its accuracy", model.predict(x_new), measure=accuracy_against(y_new), at_least=0.95)
+        rec.value("the accuracy of its weights, rebuilt and measured by the grader", chain_weights(model),
+                  measure=chain_accuracy(x_new, y_new), at_least=0.95)
 ### END HIDDEN TESTS
 
 
@@ -1154,12 +1156,13 @@ def visible_target_spirals():
 @hidden_probe("Target: spirals")
 def probe_target_spirals(rec, rng):
     # your target_settings['spirals'] trained again here by your train (the seeds of fit_classifier: the same model),
-    # its predictions on 2000 new points of the same distribution measured by the grader
+    # its weights measured by the grader on 2000 new points of the same distribution
     seed = int(rng.integers(2**31))
     x_new, y_new = fw.make_spirals(2000, noise=0.4, seed=seed, turns=1.5)
     with rec.case("the model of target_settings['spirals'], trained by your train, on 2000 new points"):
         model = train_toy_model(BinaryClassifier, BCEWithLogits, train, 'spirals', **target_settings['spirals'])
-        rec.value("its accuracy", model.predict(x_new), measure=accuracy_against(y_new), at_least=0.95)
+        rec.value("the accuracy of its weights, rebuilt and measured by the grader", chain_weights(model),
+                  measure=chain_accuracy(x_new, y_new), at_least=0.95)
 ### END HIDDEN TESTS
 
 
