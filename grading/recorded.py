@@ -155,7 +155,11 @@ def _is_numbers(value) -> bool:
 
 
 def judged(got, expected, how) -> str | None:
-    """Like :func:`difference`, with ``measure`` (then ``at_least`` and ``within``) and ``hints``."""
+    """Like :func:`difference`, with ``check``, ``measure`` (then ``at_least`` and ``within``) and ``hints``."""
+    if how.get("check") is not None:
+        function, arguments = how["check"]
+        problem = function(got, *arguments)
+        return None if problem is None else " ".join(str(problem).split())[:200]
     if how.get("measure") is not None:
         return _measured(got, expected, how)
     problem = difference(got, expected, how)

@@ -16,8 +16,11 @@ Nothing here is secret: the inputs come from a seed the grader draws for each ce
                           hints=lambda: [(x * scale, "the shift is not added")])
 
 ``rec.value(label, value, ...)`` says how the judge compares (``tol``, ``exact``,
-``exact_dtype``, ``measure`` with ``at_least`` and ``within``, ``hints``); in the kernel only the
-value is kept. In the kernel the records leave the cell as one display output of type
+``exact_dtype``, ``measure`` with ``at_least`` and ``within``, ``hints``, or ``check=(function,
+*arguments)``: ``function(value, *arguments)`` returns what is wrong, or None, for answers with
+many right values, such as a random subset); in the kernel only the value is kept. Record what
+the student's code returned, raw: a property worked out in the kernel (``len(np.unique(idx))``)
+is a number any kernel can write without the code that should produce it. In the kernel the records leave the cell as one display output of type
 :data:`MIME`, which the judge reads.
 """
 
@@ -106,9 +109,12 @@ class JudgeRecorder(Recorder):
     argument and what does not change (it is applied to each student's value later)."""
 
     def value(self, label, value, **how):
-        unknown = set(how) - {"tol", "exact", "exact_dtype", "hints", "measure", "within", "at_least"}
+        unknown = set(how) - {"tol", "exact", "exact_dtype", "hints", "measure", "within", "at_least", "check"}
         if unknown:
             raise TypeError(f"rec.value() got unknown options {sorted(unknown)}")
+        if how.get("check") is not None:   # (function, its other arguments), those copied as they are now
+            function, *arguments = how["check"]
+            how["check"] = (function, [_snapshot(a) for a in arguments])
         if callable(how.get("hints")):
             how["hints"] = [(_snapshot(alternative), str(message)) for alternative, message in how["hints"]()]
         value = _snapshot(value)

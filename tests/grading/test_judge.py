@@ -217,3 +217,37 @@ def test_autograde_refuses_to_grade_when_the_edition_cannot_be_built(tiny_course
     monkeypatch.setattr(edition, "for_kernel", broken)
     with pytest.raises(PipelineError, match="(?s)contains a solution line.*nothing graded"):
         autograde("tiny", tiny_course[2], workers=1, everyone=True, progress=False)
+
+
+CHECKED = TEST.replace('            rec.value("double(x) again", double(x))\n',
+                       '            rec.value("double(x) again", double(x))\n'
+                       '            k = n // 2 + 1\n'
+                       '            rec.value("a subset", double(np.arange(n))[:k], check=(distinct, k))\n')
+DISTINCT = "def distinct(got, k):\n    return None if len(set(got.tolist())) == k else f'{len(set(got.tolist()))} different values, not {k}'\n"
+
+
+def test_a_check_judges_answers_with_many_right_values(tmp_path, monkeypatch):
+    """Any answer may be right that passes the check (a random subset); the check runs in the judge only."""
+    assert CHECKED != TEST
+    master_nb = master_notebook()
+    master_nb.cells[2].source = DISTINCT + CHECKED
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(master_nb, path)
+    master, secret = judge.Master(path), judge.new_secret()
+    seed = judge.cell_seed(secret, "test_double")
+    students = [("def double(x):\n    return x * 2\n", None),
+                ("def double(x):\n    return x * 2 if x.dtype.kind == 'f' else x[::-1] * 4\n", None),   # another right answer
+                ("import numpy as np\ndef double(x):\n    return 2 * x if x.dtype.kind == 'f' else np.zeros_like(x)\n",
+                 "a subset: 1 different values, not 3")]
+    for student, expected in students:
+        shown = []
+        monkeypatch.setattr(probes, "_show", lambda rec: shown.append(rec.payload()))
+        nb = nbformat.reads(nbformat.writes(master_nb), as_version=4)
+        judge.seed_cells(nb, secret)
+        namespace = {}
+        exec(student, namespace)
+        exec(nb.cells[2].source, namespace)
+        cell = master_notebook().cells[2]
+        cell.outputs = [nbformat.v4.new_output("display_data", data={probes.MIME: p}) for p in shown]
+        why = judge.reason(cell, master, "test_double", seed)
+        assert why == expected if expected is None else expected in why, why
