@@ -1,7 +1,8 @@
 """The checks particular to assignment 4 (experiments on MNIST):
 
-* ``check_balanced_subset``: runs a notebook's ``balanced_subset`` and checks the indices it returns
-  (the exact number of each class, no index twice, every index valid);
+* ``check_balanced_subset`` and ``subset_problem``: runs a notebook's ``balanced_subset`` and checks the
+  indices it returns (the exact number of each class, no index twice, every index valid); the grader's
+  probe records the indices and the grader applies ``subset_problem`` to them;
 * ``TimingStandIns`` and ``check_timed_training``: ``timed_training`` run with stand-ins for the
   notebook's ``prepare``, ``train_sgd`` and ``test_accuracy`` that take a known time each, so the
   time it reports can be compared with the time the training took;
@@ -32,38 +33,48 @@ from .standins import Named, ScriptedRun, check_epoch_calls, check_history_lists
 
 __all__ = ["Calls", "ListedNumbers", "ScriptedEpochs", "ScriptedStops", "TimingStandIns", "argument_of", "check_balanced_subset",
            "check_stopping_run", "check_timed_training", "digit_like", "error_of", "only_number", "same_data",
-           "scripted_stopping_run", "stop_epoch"]
+           "scripted_stopping_run", "stop_epoch", "subset_problem"]
 
 
 # --------------------------------------------------------------------------- balanced subsets
 def check_balanced_subset(balanced_subset: types.FunctionType, labels: np.ndarray, per_class: int, seed: int,
                           num_classes: int = 10) -> np.ndarray:
     """Calls ``balanced_subset(labels, per_class, seed=seed, num_classes=num_classes)`` and checks what it
-    returns: an integer array of ``num_classes * per_class`` indices into ``labels``, all different, with
-    exactly ``per_class`` of each class, and ``labels`` unchanged. Returns the indices (int64)."""
+    returns (see :func:`subset_problem`), and that ``labels`` is unchanged. Returns the indices (int64)."""
     labels = np.asarray(labels)
     before = labels.copy()
     idx = balanced_subset(labels, per_class, seed=seed, num_classes=num_classes)
-    size = num_classes * per_class
-    setting = f"with per_class={per_class} and {num_classes} classes"
-    expect(isinstance(idx, np.ndarray) and idx.shape == (size,),
-           f"{setting}, balanced_subset must return an array of {size} indices, shape ({size},); got {describe(idx)}")
-    expect(idx.dtype.kind in "iu", f"the indices must be integers, got dtype {idx.dtype}")
     expect(np.array_equal(labels, before), "balanced_subset changed the labels it was given")
+    problem = subset_problem(idx, labels, per_class, num_classes)
+    expect(problem is None, problem)
+    return idx.astype(np.int64)
+
+
+def subset_problem(idx: Any, labels: np.ndarray, per_class: int, num_classes: int) -> str | None:
+    """What is wrong with ``idx`` as a balanced subset of ``labels`` (the first problem, in one line), or None:
+    an integer array of ``num_classes * per_class`` indices into ``labels``, all different, with exactly
+    ``per_class`` of each class. The grader runs it on the indices a student's ``balanced_subset`` returned."""
+    size, labels = num_classes * per_class, np.asarray(labels)
+    setting = f"with per_class={per_class} and {num_classes} classes"
+    if not (isinstance(idx, np.ndarray) and idx.shape == (size,)):
+        return f"{setting}, balanced_subset must return an array of {size} indices, shape ({size},); got {describe(idx)}"
+    if idx.dtype.kind not in "iu":
+        return f"the indices must be integers, got dtype {idx.dtype}"
     bad = np.flatnonzero((idx < 0) | (idx >= len(labels)))
-    expect(not len(bad), f"index {idx[bad[0]] if len(bad) else ''} is not an index into the {len(labels)} labels")
-    idx = idx.astype(np.int64)
-    values, counts = np.unique(idx, return_counts=True)
-    twice = values[counts > 1]
-    expect(not len(twice), f"{len(twice)} index(es) came more than once (index {twice[0] if len(twice) else ''} "
-                           f"{counts.max()} times): draw without replacement, each example at most once")
-    found = np.bincount(labels[idx].astype(np.int64), minlength=num_classes)
+    if len(bad):
+        return f"index {idx[bad[0]]} is not an index into the {len(labels)} labels"
+    values, counts = np.unique(idx.astype(np.int64), return_counts=True)
+    if np.any(counts > 1):
+        twice = values[counts > 1]
+        return (f"{len(twice)} index(es) came more than once (index {twice[0]} {counts.max()} times): draw without "
+                "replacement, each example at most once")
+    found = np.bincount(labels[idx.astype(np.int64)].astype(np.int64), minlength=num_classes)
     wrong = np.flatnonzero(found != per_class)
     if len(wrong):
         c = int(wrong[0])
-        raise AssertionError(f"{setting}, the subset must hold exactly {per_class} examples of every class; it holds "
-                             f"{found[c]} of class {c} (counts of classes 0, 1, ...: {found.tolist()})")
-    return idx
+        return (f"{setting}, the subset must hold exactly {per_class} examples of every class; it holds "
+                f"{found[c]} of class {c} (counts of classes 0, 1, ...: {found.tolist()})")
+    return None
 
 
 # --------------------------------------------------------------------------- timing

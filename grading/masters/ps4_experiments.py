@@ -283,22 +283,39 @@ def visible_balanced_subset():
 @hidden_probe("balanced_subset")
 def probe_balanced_subset(rec, rng):
     rec = ListedNumbers(rec)   # a number recorded as a list of one: the same shape in the kernel and the judge
-    def record_subset(labels, per_class, seed, classes, **options):
-        """Calls balanced_subset once and records what its indices hold (not the indices: any random draw is right)."""
-        before = labels.copy()
-        result = balanced_subset(labels, per_class, seed=seed, **options)
-        idx = np.asarray(result)
-        rec.value("returns a NumPy array", isinstance(result, np.ndarray), exact=True)
-        rec.value("the number of indices (num_classes * per_class)", len(idx), exact=True)
-        rec.value("the indices are integers", idx.dtype.kind in "iu", exact=True)
-        rec.value("the labels given are unchanged", np.array_equal(labels, before) and labels.dtype == before.dtype,
-                  exact=True)
-        rec.value("every index is an index into the labels", bool(np.all((idx >= 0) & (idx < len(labels)))), exact=True)
-        rec.value("how many examples of each class the indices hold (per_class of each)",
-                  np.bincount(labels[idx].astype(np.int64), minlength=classes), exact=True)
-        rec.value("the number of different indices (no example twice: draw without replacement)",
-                  len(np.unique(idx)), exact=True)
-        return idx
+    # Any random draw is right: the indices are recorded as they were returned, and the grader applies the
+    # checks below to them (the checks run in the grader only, on the recorded values).
+    def same_seed_problem(pair, labels, per_class, classes):
+        """[indices, indices of the same seed after a call with another seed]: the second as the first."""
+        problem = subset_problem(pair[1] if isinstance(pair, list) and len(pair) == 2 else pair, labels, per_class, classes)
+        if problem:
+            return f"after a call with another seed: {problem}"
+        if not np.array_equal(pair[0], pair[1]):
+            return ("the same seed gave other indices after a call with another seed: draw everything from "
+                    "rng = np.random.default_rng(seed), made in the call (nothing kept between calls)")
+        return None
+
+    def seeds_problem(subsets, labels, per_class):
+        """The subsets 12 seeds drew from 100 sorted examples of each of 10 classes: at random, mixed."""
+        if not isinstance(subsets, list) or len(subsets) != 12:
+            return "expected the subsets of the 12 seeds"
+        for k, s in enumerate(subsets):
+            problem = subset_problem(s, labels, per_class, 10)
+            if problem:
+                return f"seed {k + 1} of 12: {problem}"
+        firsts = np.concatenate([np.flatnonzero(labels == c)[:per_class] for c in range(10)])
+        if any(np.array_equal(np.sort(s), firsts) for s in subsets):
+            return "some seed gives the first per_class examples of each class: they must be drawn at random (rng.choice)"
+        drawn = [tuple(np.sort(s).tolist()) for s in subsets]
+        if len(set(drawn)) < len(drawn):
+            return "two seeds give the same subset: draw from np.random.default_rng(seed), seeded with the seed given"
+        different = len(np.unique(np.concatenate(subsets)))
+        if different < 500:
+            return (f"the 12 seeds drew only {different} different examples of the 1,000: draw at random among all "
+                    "the examples of each class")
+        if any(bool(np.all(np.diff(labels[s].astype(np.int64)) >= 0)) for s in subsets):
+            return "some seed gives the indices class after class: mix them (rng.permutation)"
+        return None
 
     # odd counts, a class with exactly per_class examples (all of them taken), per_class=1, several dtypes
     for n, classes, per_class, dtype, exactly in [(30, 2, 1, np.int64, False), (200, 4, 20, np.uint8, False),
@@ -309,26 +326,24 @@ def probe_balanced_subset(rec, rng):
             rest = n - classes * per_class
             labels = np.concatenate([np.repeat(np.arange(classes), per_class), rng.integers(0, classes, rest)])
             labels = rng.permutation(labels).astype(dtype)
+            before = labels.copy()
             seed = int(rng.integers(0, 2 ** 31))
             options = {} if classes == 10 else {"num_classes": classes}   # 10 classes: num_classes left at its default
-            idx = record_subset(labels, per_class, seed, classes, **options)
+            result = balanced_subset(labels, per_class, seed=seed, **options)
+            rec.value("returns a NumPy array", isinstance(result, np.ndarray), exact=True,
+                      hints=lambda: [([False], "balanced_subset must return a NumPy array of indices (np.ndarray)")])
+            rec.value("the labels after the call (balanced_subset must not change them)", labels, exact=True,
+                      exact_dtype=True)
+            rec.value("the indices returned", result, check=(subset_problem, before, per_class, classes))
             balanced_subset(labels, per_class, seed=seed + 1, **options)          # another call in between
-            again = np.asarray(balanced_subset(labels, per_class, seed=seed, **options))
-            rec.value("the same indices again with the same seed, after a call with another seed (all drawn from "
-                      "np.random.default_rng(seed), nothing kept between calls)", np.array_equal(idx, again), exact=True)
+            again = balanced_subset(labels, per_class, seed=seed, **options)
+            rec.value("the indices of the same seed again, after a call with another seed", [result, again],
+                      check=(same_seed_problem, before, per_class, classes))
     with rec.case("for 100 examples of each of 10 classes, sorted by class, per_class=10, with 12 seeds"):
         labels = np.repeat(np.arange(10), 100).astype(np.uint8)
         seeds = [int(s) for s in rng.choice(2 ** 31, size=12, replace=False)]
-        subsets = [np.asarray(balanced_subset(labels, 10, seed=s)) for s in seeds]
-        firsts = np.concatenate([np.arange(c * 100, c * 100 + 10) for c in range(10)])
-        rec.value("some seed gives the first per_class examples of each class (they must be drawn at random)",
-                  any(np.array_equal(np.sort(s), firsts) for s in subsets), exact=True)
-        rec.value("two seeds give the same subset (draw from np.random.default_rng(seed))",
-                  np.array_equal(np.sort(subsets[0]), np.sort(subsets[1])), exact=True)
-        rec.value("the different examples 12 seeds drew, of the 1,000 (at random among all the examples of each class)",
-                  len(np.unique(np.concatenate(subsets))), measure=only_number, at_least=500)
-        rec.value("some seed gives the indices class after class (mix them: rng.permutation)",
-                  any(bool(np.all(np.diff(labels[s].astype(np.int64)) >= 0)) for s in subsets), exact=True)
+        rec.value("the subsets of the 12 seeds", [balanced_subset(labels, 10, seed=s) for s in seeds],
+                  check=(seeds_problem, labels.copy(), 10))
     with rec.case("for a class with too few examples"):
         labels = rng.permutation(np.array([0, 1, 1, 1, 0, 2, 1, 1, 2, 0, 2, 2])).astype(np.uint8)   # 3, 5 and 4 of 0, 1, 2
         for per_class in (4, 6):
@@ -1009,11 +1024,8 @@ def probe_early_stopped_run(rec, rng):
     rec = ListedNumbers(rec)   # a number recorded as a list of one: the same shape in the kernel and the judge
     with rec.case("balanced_subset as the run draws its training set, 6 of each digit with seed=1, from 95 labels"):
         labels = rng.permutation(np.concatenate([np.repeat(np.arange(10), 8), rng.integers(0, 10, 15)])).astype(np.uint8)
-        idx = np.asarray(balanced_subset(labels, 6, seed=1))
-        rec.value("the number of indices", len(idx), exact=True)
-        rec.value("how many of each digit the training set holds", np.bincount(labels[idx].astype(np.int64), minlength=10),
-                  exact=True)
-        rec.value("the number of different images in the training set (none twice)", len(np.unique(idx)), exact=True)
+        # any random draw is right: the grader checks the indices as they were returned (subset_problem)
+        rec.value("the indices of the training set", balanced_subset(labels, 6, seed=1), check=(subset_problem, labels.copy(), 6, 10))
     with rec.case("a run like the early-stopped run, small: a new 784-128-64-10 network, 40 made-up images whose labels "
                   "are shuffled, lr=0.1, at most 30 epochs"):
         (images, labels), (v_images, v_labels) = digit_like(rng, 40, 30)
