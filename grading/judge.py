@@ -184,9 +184,9 @@ def reason(cell, master: Master, grade_id: str, seed: int) -> str | None:
 
 def _no_records(cell, exercise: str) -> str:
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-    ename = str(errors[0].get("ename", "")) if errors else ""
-    if ename == "CellTimeoutError":
+    if any(o.get("ename") == "CellTimeoutError" for o in errors):   # after the KeyboardInterrupt it was stopped by
         return "timeout"
+    ename = str(errors[0].get("ename", "")) if errors else ""
     if ename == "NotImplementedError":
         return ""
     if ename in ("CheckFailed", "AssertionError"):
