@@ -581,11 +581,18 @@ def probe_size_experiment(rec, rng):
         rec.value("per_class and seed given to balanced_subset, call after call (one call per size)",
                   np.array([[float(subsets_drawn.argument_of(k, 1, "per_class")), float(subsets_drawn.argument_of(k, 2, "seed"))]
                             for k in calls]).reshape(-1, 2), exact=True)
-        rec.value("how many of each class your balanced_subset drew, for each size",
-                  [np.bincount(labels[np.asarray(r)].astype(np.int64), minlength=10) for r in subsets_drawn.results],
-                  exact=True)
-        rec.value("the number of different indices your balanced_subset drew, for each size (none twice)",
-                  [len(np.unique(np.asarray(r))) for r in subsets_drawn.results], exact=True)
+        def drawn_problem(got, labels, sizes):
+            """The indices your balanced_subset returned, one array per size: each a balanced subset of its size."""
+            if not (isinstance(got, list) and len(got) == len(sizes)):
+                return f"expected one set of indices per size, {len(sizes)}"
+            for indices, size in zip(got, sizes):
+                problem = subset_problem(indices, labels, size // 10, 10)
+                if problem:
+                    return f"for the size {size}: {problem}"
+            return None
+
+        rec.value("the indices your balanced_subset drew, for each size", list(subsets_drawn.results),
+                  check=(drawn_problem, labels.copy(), sizes))
         rec.value("the seeds given to make_network, call after call (a new network for each size)",
                   [float(networks.argument_of(k, 0, "seed", 0)) for k in range(len(networks.calls))], exact=True,
                   hints=lambda: [([0.0], "one network trained on all the sizes: make a new one, make_network(seed=0), "

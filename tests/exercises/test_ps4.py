@@ -74,6 +74,22 @@ def test_a_wrong_balanced_subset_gets_one_line_that_says_what_is_wrong(edits, me
         ex.check_balanced_subset(wrong, labels, 3, seed=0, num_classes=3)
 
 
+def test_the_graders_subset_check_judges_the_indices_themselves_not_what_a_kernel_says_of_them():
+    # the grader gets the indices a student's balanced_subset returned (decoded: an array, or a list of arrays);
+    # an answer made without the labels (a constant any kernel can write) fails with what is wrong with it
+    rng = np.random.default_rng(3)
+    labels = rng.permutation(np.concatenate([np.repeat(np.arange(4), 20), rng.integers(0, 4, 40)])).astype(np.uint8)
+    right = notebook(SUBSET)["balanced_subset"](labels, 20, seed=5, num_classes=4)
+    assert ex.subset_problem(right, labels, 20, 4) is None
+    assert ex.subset_problem(rng.permutation(right), labels, 20, 4) is None   # any order, any draw: right
+    made_up = ex.subset_problem(np.arange(80), labels, 20, 4)
+    assert made_up is not None and "must hold exactly 20 examples of every class" in made_up
+    assert "shape (80,); got a list" in ex.subset_problem([right[:40], right[40:]], labels, 20, 4)
+    assert "got an array of shape (80, 1)" in ex.subset_problem(right[:, None], labels, 20, 4)
+    assert "must be integers" in ex.subset_problem(right.astype(np.float64), labels, 20, 4)
+    assert "came more than once" in ex.subset_problem(np.sort(right)[np.r_[0, 0, 2:80]], labels, 20, 4)
+
+
 # --------------------------------------------------------------------------- timing
 TIMED = """
     import time
