@@ -75,7 +75,7 @@
 # or variables the names of those helpers (such as `expect`, `case` or `toy_accuracy`), since the next
 # test cell binds those names again.
 
-# %% id="setup" tags=["reference"] nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["reference"]
 import time
 
 import matplotlib.pyplot as plt

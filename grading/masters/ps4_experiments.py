@@ -79,7 +79,7 @@
 # Timing needs a quiet machine. The framework's training and evaluation run NumPy's matrix products on
 # one thread, so that a run repeats exactly and its times do not depend on how many cores the machine has.
 
-# %% id="setup" tags=["reference"] nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% id="setup" nbgrader={"grade": false, "grade_id": "setup", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["reference"]
 import time
 
 import matplotlib.pyplot as plt
@@ -150,7 +150,7 @@ print("examples of each digit 0..9 in the test set:", np.bincount(test_labels, m
 #
 # The labels stay integers: `SoftmaxCrossEntropy` takes them as they are, without one-hot rows.
 
-# %% id="helpers" tags=["reference"] nbgrader={"grade": false, "grade_id": "helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
+# %% id="helpers" nbgrader={"grade": false, "grade_id": "helpers", "locked": true, "schema_version": 3, "solution": false, "task": false} tags=["reference"]
 def prepare(images):
     """(N, 28, 28) uint8 -> x: (N, 784) float32 in [0, 1], one row per image (assignment 2's flatten_and_scale)."""
     return images.reshape(len(images), -1).astype(np.float32) / np.float32(255)
