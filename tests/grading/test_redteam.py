@@ -248,6 +248,12 @@ def attacked(tmp_path_factory):
     roster = base / "roster.csv"
     students = sorted([*HONEST, *BY_STUDENT])
     roster.write_text("student_id\n" + "".join(f"{s}\n" for s in students), encoding="utf-8")
+    # what the grader itself writes the first time it grades ps1, made before the snapshot: the student edition
+    # the kernels import (grading/editions/, a cache of the grader's) and matplotlib's font cache in the
+    # instructor's home (the judge runs the master's setup cell); anything else that appears is an attack's
+    warm = "from grading.edition import for_kernel; for_kernel('ps1'); import matplotlib.pyplot"
+    subprocess.run([sys.executable, "-c", warm], cwd=repo, check=True, timeout=600,
+                   env={**os.environ, "HOME": str(home), "PYTHONPATH": str(repo)})
     before = {"course": tree(course), "repo": tree(repo), "home": tree(home), "site": site_packages(),
               "gradebook": gradebook(course / "gradebook.db", GRADEBOOK_CELLS)}
     try:
