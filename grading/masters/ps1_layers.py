@@ -1007,6 +1007,8 @@ def visible_softmax_ce_stability():
 def probe_softmax_ce_stability(rec, rng):
     # one example: its loss and gradient; a batch: that its loss is finite, and its gradient up to a factor
     # (a sum instead of the mean, or a missing 1/N, is graded in the forward and backward tests)
+    # float32: a correct log-sum-exp written otherwise (np.logaddexp.reduce) subtracts numbers near 100 and keeps
+    # about 1e-5 of the loss, not 1e-7: stable is within 1e-3 there
     overflow = "np.exp overflowed: subtract each row's maximum before exp (log-sum-exp)"
     n, c = 6, 5
     cases = [
@@ -1028,18 +1030,18 @@ def probe_softmax_ce_stability(rec, rng):
             rec.value("whether the loss is finite", np.isfinite([loss]), exact=True,
                       hints=lambda: [([False], f"the loss is not finite: {overflow}, and compute log-probabilities "
                                       "directly, (z - max) - log(sum(exp(z - max))), never log(softmax)")])
-            rec.value("the loss", np.atleast_1d(loss), tol=tolerance(z, float64=1e-9))
+            rec.value("the loss", np.atleast_1d(loss), tol=tolerance(z, float64=1e-9, float32=1e-3))
             dlogits = loss_fn.backward()
             rec.value("whether dlogits is finite", np.all(np.isfinite(dlogits), keepdims=True), exact=True,
                       hints=lambda: [([[False]], f"dlogits is not finite: {overflow}")])
-            rec.value("dlogits", dlogits, tol=tolerance(z, float64=1e-9))
+            rec.value("dlogits", dlogits, tol=tolerance(z, float64=1e-9, float32=1e-3))
         with rec.case(f"for {kind}, a batch of {len(y)}"):
             loss_fn = SoftmaxCrossEntropy()
             rec.value("whether the loss is finite", np.isfinite([as_number(loss_fn.forward(logits, y))]), exact=True,
                       hints=lambda: [([False], "the loss is not finite: subtract each row's own maximum before exp "
                                       "(axis=1, keepdims=True), and compute log-probabilities directly, never log(softmax)")])
             dlogits = loss_fn.backward()
-            rec.value("dlogits / its largest entry", dlogits / np.max(np.abs(dlogits)), tol=tolerance(logits, float64=1e-9))
+            rec.value("dlogits / its largest entry", dlogits / np.max(np.abs(dlogits)), tol=tolerance(logits, float64=1e-9, float32=1e-3))
 ### END HIDDEN TESTS
 
 

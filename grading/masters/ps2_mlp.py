@@ -1052,7 +1052,7 @@ def probe_run_training(rec, rng):
 # pixels of every image shuffled in one fixed order and the classes renamed, which an MLP learns just as
 # well: see the *Think* question of section 1), and the grader measures the network it trains on the 5,000
 # test images this notebook never looks at: a correct pipeline reaches about 0.83 there, and it must reach
-# at least 0.79, within 0.04 of the reference solution's run.
+# at least 0.78, within 0.06 of the reference solution's run (the order of the batches and the epoch it stops at vary).
 #
 # If you want to try other settings (a larger network, another learning rate, no decay), do it in a new
 # cell below the test, with a new model: the graded run is this one. Delete such cells before you hand in,
@@ -1137,7 +1137,7 @@ def probe_final_run(rec, rng):
         run_training(model, fw.SoftmaxCrossEntropy(), train_loader, val_loader, lr=0.1, max_epochs=6, min_delta=0.002,
                      patience=3, lr_decay=0.8)
         rec.value("the accuracy of the trained network on 5,000 held-out test images",
-                  [np.array(value) for _, value, _ in model.parameters()], measure=held_out_accuracy, at_least=0.79, within=0.04)
+                  [np.array(value) for _, value, _ in model.parameters()], measure=held_out_accuracy, at_least=0.78, within=0.06)
 ### END HIDDEN TESTS
 
 
