@@ -17,6 +17,8 @@ import re
 
 import numpy as np
 
+from framework.exercises.probes import numeric_sequence
+
 DTYPES = {f"{order}{kind}{size}" for order in "<|" for kind in "fiu" for size in (1, 2, 4, 8)} | {"|b1"}
 MAX_DIMS, MAX_ITEMS, MAX_DEPTH = 8, 1_000_000, 4
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,59}")
@@ -123,7 +125,7 @@ def _describe(value) -> str:
 def difference(got, expected, how) -> str | None:
     """What is wrong with the student's value ``got`` next to the reference's ``expected``
     (compared as ``how`` says: tol, exact, exact_dtype), or None when they agree."""
-    if isinstance(expected, (list, tuple)) and not _is_numbers(expected):
+    if isinstance(expected, (list, tuple)) and not numeric_sequence(expected):
         if not isinstance(got, list) or len(got) != len(expected):
             return f"expected a list of {len(expected)}, got {_describe(got)}"
         for i, (g, e) in enumerate(zip(got, expected)):
@@ -148,10 +150,6 @@ def difference(got, expected, how) -> str | None:
         tol = max(tol, FLOAT32_TOL)
     err = _error(got, expected)
     return None if err < tol else f"relative error {err:.1e}, should be below {tol:.0e}"
-
-
-def _is_numbers(value) -> bool:
-    return all(isinstance(v, (int, float, bool, np.generic)) for v in value)
 
 
 def judged(got, expected, how) -> str | None:

@@ -46,7 +46,7 @@ _judging = threading.local()   # the judge's session while it replays a probe (s
 def encode(value, depth=0):
     """A value as a record: an array (dtype, shape, bytes in base64), or a list of records for a
     list or tuple, or ``{"unsupported": type name}`` for anything that is not numbers."""
-    if isinstance(value, (list, tuple)) and depth < 3 and not _numeric_sequence(value):
+    if isinstance(value, (list, tuple)) and depth < 3 and not numeric_sequence(value):
         return {"list": [encode(v, depth + 1) for v in value]}
     try:
         array = np.asarray(value)   # tobytes() writes C order whatever the layout; a number stays of shape ()
@@ -58,7 +58,7 @@ def encode(value, depth=0):
             "data": base64.b64encode(array.tobytes()).decode("ascii")}
 
 
-def _numeric_sequence(value):
+def numeric_sequence(value):
     """Whether a list or tuple is a plain list of numbers (then it is one array)."""
     return all(isinstance(v, (int, float, bool, np.generic)) for v in value)
 
@@ -128,7 +128,7 @@ class JudgeRecorder(Recorder):
 
 def _snapshot(value, depth=0):
     """A copy of a value as it is now (a layer's W changes in place later), lists item by item."""
-    if isinstance(value, (list, tuple)) and depth < 3 and not _numeric_sequence(value):
+    if isinstance(value, (list, tuple)) and depth < 3 and not numeric_sequence(value):
         return [_snapshot(v, depth + 1) for v in value]
     return np.array(value, copy=True)
 

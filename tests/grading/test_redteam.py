@@ -40,20 +40,13 @@ pytest.importorskip("nbgrader", reason="nbgrader is not installed (pip install -
 
 from attacks import ANSWER, ATTACKS, BY_STUDENT, MAKERS, PRELUDE, Attack  # noqa: E402
 from grading.course import GRADING, ROOT  # noqa: E402
-from grading.fixtures import PS1_BUGS, submission  # noqa: E402
+from classmates import HONEST, POINTS  # noqa: E402
+from grading.fixtures import submission  # noqa: E402
 
 pytestmark = [pytest.mark.grading, pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")]
 
 MASTER = GRADING / "source" / "ps1" / "ps1_layers.ipynb"
 TIMEOUT = 20  # seconds per cell
-POINTS = {"numerical_gradient": 5, "Linear.forward": 4, "Linear.backward": 8, "Linear fused update": 4,
-          "ReLU.forward": 3, "ReLU.backward": 3, "SoftmaxCrossEntropy.forward": 5, "SoftmaxCrossEntropy.backward": 5,
-          "SoftmaxCrossEntropy stability": 4, "Sequential": 6, "train_step": 2, "Closing run": 3}
-# honest classmates, graded before ("a...") and after ("z...") the attackers ("m-..."): their edits and lost checks
-HONEST = {"aa-solved": ({}, set()),
-          "ab-dw-transposed": (PS1_BUGS["dW_transposed"], {"Linear.backward", "Linear fused update", "Closing run"}),
-          "zy-softmax-no-shift": (PS1_BUGS["softmax_no_shift"], {"SoftmaxCrossEntropy stability"}),
-          "zz-solved": ({}, set())}
 RUNS_IN_A_KERNEL = [a for a in ATTACKS if not a.download]
 GRADEBOOK_CELLS = ["assignment", "notebook", "base_cell", "grade_cells", "solution_cells", "source_cell", "task_cells"]
 SITE = Path(sysconfig.get_paths()["purelib"])
